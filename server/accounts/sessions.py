@@ -1,0 +1,104 @@
+"""Browser sessions: login with a password, an HttpOnly cookie, and a CSRF token.
+
+Session tokens are random and stored only as their SHA-256; the CSRF token is kept
+with the session and must come back in a header on every unsafe request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from server.accounts.access import Caller
+from server.accounts.passwords import dummy_verify, verify_password
+from server.accounts.tables import LoginFailure, User, UserSession
+from server.accounts.users import load_caller
+from server.clock import new_id, utcnow
+from server.db import transaction
+from server.errors import DomainError
+from server.settings import Settings
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class NewSession:
+    def __init__(self, token: str, csrf_token: str, expires_at: datetime, caller: Caller) -> None:
+        self.token = token
+        self.csrf_token = csrf_token
+        self.expires_at = expires_at
+        self.caller = caller
+
+
+async def login(settings: Settings, username: str, password: str, address: str) -> NewSession:
+    """Check a password and open a session. Repeated failures for one username lock it out
+    for a while (answered 429 with Retry-After), whatever the password."""
+    now = utcnow()
+    window_start = now - timedelta(minutes=settings.login_lockout_minutes)
+    failures = await LoginFailure.count().where(
+        (LoginFailure.username == username) & (LoginFailure.at > window_start)
+    ).run()
+    if failures >= settings.login_max_failures:
+        raise DomainError(
+            "auth.rate_limited",
+            f"too many failed logins for this account; try again in "
+            f"{settings.login_lockout_minutes} minutes",
+            headers={"Retry-After": str(settings.login_lockout_minutes * 60)},
+        )
+    user = await User.select().where(User.username == username).first().run()
+    if user is None:
+        dummy_verify(password, settings.password_hashing)
+        ok = False
+    else:
+        ok = user["active"] and verify_password(
+            user["password_hash"], password, settings.password_hashing
+        )
+    if not ok:
+        await LoginFailure.insert(
+            LoginFailure(id=new_id(), username=username, address=address[:64], at=now)
+        ).run()
+        raise DomainError("auth.invalid_credentials", "wrong username or password")
+    caller = await load_caller(user["id"])
+    assert caller is not None
+    token = secrets.token_urlsafe(32)
+    csrf_token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(days=settings.session_days)
+    session_id = new_id()
+    async with transaction():
+        await UserSession.insert(
+            UserSession(
+                id=session_id,
+                user=user["id"],
+                token_hash=digest(token),
+                csrf_token=csrf_token,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        ).run()
+        await LoginFailure.delete().where(LoginFailure.username == username).run()
+    caller = Caller(**{**_fields(caller), "session_id": session_id})
+    return NewSession(token, csrf_token, expires_at, caller)
+
+
+async def resolve_session(token: str) -> tuple[Caller, str]:
+    """The caller and CSRF token for a session cookie."""
+    row = await UserSession.select().where(UserSession.token_hash == digest(token)).first().run()
+    if row is None:
+        raise DomainError("auth.required", "not logged in")
+    if row["expires_at"] <= utcnow():
+        raise DomainError("auth.session_expired", "the session has expired; log in again")
+    caller = await load_caller(row["user"], session_id=row["id"])
+    if caller is None:
+        raise DomainError("auth.required", "this account is deactivated")
+    return caller, row["csrf_token"]
+
+
+async def logout(session_id: uuid.UUID) -> None:
+    await UserSession.delete().where(UserSession.id == session_id).run()
+
+
+def _fields(caller: Caller) -> dict:
+    return {f: getattr(caller, f) for f in caller.__struct_fields__}

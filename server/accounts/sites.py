@@ -1,0 +1,115 @@
+"""Organizations and their sites."""
+
+from __future__ import annotations
+
+import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from server.accounts.access import ADMINS, Caller
+from server.accounts.tables import Membership, Organization, Site
+from server.accounts.wire import SiteCreate, SiteOut
+from server.clock import new_id, utcnow
+from server.db import transaction
+from server.errors import DomainError, forbidden, not_found
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError(
+            "site.unknown_timezone",
+            f"unknown timezone {name!r}; use an IANA name such as Asia/Shanghai",
+            field="timezone",
+        )
+    return name
+
+
+async def create_organization(name: str) -> uuid.UUID:
+    org_id = new_id()
+    await Organization.insert(Organization(id=org_id, name=name, created_at=utcnow())).run()
+    return org_id
+
+
+async def create_site(organization_id: uuid.UUID, data: SiteCreate) -> uuid.UUID:
+    check_timezone(data.timezone)
+    site_id = new_id()
+    await Site.insert(
+        Site(
+            id=site_id,
+            organization=organization_id,
+            name=data.name,
+            name_en=data.name_en,
+            timezone=data.timezone,
+            created_at=utcnow(),
+        )
+    ).run()
+    return site_id
+
+
+async def add_site(caller: Caller, data: SiteCreate) -> SiteOut:
+    """A new site in the caller's organization; only an admin of one of its sites may add one,
+    and becomes the new site's admin."""
+    if not caller.site_ids(ADMINS):
+        raise forbidden("only an organization's admins can add sites")
+    async with transaction():
+        site_id = await create_site(caller.organization_id, data)
+        await Membership.insert(
+            Membership(
+                id=new_id(), user=caller.user_id, site=site_id, role="admin", created_at=utcnow()
+            )
+        ).run()
+    return SiteOut(
+        id=site_id,
+        organization_id=caller.organization_id,
+        name=data.name,
+        name_en=data.name_en,
+        timezone=data.timezone,
+        role="admin",
+    )
+
+
+async def list_sites(caller: Caller) -> list[SiteOut]:
+    ids = list(caller.roles)
+    if not ids:
+        return []
+    rows = await Site.select().where(Site.id.is_in(ids)).order_by(Site.name).run()
+    return [_site_out(row, caller.roles[row["id"]]) for row in rows]
+
+
+async def get_site(caller: Caller, site_id: uuid.UUID) -> SiteOut:
+    role = caller.role_at(site_id)
+    if role is None:
+        raise not_found("site")
+    row = await Site.select().where(Site.id == site_id).first().run()
+    if row is None:
+        raise not_found("site")
+    return _site_out(row, role)
+
+
+async def find_site(name: str) -> dict | None:
+    """A site by exact name (command-line use, where there is no caller)."""
+    return await Site.select().where(Site.name == name).first().run()
+
+
+async def find_organization(name: str) -> uuid.UUID | None:
+    row = await Organization.select(Organization.id).where(Organization.name == name).first()
+    return row["id"] if row else None
+
+
+async def site_names(site_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not site_ids:
+        return {}
+    rows = await Site.select(Site.id, Site.name).where(Site.id.is_in(site_ids)).run()
+    return {r["id"]: r["name"] for r in rows}
+
+
+def _site_out(row: dict, role: str) -> SiteOut:
+    return SiteOut(
+        id=row["id"],
+        organization_id=row["organization"],
+        name=row["name"],
+        name_en=row["name_en"],
+        timezone=row["timezone"],
+        role=role,
+    )

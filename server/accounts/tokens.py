@@ -1,0 +1,130 @@
+"""Bearer tokens for devices and integrations: bound to one user and one device,
+stored as SHA-256, listable and revocable."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from server.accounts.access import ADMINS, Caller
+from server.accounts.sessions import digest
+from server.accounts.tables import ApiToken, Device, Membership
+from server.accounts.users import load_caller
+from server.accounts.wire import TokenCreated, TokenOut
+from server.clock import new_id, utcnow
+from server.db import transaction
+from server.errors import DomainError, not_found
+
+TOKEN_PREFIX = "rk_"
+# Writing last_used_at on every request would turn each read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+async def create_token(user_id: uuid.UUID, device_name: str) -> TokenCreated:
+    """A token for a new device of `user_id`; the plaintext is returned once, never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    device_id, token_id = new_id(), new_id()
+    async with transaction():
+        await Device.insert(
+            Device(id=device_id, user=user_id, name=device_name, created_at=now)
+        ).run()
+        await ApiToken.insert(
+            ApiToken(
+                id=token_id,
+                user=user_id,
+                device=device_id,
+                token_hash=digest(token),
+                prefix=token[:10],
+                created_at=now,
+            )
+        ).run()
+    info = TokenOut(
+        id=token_id,
+        user_id=user_id,
+        prefix=token[:10],
+        device_id=device_id,
+        device_name=device_name,
+        created_at=now,
+        last_used_at=None,
+        revoked_at=None,
+    )
+    return TokenCreated(token=token, info=info)
+
+
+async def resolve_token(token: str) -> Caller:
+    row = (
+        await ApiToken.select(
+            ApiToken.id, ApiToken.user, ApiToken.device, ApiToken.revoked_at, ApiToken.last_used_at
+        )
+        .where(ApiToken.token_hash == digest(token))
+        .first()
+        .run()
+    )
+    if row is None:
+        raise DomainError("auth.required", "unknown bearer token")
+    if row["revoked_at"] is not None:
+        raise DomainError("auth.token_revoked", "this token has been revoked")
+    caller = await load_caller(row["user"], device_id=row["device"])
+    if caller is None:
+        raise DomainError("auth.required", "this account is deactivated")
+    now = utcnow()
+    if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"]).run()
+    return caller
+
+
+async def list_tokens(caller: Caller) -> list[TokenOut]:
+    """The caller's own tokens, and, for a site admin, those of the people at their sites."""
+    users = await _manageable_users(caller)
+    rows = (
+        await ApiToken.select(ApiToken.all_columns(), ApiToken.device.name)
+        .where(ApiToken.user.is_in(list(users)))
+        .order_by(ApiToken.created_at, ascending=False)
+        .run()
+    )
+    return [_token_out(r) for r in rows]
+
+
+async def revoke_token(caller: Caller, token_id: uuid.UUID) -> TokenOut:
+    users = await _manageable_users(caller)
+    row = (
+        await ApiToken.select(ApiToken.all_columns(), ApiToken.device.name)
+        .where(ApiToken.id == token_id)
+        .first()
+        .run()
+    )
+    if row is None or row["user"] not in users:
+        raise not_found("token")
+    if row["revoked_at"] is None:
+        now = utcnow()
+        await ApiToken.update({ApiToken.revoked_at: now}).where(
+            (ApiToken.id == token_id) & ApiToken.revoked_at.is_null()
+        ).run()
+        row = {**row, "revoked_at": now}
+    return _token_out(row)
+
+
+async def _manageable_users(caller: Caller) -> set[uuid.UUID]:
+    users = {caller.user_id}
+    admin_sites = caller.site_ids(ADMINS)
+    if admin_sites:
+        rows = await Membership.select(Membership.user).where(
+            Membership.site.is_in(admin_sites)
+        ).run()
+        users.update(r["user"] for r in rows)
+    return users
+
+
+def _token_out(row: dict) -> TokenOut:
+    return TokenOut(
+        id=row["id"],
+        user_id=row["user"],
+        prefix=row["prefix"],
+        device_id=row["device"],
+        device_name=row["device.name"],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+        revoked_at=row["revoked_at"],
+    )

@@ -1,0 +1,192 @@
+"""People, their memberships, and the Caller built from them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from server.accounts.access import ADMINS, EVERYONE, Caller, check_role
+from server.accounts.passwords import hash_password
+from server.accounts.tables import Membership, Site, User
+from server.accounts.wire import MemberCreate, MemberOut, SiteRole
+from server.clock import new_id, utcnow
+from server.db import transaction
+from server.errors import DomainError, not_found
+
+
+async def create_user(
+    *,
+    organization_id: uuid.UUID,
+    username: str,
+    display_name: str,
+    password: str,
+    hashing: str = "standard",
+) -> uuid.UUID:
+    if await User.exists().where(User.username == username).run():
+        raise DomainError(
+            "user.username_taken", f"username {username!r} is taken", field="username"
+        )
+    user_id = new_id()
+    await User.insert(
+        User(
+            id=user_id,
+            organization=organization_id,
+            username=username,
+            display_name=display_name,
+            password_hash=hash_password(password, hashing),
+            active=True,
+            created_at=utcnow(),
+        )
+    ).run()
+    return user_id
+
+
+async def set_membership(
+    user_id: uuid.UUID, site_id: uuid.UUID, role: str, expires_at: datetime | None = None
+) -> None:
+    """Give `user_id` exactly one role at `site_id` (replacing any earlier one)."""
+    check_role(role)
+    existing = (
+        await Membership.select(Membership.id)
+        .where((Membership.user == user_id) & (Membership.site == site_id))
+        .first()
+        .run()
+    )
+    if existing:
+        await Membership.update({Membership.role: role, Membership.expires_at: expires_at}).where(
+            Membership.id == existing["id"]
+        ).run()
+    else:
+        await Membership.insert(
+            Membership(
+                id=new_id(),
+                user=user_id,
+                site=site_id,
+                role=role,
+                expires_at=expires_at,
+                created_at=utcnow(),
+            )
+        ).run()
+
+
+async def find_user(username: str) -> dict | None:
+    return await User.select().where(User.username == username).first().run()
+
+
+async def load_caller(
+    user_id: uuid.UUID,
+    *,
+    device_id: uuid.UUID | None = None,
+    session_id: uuid.UUID | None = None,
+) -> Caller | None:
+    """The caller for an active user, or None for a deactivated or unknown one."""
+    user = await User.select().where((User.id == user_id) & (User.active.eq(True))).first().run()
+    if user is None:
+        return None
+    now = utcnow()
+    rows = await Membership.select(Membership.site, Membership.role, Membership.expires_at).where(
+        Membership.user == user_id
+    ).run()
+    roles = {
+        r["site"]: r["role"] for r in rows if r["expires_at"] is None or r["expires_at"] > now
+    }
+    return Caller(
+        user_id=user["id"],
+        organization_id=user["organization"],
+        username=user["username"],
+        display_name=user["display_name"],
+        roles=roles,
+        device_id=device_id,
+        session_id=session_id,
+    )
+
+
+async def site_roles(caller: Caller) -> list[SiteRole]:
+    rows = (
+        await Membership.select(
+            Membership.site, Membership.role, Membership.expires_at, Membership.site.name
+        )
+        .where(Membership.user == caller.user_id)
+        .run()
+    )
+    return [
+        SiteRole(
+            site_id=r["site"], site_name=r["site.name"], role=r["role"], expires_at=r["expires_at"]
+        )
+        for r in rows
+        if r["site"] in caller.roles
+    ]
+
+
+async def list_members(caller: Caller, site_id: uuid.UUID) -> list[MemberOut]:
+    caller.require(site_id, EVERYONE)
+    return await members_of(site_id)
+
+
+async def members_of(site_id: uuid.UUID) -> list[MemberOut]:
+    """Active people with a role at the site (for callers already authorised)."""
+    rows = (
+        await Membership.select(
+            Membership.user,
+            Membership.role,
+            Membership.expires_at,
+            Membership.user.username,
+            Membership.user.display_name,
+        )
+        .where((Membership.site == site_id) & (Membership.user.active.eq(True)))
+        .order_by(Membership.user.username)
+        .run()
+    )
+    return [
+        MemberOut(
+            user_id=r["user"],
+            username=r["user.username"],
+            display_name=r["user.display_name"],
+            role=r["role"],
+            expires_at=r["expires_at"],
+        )
+        for r in rows
+    ]
+
+
+async def add_member(
+    caller: Caller, site_id: uuid.UUID, data: MemberCreate, hashing: str
+) -> MemberOut:
+    """An admin creates a person in their organization with a role at their site."""
+    caller.require(site_id, ADMINS)
+    check_role(data.role)
+    if data.role == "auditor" and data.expires_at is None:
+        raise DomainError(
+            "request.invalid",
+            "an auditor's access must have an end (expires_at)",
+            field="expires_at",
+        )
+    async with transaction():
+        user_id = await create_user(
+            organization_id=caller.organization_id,
+            username=data.username,
+            display_name=data.display_name,
+            password=data.password,
+            hashing=hashing,
+        )
+        await set_membership(user_id, site_id, data.role, data.expires_at)
+    return MemberOut(
+        user_id=user_id,
+        username=data.username,
+        display_name=data.display_name,
+        role=data.role,
+        expires_at=data.expires_at,
+    )
+
+
+async def is_member(user_id: uuid.UUID, site_id: uuid.UUID) -> bool:
+    return await Membership.exists().where(
+        (Membership.user == user_id) & (Membership.site == site_id)
+    ).run()
+
+
+async def display_names(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not user_ids:
+        return {}
+    rows = await User.select(User.id, User.display_name).where(User.id.is_in(user_ids)).run()
+    return {r["id"]: r["display_name"] for r in rows}

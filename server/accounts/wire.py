@@ -1,0 +1,96 @@
+"""What the accounts API sends and accepts. Hand-written: the wire must not follow columns."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Username = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
+
+
+class Request(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base of request bodies: unknown fields are errors, not silently dropped."""
+
+
+class LoginRequest(Request, kw_only=True):
+    username: Annotated[str, msgspec.Meta(max_length=64)]
+    password: Annotated[str, msgspec.Meta(max_length=256)]
+
+
+class SiteRole(msgspec.Struct, frozen=True, kw_only=True):
+    site_id: uuid.UUID
+    site_name: str
+    role: str
+    expires_at: datetime | None = None
+
+
+class Me(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    organization_id: uuid.UUID
+    sites: list[SiteRole]
+
+
+class LoginResponse(msgspec.Struct, frozen=True, kw_only=True):
+    user: Me
+    csrf_token: str
+    expires_at: datetime
+
+
+class SiteCreate(Request, kw_only=True):
+    name: Name
+    name_en: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    timezone: Annotated[str, msgspec.Meta(max_length=64)] = "Asia/Shanghai"
+
+
+class SiteOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    name_en: str
+    timezone: str
+    role: str
+
+
+class TokenCreate(Request, kw_only=True):
+    device_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class TokenOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    prefix: str
+    device_id: uuid.UUID
+    device_name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(msgspec.Struct, frozen=True, kw_only=True):
+    """The only time the token itself is shown."""
+
+    token: str
+    info: TokenOut
+
+
+class MemberCreate(Request, kw_only=True):
+    username: Username
+    display_name: Name
+    password: Password
+    role: str
+    expires_at: datetime | None = None
+
+
+class MemberOut(msgspec.Struct, frozen=True, kw_only=True):
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    expires_at: datetime | None = None

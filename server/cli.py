@@ -1,0 +1,346 @@
+"""The `roundkeeper` command. Every command uses ROUNDKEEPER_DATABASE_URL."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from server import db
+from server.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc))
+
+
+def _run(work: Callable[[Settings], Awaitable[Any]], *, migrated: bool = True) -> Any:
+    """Run `work` with a connected, bound database; domain refusals become clean errors."""
+    from server.errors import DomainError
+
+    settings = _settings()
+
+    async def main() -> Any:
+        async with db.connected(settings.database_url):
+            if migrated:
+                await db.check_ready()
+            return await work(settings)
+
+    try:
+        return asyncio.run(main())
+    except (db.DatabaseNotReady, DomainError) as exc:
+        raise click.ClickException(str(exc))
+
+
+@click.group()
+def main() -> None:
+    """Roundkeeper: school logistics inspections, patrols and the gate."""
+
+
+@main.command()
+@click.option("--host", default=None, help="address to listen on [ROUNDKEEPER_HOST]")
+@click.option("--port", type=int, default=None, help="port [ROUNDKEEPER_PORT]")
+@click.option("--workers", type=int, default=None, help="processes [ROUNDKEEPER_WORKERS]")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the API, the tag pages and the OpenAPI docs (/schema)."""
+    import uvicorn
+
+    settings = _settings()
+    _run(lambda _: asyncio.sleep(0))  # refuse early, with the command to run, if unmigrated
+    host = host or settings.host
+    port = port or settings.port
+    click.echo(f"Roundkeeper on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
+    uvicorn.run(
+        "server.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
+        log_level="info",
+    )
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the current version."""
+
+    async def work(settings: Settings) -> list[str]:
+        return await db.upgrade(db.current_engine(), quiet=True)
+
+    ran = _run(work, migrated=False)
+    click.echo(f"migrated: {len(ran)} migrations applied" if ran else "already up to date")
+
+
+@db_group.command("status")
+def db_status() -> None:
+    """List migrations not yet applied."""
+
+    async def work(settings: Settings) -> list[str]:
+        return await db.pending_migrations()
+
+    pending = _run(work, migrated=False)
+    for migration in pending:
+        click.echo(f"pending {migration}")
+    click.echo("up to date" if not pending else f"{len(pending)} pending: roundkeeper db upgrade")
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo school (idempotent) and print the accounts to log in with."""
+    from server.demo import DEMO_PASSWORD, load_demo
+
+    summary = _run(load_demo)
+    click.echo(summary)
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    for username in ("admin", "manager", "inspector", "guard", "gatekeeper", "maintainer",
+                     "auditor"):  # fmt: skip
+        click.echo(f"  {username}")
+
+
+@main.group("site")
+def site_group() -> None:
+    """Organizations and sites."""
+
+
+@site_group.command("create")
+@click.option("--organization", required=True, help="organization name (created if new)")
+@click.option("--name", required=True, help="site name, e.g. 阳光实验小学")
+@click.option("--name-en", default="")
+@click.option("--timezone", default="Asia/Shanghai", show_default=True)
+def site_create(organization: str, name: str, name_en: str, timezone: str) -> None:
+    """Create a site (and its organization when it is new)."""
+    from server.accounts import sites
+    from server.accounts.wire import SiteCreate
+
+    async def work(settings: Settings) -> str:
+        if await sites.find_site(name):
+            raise click.ClickException(f"a site named {name!r} exists already")
+        org_id = await sites.find_organization(organization) or await sites.create_organization(
+            organization
+        )
+        site_id = await sites.create_site(
+            org_id, SiteCreate(name=name, name_en=name_en, timezone=timezone)
+        )
+        return str(site_id)
+
+    click.echo(f"site {name}: {_run(work)}")
+
+
+@main.group("user")
+def user_group() -> None:
+    """People."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--site", "site_name", required=True, help="site name")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "manager", "inspector", "guard", "gatekeeper", "maintainer",
+                       "auditor"]),
+)  # fmt: skip
+@click.option("--display-name", default=None)
+@click.option("--password", default=None, help="prompted for when absent")
+@click.option("--expires", type=click.DateTime(), default=None, help="end of access (auditors)")
+def user_create(
+    username: str,
+    site_name: str,
+    role: str,
+    display_name: str | None,
+    password: str | None,
+    expires: datetime | None,
+) -> None:
+    """Create a person with a role at a site (or give an existing one that role)."""
+    from server.accounts import sites, users
+
+    if role == "auditor" and expires is None:
+        raise click.ClickException("an auditor's access must end: pass --expires YYYY-MM-DD")
+    if password is not None and len(password) < 8:
+        raise click.ClickException("the password must have at least 8 characters")
+
+    async def work(settings: Settings) -> str:
+        site = await sites.find_site(site_name)
+        if site is None:
+            raise click.ClickException(f"no site named {site_name!r}")
+        user = await users.find_user(username)
+        if user is None:
+            secret = password or _ask_password()
+            user_id = await users.create_user(
+                organization_id=site["organization"], username=username,
+                display_name=display_name or username, password=secret,
+                hashing=settings.password_hashing,
+            )  # fmt: skip
+        else:
+            user_id = user["id"]
+        expires_at = expires.astimezone() if expires else None
+        await users.set_membership(user_id, site["id"], role, expires_at)
+        return f"{username} is {role} at {site_name}"
+
+    click.echo(_run(work))
+
+
+def _ask_password() -> str:
+    if not sys.stdin.isatty():
+        raise click.ClickException("pass --password (no terminal to ask on)")
+    first = getpass.getpass("password: ")
+    if len(first) < 8 or first != getpass.getpass("again: "):
+        raise click.ClickException("passwords differ or are shorter than 8 characters")
+    return first
+
+
+@main.group("token")
+def token_group() -> None:
+    """Bearer tokens for devices and integrations."""
+
+
+@token_group.command("create")
+@click.argument("username")
+@click.option("--device", "device_name", default="cli", show_default=True, help="device name")
+def token_create(username: str, device_name: str) -> None:
+    """Create a token for a new device of USERNAME; it is printed once, never again."""
+    from server.accounts import tokens, users
+
+    async def work(settings: Settings) -> str:
+        user = await users.find_user(username)
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        created = await tokens.create_token(user["id"], device_name)
+        return created.token
+
+    click.echo(_run(work))
+
+
+@main.group("assets")
+def assets_group() -> None:
+    """The asset register."""
+
+
+@assets_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "site_name", required=True)
+@click.option("--as", "username", default=None, help="acting user (default: the site's admin)")
+@click.option("--dry-run", is_flag=True, help="check the file, import nothing")
+def assets_import(file: Path, site_name: str, username: str | None, dry_run: bool) -> None:
+    """Import assets from a .csv or .xlsx file: every row, or none."""
+    from server.errors import DomainError
+    from server.registry import imports
+
+    content = file.read_bytes()
+    _, rows = imports.read_rows(content, file.name)
+
+    async def work(settings: Settings) -> Any:
+        caller = await _acting_caller(site_name, username)
+        site_id = next(iter(caller.roles))
+        with click.progressbar(length=len(rows), label="checking rows") as bar:
+            try:
+                return await imports.import_assets(
+                    caller, site_id, content, file.name, dry_run=dry_run, progress=bar.update
+                )
+            except DomainError as exc:
+                if exc.errors:
+                    for error in exc.errors:
+                        click.echo(
+                            f"row {error['row']}, {error['column'] or '-'}: {error['reason']}",
+                            err=True,
+                        )
+                raise
+
+    result = _run(work)
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb} {result.rows} rows")
+
+
+@main.command()
+@click.option("--site", "site_name", required=True)
+@click.option("--preset", default="a4-3x8", show_default=True,
+              help="a4-3x8, a4-4x10, a4-2x7, thermal-50x30, thermal-62x29")  # fmt: skip
+@click.option("--location", default=None, help="only inside this location (path, e.g. 教学楼A/3F)")
+@click.option("--category", default=None, help="only assets of this category")
+@click.option("--targets", type=click.Choice(["all", "assets", "locations"]), default="all")
+@click.option("--issue-missing", is_flag=True, help="first give a tag to everything without one")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def labels(
+    site_name: str,
+    preset: str,
+    location: str | None,
+    category: str | None,
+    targets: str,
+    issue_missing: bool,
+    output: Path,
+) -> None:
+    """Print a PDF of QR labels for a site's tags."""
+    from server.registry import imports, tags
+    from server.registry import labels as registry_labels
+    from server.registry.locations import site_tree
+
+    registry_labels.preset(preset)
+
+    async def work(settings: Settings) -> int:
+        caller = await _acting_caller(site_name, None)
+        site_id = next(iter(caller.roles))
+        if issue_missing:
+            issued = await tags.issue_missing_tags(caller, site_id, targets)
+            click.echo(f"issued {issued.issued} new tags")
+        location_id = None
+        if location:
+            location_id = imports.location_resolver(await site_tree(site_id))(location)
+            if location_id is None:
+                raise click.ClickException(f"no location {location!r}")
+        contents = await registry_labels.site_labels(
+            caller, site_id, settings.public_url, location_id=location_id, category=category,
+            targets=targets,  # type: ignore[arg-type]
+        )  # fmt: skip
+        with click.progressbar(length=len(contents), label="drawing labels") as bar:
+            pdf = registry_labels.render_pdf(
+                contents, preset, settings.label_font, lambda n: bar.update(n - bar.pos)
+            )
+        output.write_bytes(pdf)
+        return len(contents)
+
+    count = _run(work)
+    click.echo(f"wrote {count} labels to {output}")
+
+
+async def _acting_caller(site_name: str, username: str | None) -> Any:
+    """A command acts as a real person (the audit trail names who did what): the named user,
+    or the site's first admin."""
+    from server.accounts import sites, users
+
+    site = await sites.find_site(site_name)
+    if site is None:
+        raise click.ClickException(f"no site named {site_name!r}")
+    members = await users.members_of(site["id"])
+    if username is None:
+        admins = [m for m in members if m.role == "admin"]
+        if not admins:
+            raise click.ClickException(f"{site_name} has no admin; pass --as USERNAME")
+        username = admins[0].username
+    member = next((m for m in members if m.username == username), None)
+    if member is None:
+        raise click.ClickException(f"{username} is not a member of {site_name}")
+    caller = await users.load_caller(member.user_id)
+    assert caller is not None
+    # Acting at one site only, so "the caller's sites" means this one.
+    return type(caller)(
+        **{
+            **{f: getattr(caller, f) for f in caller.__struct_fields__},
+            "roles": {site["id"]: member.role},
+        }
+    )

@@ -1,0 +1,160 @@
+"""Engines, transactions and migrations for SQLite and PostgreSQL.
+
+Piccolo finds its engine through a configuration module; Roundkeeper builds the engine
+from Settings instead and binds it to every table, so one process can talk to the
+database its settings name (the test suite switches between SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
+from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
+from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import AppConfig, Finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+from server import piccolo_conf
+
+# Piccolo's migration machinery locates its configuration module by this variable;
+# it is set (never read) here so that `roundkeeper db upgrade` needs no extra set-up.
+os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+class DatabaseNotReady(Exception):
+    """The database is unreachable or not migrated; the message says what to run."""
+
+
+def engine_from_url(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # `timeout` becomes SQLite's busy_timeout: writers wait instead of failing.
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+    return PostgresEngine(config={"dsn": url})
+
+
+def app_configs() -> list[AppConfig]:
+    return Finder().get_app_configs(sort_by_migration_dependencies=True)
+
+
+def table_classes() -> list[type[Table]]:
+    tables: list[type[Table]] = [Migration]
+    for config in app_configs():
+        tables.extend(config.table_classes)
+    return tables
+
+
+def bind(engine: Engine) -> None:
+    """Point every table (and Piccolo's migration machinery) at `engine`."""
+    piccolo_conf.DB = engine
+    for table in table_classes():
+        table._meta.db = engine
+
+
+def current_engine() -> Engine:
+    if piccolo_conf.DB is None:
+        raise RuntimeError("no database engine bound; call server.db.bind() first")
+    return piccolo_conf.DB
+
+
+def is_sqlite() -> bool:
+    return isinstance(current_engine(), SQLiteEngine)
+
+
+def transaction() -> Any:
+    """A write transaction: BEGIN IMMEDIATE on SQLite (serialised writers, no
+    "database is locked" on upgrade from read to write), READ COMMITTED on PostgreSQL."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+def contains(column: Any, text: str) -> Any:
+    """A case-insensitive substring filter (SQLite's LIKE already ignores ASCII case).
+    A `%` or `_` typed by the user acts as a wildcard; for a search box that is harmless."""
+    pattern = f"%{text}%"
+    return column.like(pattern) if is_sqlite() else column.ilike(pattern)
+
+
+async def prepare(engine: Engine) -> None:
+    """Settings that live in the database file itself (SQLite's journal mode)."""
+    if isinstance(engine, SQLiteEngine):
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def upgrade(engine: Engine, *, quiet: bool = False) -> list[str]:
+    """Run every migration not yet run; return the ids that ran."""
+    bind(engine)
+    await prepare(engine)
+    before = set(await _migrations_ran())
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
+        for config in app_configs():
+            result = await ForwardsMigrationManager(app_name=config.app_name).run()
+            if not result.success:
+                raise DatabaseNotReady(f"migration of {config.app_name} failed: {result.message}")
+    return sorted(set(await _migrations_ran()) - before)
+
+
+async def pending_migrations() -> list[str]:
+    wanted: set[str] = set()
+    manager = BaseMigrationManager()
+    for config in app_configs():
+        modules = manager.get_migration_modules(config.resolved_migrations_folder_path)
+        wanted.update(f"{config.app_name}:{mid}" for mid in modules)
+    return sorted(wanted - set(await _migrations_ran()))
+
+
+async def check_ready() -> None:
+    """Raise DatabaseNotReady unless the database answers and is fully migrated."""
+    try:
+        pending = await pending_migrations()
+    except Exception as exc:
+        raise DatabaseNotReady(f"the database is unreachable: {exc}") from exc
+    if pending:
+        raise DatabaseNotReady(
+            f"the database is not migrated ({len(pending)} migrations pending, "
+            f"first {pending[0]}); run: roundkeeper db upgrade"
+        )
+
+
+async def _migrations_ran() -> list[str]:
+    if not await Migration.table_exists().run():
+        return []
+    rows = await Migration.select(Migration.app_name, Migration.name).run()
+    return [f"{r['app_name']}:{r['name']}" for r in rows]
+
+
+async def start(engine: Engine) -> None:
+    bind(engine)
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str) -> AsyncIterator[Engine]:
+    """An engine for a command-line task: bound, pooled on PostgreSQL, closed after."""
+    engine = engine_from_url(url)
+    await start(engine)
+    try:
+        yield engine
+    finally:
+        await stop(engine)

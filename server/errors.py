@@ -1,0 +1,180 @@
+"""Every problem the API can answer, with a stable code.
+
+A code, once shipped, is never renamed or reused; the HTTP status lives here and
+nowhere else. Problem bodies are `{code, detail, field}` (plus `errors` for lists of
+row or item problems).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+STATUS: dict[str, int] = {
+    "request.invalid": 400,
+    "request.malformed_json": 400,
+    "request.too_large": 413,
+    "request.unsupported_media_type": 415,
+    "auth.required": 401,
+    "auth.invalid_credentials": 401,
+    "auth.token_revoked": 401,
+    "auth.session_expired": 401,
+    "auth.rate_limited": 429,
+    "auth.csrf_failed": 403,
+    "auth.forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "conflict": 409,
+    "user.username_taken": 409,
+    "site.unknown_timezone": 400,
+    "location.parent_in_other_site": 400,
+    "location.cycle": 409,
+    "location.in_use": 409,
+    "asset.number_taken": 409,
+    "asset.location_in_other_site": 400,
+    "asset.keeper_not_member": 400,
+    "asset.retired": 409,
+    "tag.invalid_code": 400,
+    "tag.code_taken": 409,
+    "tag.target_required": 400,
+    "tag.retired": 409,
+    "tag.not_active": 409,
+    "import.invalid_rows": 422,
+    "import.unreadable_file": 400,
+    "labels.too_many": 413,
+    "labels.font_missing": 503,
+    "server.not_ready": 503,
+    "server.error": 500,
+}
+
+
+class DomainError(Exception):
+    """A refusal the caller can act on. `code` must be a key of STATUS."""
+
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if code not in STATUS:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.field = field
+        self.errors = errors
+        self.headers = headers or {}
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.code]
+
+
+def not_found(what: str) -> DomainError:
+    return DomainError("not_found", f"{what} not found")
+
+
+def forbidden(detail: str = "your role does not allow this") -> DomainError:
+    return DomainError("auth.forbidden", detail)
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    code: str
+    detail: str
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_response(error: DomainError) -> Response[Problem]:
+    body = Problem(code=error.code, detail=error.detail, field=error.field, errors=error.errors)
+    return Response(body, status_code=error.status, headers=error.headers)
+
+
+_MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`")
+_UNKNOWN_FIELD = re.compile(r"unknown field `(?P<name>[^`]+)`")
+
+
+def _field_from_message(message: str) -> tuple[str, str | None]:
+    """msgspec says 'Expected `int`, got `str` - at `$.items[2].name`'; split off the path."""
+    match = _MSGSPEC_PATH.search(message)
+    if not match:
+        return message, None
+    path = match.group("path").lstrip(".")
+    return message[: match.start()], path or None
+
+
+def _validation_problem(exc: ValidationException) -> DomainError:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    message = str(exc.detail)
+    field: str | None = None
+    for item in extra:
+        if isinstance(item, dict) and item.get("message"):
+            message, field = _field_from_message(str(item["message"]))
+            unknown = _UNKNOWN_FIELD.search(message)
+            key = item.get("key")
+            if unknown:
+                field = ".".join(p for p in (field, unknown.group("name")) if p)
+            elif field is None and key and key != "data":
+                field = str(key)
+            break
+    if "malformed" in message.lower() or "JSON is malformed" in message:
+        return DomainError("request.malformed_json", message, field=field)
+    return DomainError("request.invalid", message, field=field)
+
+
+def handle_domain_error(_: Request, exc: DomainError) -> Response[Problem]:
+    return problem_response(exc)
+
+
+def handle_http_exception(_: Request, exc: HTTPException) -> Response[Problem]:
+    if isinstance(exc, ValidationException):
+        return problem_response(_validation_problem(exc))
+    if isinstance(exc, NotFoundException):
+        return problem_response(DomainError("not_found", "no such resource"))
+    if isinstance(exc, MethodNotAllowedException):
+        return problem_response(DomainError("method_not_allowed", str(exc.detail)))
+    if isinstance(exc, PermissionDeniedException):
+        return problem_response(DomainError("auth.forbidden", str(exc.detail)))
+    if exc.status_code == 413:
+        return problem_response(DomainError("request.too_large", "the request body is too large"))
+    if exc.status_code == 415:
+        return problem_response(DomainError("request.unsupported_media_type", str(exc.detail)))
+    if exc.status_code == 401:
+        return problem_response(DomainError("auth.required", str(exc.detail)))
+    if exc.status_code == 400:
+        # Litestar's decoder refuses bodies that are not JSON before validation starts.
+        return problem_response(DomainError("request.malformed_json", str(exc.detail)))
+    body = Problem(code="server.error" if exc.status_code >= 500 else "request.invalid",
+                   detail=str(exc.detail))
+    return Response(body, status_code=exc.status_code)
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
+    logging.getLogger("roundkeeper").exception(
+        "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
+    )
+    body = Problem(code="server.error", detail="internal error; the server log has the details")
+    return Response(body, status_code=HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

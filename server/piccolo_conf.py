@@ -1,0 +1,16 @@
+"""Piccolo's configuration module: the registered apps.
+
+`DB` is bound at run time by `server.db.bind()` from the settings, never at import.
+"""
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.base import Engine
+
+DB: Engine | None = None
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "server.accounts.piccolo_app",
+        "server.registry.piccolo_app",
+    ]
+)

@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+import anyio
+from litestar import Controller, MediaType, Request, Response, get, patch, post
+from litestar.params import Body, FromQuery, Parameter, QueryParameter
+
+from server.accounts.auth import optional_caller
+from server.errors import DomainError
+from server.registry import assets, imports, labels, locations, pages, tags
+from server.registry.wire import (
+    AssetCreate,
+    AssetOut,
+    AssetPage,
+    AssetUpdate,
+    ImportResult,
+    LocationCreate,
+    LocationOut,
+    LocationPage,
+    LocationUpdate,
+    TagBulkIssue,
+    TagBulkIssued,
+    TagCreate,
+    TagEventOut,
+    TagNote,
+    TagOut,
+    TagRebind,
+    TagResolution,
+)
+from server.deps import AppSettings, CurrentCaller
+
+Id = Annotated[uuid.UUID, Parameter()]
+Code = Annotated[str, Parameter(description="tag code, e.g. K7QM-X3P9")]
+Limit = Annotated[int, QueryParameter(ge=1, le=500)]
+IMPORT_BODY_LIMIT = 20 * 1024 * 1024
+
+
+class LocationController(Controller):
+    path = "/api/locations"
+    tags = ["registry"]
+
+    @get("/")
+    async def list_locations(
+        self,
+        caller: CurrentCaller,
+        site_id: FromQuery[uuid.UUID | None] = None,
+        parent_id: FromQuery[uuid.UUID | None] = None,
+        kind: FromQuery[str | None] = None,
+        status: FromQuery[Literal["active", "retired"] | None] = "active",
+        q: FromQuery[str | None] = None,
+        after: FromQuery[uuid.UUID | None] = None,
+        limit: Limit = 100,
+    ) -> LocationPage:
+        return await locations.list_locations(
+            caller, site_id=site_id, parent_id=parent_id, kind=kind, status=status, q=q,
+            after=after, limit=limit,
+        )  # fmt: skip
+
+    @post("/")
+    async def create_location(
+        self, caller: CurrentCaller, data: Annotated[LocationCreate, Body()]
+    ) -> LocationOut:
+        return await locations.create_location(caller, data)
+
+    @get("/{location_id:uuid}")
+    async def get_location(self, caller: CurrentCaller, location_id: Id) -> LocationOut:
+        return await locations.get_location(caller, location_id)
+
+    @patch("/{location_id:uuid}")
+    async def update_location(
+        self, caller: CurrentCaller, location_id: Id, data: Annotated[LocationUpdate, Body()]
+    ) -> LocationOut:
+        return await locations.update_location(caller, location_id, data)
+
+
+class AssetController(Controller):
+    path = "/api/assets"
+    tags = ["registry"]
+
+    @get("/")
+    async def list_assets(
+        self,
+        caller: CurrentCaller,
+        site_id: FromQuery[uuid.UUID | None] = None,
+        location_id: FromQuery[uuid.UUID | None] = None,
+        category: FromQuery[str | None] = None,
+        status: FromQuery[Literal["active", "retired"] | None] = "active",
+        keeper_id: FromQuery[uuid.UUID | None] = None,
+        q: FromQuery[str | None] = None,
+        after: FromQuery[uuid.UUID | None] = None,
+        limit: Limit = 100,
+    ) -> AssetPage:
+        return await assets.list_assets(
+            caller, site_id=site_id, location_id=location_id, category=category, status=status,
+            keeper_id=keeper_id, q=q, after=after, limit=limit,
+        )  # fmt: skip
+
+    @post("/")
+    async def create_asset(self, caller: CurrentCaller, data: Annotated[AssetCreate, Body()]) -> AssetOut:
+        return await assets.create_asset(caller, data)
+
+    @get("/{asset_id:uuid}")
+    async def get_asset(self, caller: CurrentCaller, asset_id: Id) -> AssetOut:
+        return await assets.get_asset(caller, asset_id)
+
+    @patch("/{asset_id:uuid}")
+    async def update_asset(
+        self, caller: CurrentCaller, asset_id: Id, data: Annotated[AssetUpdate, Body()]
+    ) -> AssetOut:
+        return await assets.update_asset(caller, asset_id, data)
+
+
+class ImportController(Controller):
+    path = "/api/sites/{site_id:uuid}/assets/import"
+    tags = ["registry"]
+
+    @post("/", request_max_body_size=IMPORT_BODY_LIMIT, status_code=200)
+    async def import_assets(
+        self,
+        caller: CurrentCaller,
+        request: Request,
+        site_id: Id,
+        format: FromQuery[Literal["csv", "xlsx"]],
+        dry_run: FromQuery[bool] = False,
+    ) -> ImportResult:
+        """The file is the raw request body; `format` says how to read it. All rows or none."""
+        content = await request.body()
+        return await imports.import_assets(
+            caller, site_id, content, f"upload.{format}", dry_run=dry_run
+        )
+
+
+class TagController(Controller):
+    path = "/api/tags"
+    tags = ["registry"]
+
+    @get("/")
+    async def list_tags(
+        self,
+        caller: CurrentCaller,
+        settings: AppSettings,
+        site_id: FromQuery[uuid.UUID | None] = None,
+        asset_id: FromQuery[uuid.UUID | None] = None,
+        location_id: FromQuery[uuid.UUID | None] = None,
+        status: FromQuery[Literal["active", "replaced", "retired"] | None] = "active",
+        after: FromQuery[uuid.UUID | None] = None,
+        limit: Limit = 100,
+    ) -> list[TagOut]:
+        items, _ = await tags.list_tags(
+            caller, site_id=site_id, asset_id=asset_id, location_id=location_id, status=status,
+            public_url=settings.public_url, after=after, limit=limit,
+        )  # fmt: skip
+        return items
+
+    @post("/")
+    async def issue_tag(
+        self, caller: CurrentCaller, settings: AppSettings, data: Annotated[TagCreate, Body()]
+    ) -> TagOut:
+        return await tags.issue_tag(caller, data, settings.public_url)
+
+    @post("/bulk", status_code=200)
+    async def issue_missing(
+        self, caller: CurrentCaller, data: Annotated[TagBulkIssue, Body()]
+    ) -> TagBulkIssued:
+        """A tag for every active asset and/or location of the site that has none."""
+        return await tags.issue_missing_tags(caller, data.site_id, data.targets)
+
+    @get("/{code:str}")
+    async def resolve_tag(self, caller: CurrentCaller, settings: AppSettings, code: Code) -> TagResolution:
+        return await tags.resolve_tag(caller, code, settings.public_url)
+
+    @get("/{code:str}/history")
+    async def tag_history(self, caller: CurrentCaller, code: Code) -> list[TagEventOut]:
+        return await tags.tag_history(caller, code)
+
+    @post("/{code:str}/replace")
+    async def replace_tag(
+        self, caller: CurrentCaller, settings: AppSettings, code: Code, data: Annotated[TagNote, Body()]
+    ) -> TagOut:
+        return await tags.replace_tag(caller, code, data.note, settings.public_url)
+
+    @post("/{code:str}/rebind", status_code=200)
+    async def rebind_tag(
+        self, caller: CurrentCaller, settings: AppSettings, code: Code, data: Annotated[TagRebind, Body()]
+    ) -> TagOut:
+        return await tags.rebind_tag(caller, code, data, settings.public_url)
+
+    @post("/{code:str}/retire", status_code=200)
+    async def retire_tag(
+        self, caller: CurrentCaller, settings: AppSettings, code: Code, data: Annotated[TagNote, Body()]
+    ) -> TagOut:
+        return await tags.retire_tag(caller, code, data.note, settings.public_url)
+
+    @get("/{code:str}/label.png", media_type="image/png")
+    async def label_png(
+        self, caller: CurrentCaller, settings: AppSettings, code: Code, preset: FromQuery[str] = "a4-3x8"
+    ) -> Response[bytes]:
+        content = await labels.tag_label(caller, code, settings.public_url)
+        png = await anyio.to_thread.run_sync(
+            labels.render_png, content, preset, settings.label_font
+        )
+        return Response(png, media_type="image/png")
+
+    @get("/{code:str}/label.svg", media_type="image/svg+xml")
+    async def label_svg(
+        self, caller: CurrentCaller, settings: AppSettings, code: Code, preset: FromQuery[str] = "a4-3x8"
+    ) -> Response[str]:
+        content = await labels.tag_label(caller, code, settings.public_url)
+        return Response(labels.render_svg(content, preset), media_type="image/svg+xml")
+
+
+class LabelController(Controller):
+    path = "/api/labels.pdf"
+    tags = ["registry"]
+
+    @get("/", media_type="application/pdf")
+    async def labels_pdf(
+        self,
+        caller: CurrentCaller,
+        settings: AppSettings,
+        site_id: FromQuery[uuid.UUID],
+        preset: FromQuery[str] = "a4-3x8",
+        location_id: FromQuery[uuid.UUID | None] = None,
+        category: FromQuery[str | None] = None,
+        targets: FromQuery[Literal["assets", "locations", "all"]] = "all",
+    ) -> Response[bytes]:
+        labels.preset(preset)
+        contents = await labels.site_labels(
+            caller, site_id, settings.public_url, location_id=location_id, category=category,
+            targets=targets,
+        )  # fmt: skip
+        pdf = await anyio.to_thread.run_sync(
+            labels.render_pdf, contents, preset, settings.label_font
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="labels-{preset}.pdf"'},
+        )
+
+
+class TagPageController(Controller):
+    """`/t/{code}`: the URL inside every QR, opened by a phone's camera app."""
+
+    path = "/t"
+    include_in_schema = False
+
+    @get("/{code:str}", media_type=MediaType.HTML)
+    async def tag_page(self, request: Request, settings: AppSettings, code: Code) -> Response[str]:
+        try:
+            canonical = tags.parse_code(code)
+        except DomainError as exc:
+            return Response(pages.invalid_code_page(code, exc.detail), status_code=400)
+        caller = await optional_caller(request)
+        if caller is None:
+            return Response(pages.login_page(canonical), status_code=200)
+        try:
+            resolution = await tags.resolve_tag(caller, canonical, settings.public_url)
+        except DomainError as exc:
+            if exc.code != "not_found":
+                raise
+            return Response(pages.not_found_page(canonical), status_code=404)
+        return Response(pages.tag_page(resolution))

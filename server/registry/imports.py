@@ -1,0 +1,277 @@
+"""Bulk import of assets from CSV or XLSX: the whole file is checked first, then either
+every row goes in, in one transaction, or none does and every problem is listed."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from server.accounts import users
+from server.accounts.access import MANAGERS, Caller
+from server.clock import new_id, utcnow
+from server.db import transaction
+from server.errors import DomainError
+from server.registry.assets import check_attributes
+from server.registry.locations import path_of, site_tree
+from server.registry.tables import Asset
+from server.registry.wire import ImportResult, RowError
+
+MAX_ROWS = 20_000
+MAX_ERRORS_LISTED = 500
+INSERT_CHUNK = 500
+
+# Header names as a school office writes them, in either language.
+HEADERS = {
+    "name": "name", "名称": "name", "资产名称": "name",
+    "name_en": "name_en", "英文名称": "name_en",
+    "category": "category", "类别": "category", "类型": "category",
+    "asset_number": "asset_number", "编号": "asset_number", "资产编号": "asset_number",
+    "serial_number": "serial_number", "序列号": "serial_number", "出厂编号": "serial_number",
+    "location": "location", "位置": "location", "存放地点": "location",
+    "keeper": "keeper", "责任人": "keeper", "保管人": "keeper",
+}  # fmt: skip
+REQUIRED = ("name", "category")
+CATEGORY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+Progress = Callable[[int], None]
+
+
+class Row(msgspec.Struct, kw_only=True):
+    number: int
+    values: dict[str, str]
+
+
+def read_rows(content: bytes, filename: str) -> tuple[list[str], list[Row]]:
+    """Header and data rows of a .csv (UTF-8, with or without BOM, or GB18030) or .xlsx."""
+    if filename.lower().endswith(".xlsx"):
+        return _read_xlsx(content)
+    if filename.lower().endswith(".csv"):
+        return _read_csv(content)
+    raise DomainError("import.unreadable_file", "send a .csv or .xlsx file", field="file")
+
+
+def _read_csv(content: bytes) -> tuple[list[str], list[Row]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DomainError("import.unreadable_file", "the CSV is neither UTF-8 nor GB18030")
+    reader = csv.reader(io.StringIO(text))
+    table = [row for row in reader]
+    return _table_rows(table)
+
+
+def _read_xlsx(content: bytes) -> tuple[list[str], list[Row]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:
+        raise DomainError("import.unreadable_file", f"not a readable .xlsx file: {exc}")
+    sheet = book.worksheets[0]
+    table = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    book.close()
+    return _table_rows(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _table_rows(table: list[list[str]]) -> tuple[list[str], list[Row]]:
+    if not table:
+        raise DomainError("import.unreadable_file", "the file is empty")
+    header = [h.strip() for h in table[0]]
+    rows = []
+    for index, cells in enumerate(table[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        values = {header[i]: c.strip() for i, c in enumerate(cells) if i < len(header)}
+        rows.append(Row(number=index, values=values))
+    if len(rows) > MAX_ROWS:
+        raise DomainError(
+            "import.unreadable_file", f"at most {MAX_ROWS} rows per file, got {len(rows)}"
+        )
+    return header, rows
+
+
+def _columns(header: list[str]) -> tuple[dict[str, str], list[RowError]]:
+    """Map each header to a field; `attr:KEY` or `attr.KEY` columns become attributes."""
+    mapping: dict[str, str] = {}
+    errors: list[RowError] = []
+    for name in header:
+        if not name:
+            continue
+        key = HEADERS.get(name) or HEADERS.get(name.lower())
+        if key is None and name.lower().startswith(("attr:", "attr.")):
+            key = "attr:" + name[5:].strip()
+        if key is None:
+            errors.append(RowError(row=1, column=name, reason="unknown column"))
+            continue
+        if key in mapping.values():
+            errors.append(RowError(row=1, column=name, reason=f"second column for {key}"))
+        mapping[name] = key
+    for field in REQUIRED:
+        if field not in mapping.values():
+            errors.append(RowError(row=1, column=field, reason="required column missing"))
+    return mapping, errors
+
+
+async def import_assets(
+    caller: Caller,
+    site_id: uuid.UUID,
+    content: bytes,
+    filename: str,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    caller.require(site_id, MANAGERS)
+    header, rows = read_rows(content, filename)
+    mapping, errors = _columns(header)
+    if errors:
+        raise _invalid(errors)
+    resolve_location = location_resolver(await site_tree(site_id))
+    keepers = await _keepers(site_id)
+    taken = {
+        r["asset_number"]
+        for r in await Asset.select(Asset.asset_number).where(
+            (Asset.site == site_id) & (Asset.asset_number != "")
+        )
+    }
+    drafts: list[Asset] = []
+    seen_numbers: dict[str, int] = {}
+    now = utcnow()
+    for row in rows:
+        fields = {mapping[k]: v for k, v in row.values.items() if k in mapping}
+        row_errors = _check_row(row.number, fields, taken, seen_numbers)
+        location_id = keeper_id = None
+        if fields.get("location"):
+            location_id = resolve_location(fields["location"])
+            if location_id is None:
+                row_errors.append(
+                    RowError(row=row.number, column="location", reason="no such location")
+                )
+        if fields.get("keeper"):
+            keeper_id = keepers.get(fields["keeper"])
+            if keeper_id is None:
+                row_errors.append(
+                    RowError(row=row.number, column="keeper", reason="not a member of this site")
+                )
+        attributes = {k[5:]: v for k, v in fields.items() if k.startswith("attr:") and v}
+        try:
+            check_attributes(attributes)
+        except DomainError as exc:
+            row_errors.append(RowError(row=row.number, column=exc.field, reason=exc.detail))
+        errors.extend(row_errors)
+        if not row_errors:
+            drafts.append(
+                Asset(
+                    id=new_id(), site=site_id, location=location_id, category=fields["category"],
+                    name=fields["name"], name_en=fields.get("name_en", ""),
+                    asset_number=fields.get("asset_number", ""),
+                    serial_number=fields.get("serial_number", ""), attributes=attributes,
+                    keeper=keeper_id, status="active", version=1, created_at=now, updated_at=now,
+                )  # fmt: skip
+            )
+        if progress:
+            progress(1)
+    if errors:
+        raise _invalid(errors)
+    if not dry_run and drafts:
+        async with transaction():
+            for start in range(0, len(drafts), INSERT_CHUNK):
+                await Asset.insert(*drafts[start : start + INSERT_CHUNK])
+    return ImportResult(rows=len(rows), created=0 if dry_run else len(drafts), dry_run=dry_run)
+
+
+def _check_row(
+    number: int, fields: dict[str, str], taken: set[str], seen: dict[str, int]
+) -> list[RowError]:
+    errors = []
+    for field in REQUIRED:
+        if not fields.get(field):
+            errors.append(RowError(row=number, column=field, reason="required"))
+    category = fields.get("category", "")
+    if category and not CATEGORY.match(category):
+        errors.append(
+            RowError(row=number, column="category", reason="lower-case letters, digits and _")
+        )
+    for field, limit in (("name", 200), ("name_en", 200), ("asset_number", 64),
+                         ("serial_number", 64)):  # fmt: skip
+        if len(fields.get(field, "")) > limit:
+            errors.append(RowError(row=number, column=field, reason=f"longer than {limit}"))
+    asset_number = fields.get("asset_number", "")
+    if asset_number:
+        if asset_number in taken:
+            errors.append(
+                RowError(row=number, column="asset_number", reason="already used at this site")
+            )
+        elif asset_number in seen:
+            errors.append(
+                RowError(
+                    row=number, column="asset_number",
+                    reason=f"same number as row {seen[asset_number]}",
+                )  # fmt: skip
+            )
+        else:
+            seen[asset_number] = number
+    return errors
+
+
+def location_resolver(tree: dict[uuid.UUID, dict[str, Any]]) -> Callable[[str], uuid.UUID | None]:
+    """Find a location by its path ("教学楼A/3F/301", also with ">" or "›"), its code, or id."""
+    by_path: dict[str, uuid.UUID] = {}
+    by_code: dict[str, list[uuid.UUID]] = {}
+    for location_id, row in tree.items():
+        if row["status"] != "active":
+            continue
+        by_path["/".join(path_of(tree, location_id))] = location_id
+        if row["code"]:
+            by_code.setdefault(row["code"], []).append(location_id)
+
+    def resolve(text: str) -> uuid.UUID | None:
+        key = "/".join(part.strip() for part in re.split(r"[/>›]", text) if part.strip())
+        if key in by_path:
+            return by_path[key]
+        if len(by_code.get(text, [])) == 1:
+            return by_code[text][0]
+        try:
+            candidate = uuid.UUID(text)
+        except ValueError:
+            return None
+        return candidate if candidate in tree else None
+
+    return resolve
+
+
+async def _keepers(site_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    members = await users.members_of(site_id)
+    return {m.username: m.user_id for m in members}
+
+
+def _invalid(errors: list[RowError]) -> DomainError:
+    listed = errors[:MAX_ERRORS_LISTED]
+    more = f" (first {MAX_ERRORS_LISTED} listed)" if len(errors) > MAX_ERRORS_LISTED else ""
+    return DomainError(
+        "import.invalid_rows",
+        f"{len(errors)} problems found{more}; nothing was imported",
+        errors=[msgspec.structs.asdict(e) for e in listed],
+    )

@@ -1,0 +1,206 @@
+"""The location tree of a site: building > floor > room, any depth."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from server.accounts.access import EVERYONE, MANAGERS, Caller
+from server.clock import new_id, utcnow
+from server.db import contains, transaction
+from server.errors import DomainError, not_found
+from server.registry.tables import Asset, Location
+from server.registry.wire import LocationCreate, LocationOut, LocationPage, LocationUpdate
+
+KINDS = (
+    "campus", "building", "floor", "room", "corridor", "stairwell", "area", "outdoor",
+    "gate", "kitchen", "dormitory", "playground", "other",
+)  # fmt: skip
+MAX_PAGE = 500
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise DomainError(
+            "request.invalid", f"unknown location kind {kind!r}; one of {', '.join(KINDS)}",
+            field="kind",
+        )
+    return kind
+
+
+async def site_tree(site_id: uuid.UUID) -> dict[uuid.UUID, dict[str, Any]]:
+    """Every location of a site by id (a site has hundreds, so one query beats recursion)."""
+    rows = await Location.select(
+        Location.id, Location.parent, Location.name, Location.name_en, Location.code,
+        Location.kind, Location.status,
+    ).where(Location.site == site_id).run()  # fmt: skip
+    return {r["id"]: r for r in rows}
+
+
+def path_of(tree: dict[uuid.UUID, dict[str, Any]], location_id: uuid.UUID | None) -> list[str]:
+    names: list[str] = []
+    seen: set[uuid.UUID] = set()
+    while location_id is not None and location_id in tree and location_id not in seen:
+        seen.add(location_id)
+        names.append(tree[location_id]["name"])
+        location_id = tree[location_id]["parent"]
+    return names[::-1]
+
+
+def subtree_ids(tree: dict[uuid.UUID, dict[str, Any]], root: uuid.UUID) -> set[uuid.UUID]:
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+    for row in tree.values():
+        children.setdefault(row["parent"], []).append(row["id"])
+    found, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if node in found:
+            continue
+        found.add(node)
+        stack.extend(children.get(node, []))
+    return found
+
+
+async def _load(caller: Caller, location_id: uuid.UUID) -> dict[str, Any]:
+    row = await Location.select().where(Location.id == location_id).first().run()
+    if row is None or row["site"] not in caller.roles:
+        raise not_found("location")
+    return row
+
+
+async def get_location(caller: Caller, location_id: uuid.UUID) -> LocationOut:
+    row = await _load(caller, location_id)
+    return _out(row, path_of(await site_tree(row["site"]), row["id"]))
+
+
+async def create_location(caller: Caller, data: LocationCreate) -> LocationOut:
+    caller.require(data.site_id, MANAGERS)
+    check_kind(data.kind)
+    if data.parent_id is not None:
+        await _check_parent(caller, data.site_id, data.parent_id)
+    now = utcnow()
+    location = Location(
+        id=new_id(), site=data.site_id, parent=data.parent_id, kind=data.kind, name=data.name,
+        name_en=data.name_en, code=data.code, sort_order=data.sort_order, status="active",
+        version=1, created_at=now, updated_at=now,
+    )  # fmt: skip
+    await Location.insert(location).run()
+    return await get_location(caller, location.id)
+
+
+async def update_location(
+    caller: Caller, location_id: uuid.UUID, data: LocationUpdate
+) -> LocationOut:
+    async with transaction():
+        row = await _load(caller, location_id)
+        caller.require(row["site"], MANAGERS, "location")
+        _check_version(row, data.version)
+        changes: dict[Any, Any] = {}
+        if data.parent_id is not msgspec.UNSET and data.parent_id != row["parent"]:
+            if data.parent_id is not None:
+                await _check_parent(caller, row["site"], data.parent_id)
+                tree = await site_tree(row["site"])
+                if data.parent_id in subtree_ids(tree, location_id):
+                    raise DomainError(
+                        "location.cycle", "a location cannot move under itself", field="parent_id"
+                    )
+            changes[Location.parent] = data.parent_id
+        if data.kind is not msgspec.UNSET:
+            changes[Location.kind] = check_kind(data.kind)
+        if data.status is not msgspec.UNSET and data.status != row["status"]:
+            if data.status == "retired":
+                await _check_can_retire(location_id)
+            changes[Location.status] = data.status
+        for field, column in (
+            ("name", Location.name), ("name_en", Location.name_en), ("code", Location.code),
+            ("sort_order", Location.sort_order),
+        ):  # fmt: skip
+            value = getattr(data, field)
+            if value is not msgspec.UNSET:
+                changes[column] = value
+        if changes:
+            changes[Location.version] = row["version"] + 1
+            changes[Location.updated_at] = utcnow()
+            await Location.update(changes).where(Location.id == location_id).run()
+    return await get_location(caller, location_id)
+
+
+async def list_locations(
+    caller: Caller,
+    *,
+    site_id: uuid.UUID | None = None,
+    parent_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    status: str | None = "active",
+    q: str | None = None,
+    after: uuid.UUID | None = None,
+    limit: int = 100,
+) -> LocationPage:
+    sites = _visible_sites(caller, site_id)
+    if not sites:
+        return LocationPage(items=[], next_after=None)
+    query = Location.select().where(Location.site.is_in(sites))
+    if parent_id is not None:
+        query = query.where(Location.parent == parent_id)
+    if kind:
+        query = query.where(Location.kind == kind)
+    if status:
+        query = query.where(Location.status == status)
+    if q:
+        query = query.where(contains(Location.name, q) | contains(Location.code, q))
+    if after is not None:
+        query = query.where(Location.id > after)
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = await query.order_by(Location.id).limit(limit + 1).run()
+    trees = {s: await site_tree(s) for s in {r["site"] for r in rows[:limit]}}
+    items = [_out(r, path_of(trees[r["site"]], r["id"])) for r in rows[:limit]]
+    return LocationPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
+
+
+def _visible_sites(caller: Caller, site_id: uuid.UUID | None) -> list[uuid.UUID]:
+    if site_id is None:
+        return caller.site_ids(EVERYONE)
+    return [site_id] if site_id in caller.roles else []
+
+
+async def _check_parent(caller: Caller, site_id: uuid.UUID, parent_id: uuid.UUID) -> None:
+    parent = await Location.select(Location.site).where(Location.id == parent_id).first().run()
+    if parent is None or parent["site"] not in caller.roles:
+        raise DomainError("not_found", "parent location not found", field="parent_id")
+    if parent["site"] != site_id:
+        raise DomainError(
+            "location.parent_in_other_site",
+            "the parent location belongs to another site",
+            field="parent_id",
+        )
+
+
+async def _check_can_retire(location_id: uuid.UUID) -> None:
+    if await Location.exists().where(
+        (Location.parent == location_id) & (Location.status == "active")
+    ).run():
+        raise DomainError("location.in_use", "retire or move the locations inside it first")
+    if await Asset.exists().where(
+        (Asset.location == location_id) & (Asset.status == "active")
+    ).run():
+        raise DomainError("location.in_use", "retire or move the assets in it first")
+
+
+def _check_version(row: dict[str, Any], version: int | msgspec.UnsetType) -> None:
+    if version is not msgspec.UNSET and version != row["version"]:
+        raise DomainError(
+            "conflict",
+            f"changed by someone else: version is {row['version']}, you sent {version}",
+            field="version",
+        )
+
+
+def _out(row: dict[str, Any], path: list[str]) -> LocationOut:
+    return LocationOut(
+        id=row["id"], site_id=row["site"], parent_id=row["parent"], kind=row["kind"],
+        name=row["name"], name_en=row["name_en"], code=row["code"],
+        sort_order=row["sort_order"], status=row["status"], version=row["version"], path=path,
+        created_at=row["created_at"], updated_at=row["updated_at"],
+    )  # fmt: skip

@@ -1,0 +1,266 @@
+"""QR tags: issue, resolve, replace a damaged label, rebind, retire; history kept.
+
+A tag code is public (it is printed on a wall) and grants nothing: resolving one still
+needs a caller who belongs to the tag's site.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from qr.codes import InvalidTagCode, format_code, new_code, normalize_code
+from qr.urls import tag_url
+from server.accounts.access import EVERYONE, MANAGERS, Caller
+from server.clock import new_id, utcnow
+from server.db import transaction
+from server.errors import DomainError, not_found
+from server.registry.assets import get_asset
+from server.registry.locations import get_location
+from server.registry.tables import Asset, Location, Tag, TagEvent
+from server.registry.wire import (
+    TagBulkIssued,
+    TagCreate,
+    TagEventOut,
+    TagOut,
+    TagRebind,
+    TagResolution,
+    TagTarget,
+)
+
+MAX_CODE_ATTEMPTS = 8
+
+
+def parse_code(text: str) -> str:
+    try:
+        return normalize_code(text)
+    except InvalidTagCode as exc:
+        raise DomainError("tag.invalid_code", f"invalid code: {exc.reason}", field="code")
+
+
+async def _load(caller: Caller, code: str) -> dict[str, Any]:
+    row = await Tag.select().where(Tag.code == parse_code(code)).first().run()
+    if row is None or row["site"] not in caller.roles:
+        raise not_found("tag")
+    return row
+
+
+async def _target_site(
+    caller: Caller, asset_id: uuid.UUID | None, location_id: uuid.UUID | None
+) -> uuid.UUID:
+    """The site of a tag's target, checked to be exactly one existing, visible thing."""
+    if (asset_id is None) == (location_id is None):
+        raise DomainError(
+            "tag.target_required", "a tag points at exactly one asset or one location",
+            field="asset_id",
+        )
+    if asset_id is not None:
+        row = await Asset.select(Asset.site).where(Asset.id == asset_id).first()
+        field = "asset_id"
+    else:
+        row = await Location.select(Location.site).where(Location.id == location_id).first()
+        field = "location_id"
+    if row is None or row["site"] not in caller.roles:
+        raise DomainError("not_found", f"{field.removesuffix('_id')} not found", field=field)
+    return row["site"]
+
+
+async def _insert_tag(
+    site_id: uuid.UUID,
+    asset_id: uuid.UUID | None,
+    location_id: uuid.UUID | None,
+    code: str | None,
+) -> dict[str, Any]:
+    if code is not None:
+        if await Tag.exists().where(Tag.code == code).run():
+            raise DomainError("tag.code_taken", f"code {code} is already registered", field="code")
+    else:
+        for _ in range(MAX_CODE_ATTEMPTS):
+            code = new_code()
+            if not await Tag.exists().where(Tag.code == code).run():
+                break
+        else:  # 34 billion codes: reaching this means the random source is broken
+            raise RuntimeError("could not find a free tag code")
+    now = utcnow()
+    row = {
+        "id": new_id(), "site": site_id, "code": code, "asset": asset_id,
+        "location": location_id, "status": "active", "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    await Tag.insert(Tag(**row)).run()
+    return row
+
+
+async def _record(
+    tag: dict[str, Any], kind: str, by: uuid.UUID | None, note: str = "", **refs: Any
+) -> None:
+    await TagEvent.insert(
+        TagEvent(
+            id=new_id(), tag=tag["id"], site=tag["site"], kind=kind, asset=tag["asset"],
+            location=tag["location"], note=note, by_user=by, at=utcnow(), **refs,
+        )  # fmt: skip
+    ).run()
+
+
+async def issue_tag(caller: Caller, data: TagCreate, public_url: str) -> TagOut:
+    code = parse_code(data.code) if data.code is not None else None
+    async with transaction():
+        site_id = await _target_site(caller, data.asset_id, data.location_id)
+        caller.require(site_id, MANAGERS, "tag")
+        tag = await _insert_tag(site_id, data.asset_id, data.location_id, code)
+        await _record(tag, "issued", caller.user_id, data.note)
+    return tag_out(tag, public_url)
+
+
+async def issue_missing_tags(
+    caller: Caller, site_id: uuid.UUID, targets: str = "all", by: uuid.UUID | None = None
+) -> TagBulkIssued:
+    """A tag for every active asset and/or location of the site that has no active tag."""
+    caller.require(site_id, MANAGERS)
+    tagged = await Tag.select(Tag.asset, Tag.location).where(
+        (Tag.site == site_id) & (Tag.status == "active")
+    )
+    tagged_assets = {r["asset"] for r in tagged if r["asset"]}
+    tagged_locations = {r["location"] for r in tagged if r["location"]}
+    wanted: list[tuple[uuid.UUID | None, uuid.UUID | None]] = []
+    if targets in ("all", "locations"):
+        rows = await Location.select(Location.id).where(
+            (Location.site == site_id) & (Location.status == "active")
+        ).order_by(Location.id)
+        wanted += [(None, r["id"]) for r in rows if r["id"] not in tagged_locations]
+    if targets in ("all", "assets"):
+        rows = await Asset.select(Asset.id).where(
+            (Asset.site == site_id) & (Asset.status == "active")
+        ).order_by(Asset.id)
+        wanted += [(r["id"], None) for r in rows if r["id"] not in tagged_assets]
+    async with transaction():
+        for asset_id, location_id in wanted:
+            tag = await _insert_tag(site_id, asset_id, location_id, None)
+            await _record(tag, "issued", by or caller.user_id)
+    return TagBulkIssued(issued=len(wanted))
+
+
+async def resolve_tag(caller: Caller, code: str, public_url: str) -> TagResolution:
+    tag = await _load(caller, code)
+    target: TagTarget | None = None
+    if tag["status"] != "retired":
+        if tag["asset"] is not None:
+            target = TagTarget(kind="asset", asset=await get_asset(caller, tag["asset"]))
+        elif tag["location"] is not None:
+            target = TagTarget(kind="location", location=await get_location(caller, tag["location"]))
+    replaced_by = None
+    if tag["status"] == "replaced":
+        event = await TagEvent.select(TagEvent.other_tag.code).where(
+            (TagEvent.tag == tag["id"]) & (TagEvent.kind == "replaced")
+        ).first()
+        replaced_by = event["other_tag.code"] if event else None
+    return TagResolution(tag=tag_out(tag, public_url), target=target, replaced_by=replaced_by)
+
+
+async def replace_tag(caller: Caller, code: str, note: str, public_url: str) -> TagOut:
+    """A new label for the same target (the old one was damaged or lost)."""
+    async with transaction():
+        old = await _load(caller, code)
+        caller.require(old["site"], MANAGERS, "tag")
+        _require_active(old)
+        new = await _insert_tag(old["site"], old["asset"], old["location"], None)
+        await Tag.update({Tag.status: "replaced", Tag.updated_at: utcnow()}).where(
+            Tag.id == old["id"]
+        )
+        await _record(old, "replaced", caller.user_id, note, other_tag=new["id"])
+        await _record(new, "issued", caller.user_id, note, other_tag=old["id"])
+    return tag_out(new, public_url)
+
+
+async def rebind_tag(caller: Caller, code: str, data: TagRebind, public_url: str) -> TagOut:
+    """Point an existing label at another asset or location of the same site."""
+    async with transaction():
+        tag = await _load(caller, code)
+        caller.require(tag["site"], MANAGERS, "tag")
+        _require_active(tag)
+        site_id = await _target_site(caller, data.asset_id, data.location_id)
+        if site_id != tag["site"]:
+            raise DomainError(
+                "request.invalid", "a tag can only be rebound within its own site",
+                field="asset_id" if data.asset_id else "location_id",
+            )
+        previous = {"previous_asset": tag["asset"], "previous_location": tag["location"]}
+        tag = {**tag, "asset": data.asset_id, "location": data.location_id, "updated_at": utcnow()}
+        await Tag.update(
+            {Tag.asset: tag["asset"], Tag.location: tag["location"], Tag.updated_at: tag["updated_at"]}
+        ).where(Tag.id == tag["id"])
+        await _record(tag, "rebound", caller.user_id, data.note, **previous)
+    return tag_out(tag, public_url)
+
+
+async def retire_tag(caller: Caller, code: str, note: str, public_url: str) -> TagOut:
+    async with transaction():
+        tag = await _load(caller, code)
+        caller.require(tag["site"], MANAGERS, "tag")
+        if tag["status"] == "retired":
+            return tag_out(tag, public_url)
+        tag = {**tag, "status": "retired", "updated_at": utcnow()}
+        await Tag.update({Tag.status: "retired", Tag.updated_at: tag["updated_at"]}).where(
+            Tag.id == tag["id"]
+        )
+        await _record(tag, "retired", caller.user_id, note)
+    return tag_out(tag, public_url)
+
+
+async def tag_history(caller: Caller, code: str) -> list[TagEventOut]:
+    tag = await _load(caller, code)
+    rows = await TagEvent.select(TagEvent.all_columns(), TagEvent.other_tag.code).where(
+        TagEvent.tag == tag["id"]
+    ).order_by(TagEvent.at).order_by(TagEvent.id)
+    return [
+        TagEventOut(
+            id=r["id"], kind=r["kind"], asset_id=r["asset"], location_id=r["location"],
+            previous_asset_id=r["previous_asset"], previous_location_id=r["previous_location"],
+            other_tag_code=r["other_tag.code"], note=r["note"], by_user_id=r["by_user"],
+            at=r["at"],
+        )  # fmt: skip
+        for r in rows
+    ]
+
+
+async def list_tags(
+    caller: Caller,
+    *,
+    site_id: uuid.UUID | None = None,
+    asset_id: uuid.UUID | None = None,
+    location_id: uuid.UUID | None = None,
+    status: str | None = "active",
+    public_url: str,
+    after: uuid.UUID | None = None,
+    limit: int = 100,
+) -> tuple[list[TagOut], uuid.UUID | None]:
+    sites = caller.site_ids(EVERYONE) if site_id is None else [site_id]
+    sites = [s for s in sites if s in caller.roles]
+    if not sites:
+        return [], None
+    query = Tag.select().where(Tag.site.is_in(sites))
+    if asset_id is not None:
+        query = query.where(Tag.asset == asset_id)
+    if location_id is not None:
+        query = query.where(Tag.location == location_id)
+    if status:
+        query = query.where(Tag.status == status)
+    if after is not None:
+        query = query.where(Tag.id > after)
+    limit = max(1, min(limit, 500))
+    rows = await query.order_by(Tag.id).limit(limit + 1)
+    items = [tag_out(r, public_url) for r in rows[:limit]]
+    return items, (items[-1].id if len(rows) > limit else None)
+
+
+def _require_active(tag: dict[str, Any]) -> None:
+    if tag["status"] != "active":
+        raise DomainError("tag.not_active", f"this tag is {tag['status']}", field="code")
+
+
+def tag_out(row: dict[str, Any], public_url: str) -> TagOut:
+    return TagOut(
+        id=row["id"], site_id=row["site"], code=row["code"],
+        printed_code=format_code(row["code"]), url=tag_url(public_url, row["code"]),
+        status=row["status"], asset_id=row["asset"], location_id=row["location"],
+        created_at=row["created_at"], updated_at=row["updated_at"],
+    )  # fmt: skip

@@ -1,0 +1,196 @@
+"""What the registry API sends and accepts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+OptionalName = Annotated[str, msgspec.Meta(max_length=200)]
+Kind = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]{1,31}$")]
+Category = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+ShortText = Annotated[str, msgspec.Meta(max_length=64)]
+Note = Annotated[str, msgspec.Meta(max_length=2000)]
+AttributeValue = str | int | float | bool | None
+Status = Literal["active", "retired"]
+
+
+class Request(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base of request bodies: unknown fields are errors, not silently dropped."""
+
+
+class LocationCreate(Request, kw_only=True):
+    site_id: uuid.UUID
+    parent_id: uuid.UUID | None = None
+    kind: Kind
+    name: Name
+    name_en: OptionalName = ""
+    code: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    sort_order: int = 0
+
+
+class LocationUpdate(Request, kw_only=True):
+    """Only the fields sent change. `version`, if sent, must match the stored one."""
+
+    version: int | msgspec.UnsetType = msgspec.UNSET
+    parent_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
+    kind: Kind | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    name_en: OptionalName | msgspec.UnsetType = msgspec.UNSET
+    code: Annotated[str, msgspec.Meta(max_length=40)] | msgspec.UnsetType = msgspec.UNSET
+    sort_order: int | msgspec.UnsetType = msgspec.UNSET
+    status: Status | msgspec.UnsetType = msgspec.UNSET
+
+
+class LocationOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    parent_id: uuid.UUID | None
+    kind: str
+    name: str
+    name_en: str
+    code: str
+    sort_order: int
+    status: str
+    version: int
+    path: list[str]
+    """Names from the root down to this location, inclusive."""
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssetCreate(Request, kw_only=True):
+    site_id: uuid.UUID
+    location_id: uuid.UUID | None = None
+    category: Category
+    name: Name
+    name_en: OptionalName = ""
+    asset_number: ShortText = ""
+    serial_number: ShortText = ""
+    attributes: dict[str, AttributeValue] = {}
+    keeper_id: uuid.UUID | None = None
+
+
+class AssetUpdate(Request, kw_only=True):
+    version: int | msgspec.UnsetType = msgspec.UNSET
+    location_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
+    category: Category | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    name_en: OptionalName | msgspec.UnsetType = msgspec.UNSET
+    asset_number: ShortText | msgspec.UnsetType = msgspec.UNSET
+    serial_number: ShortText | msgspec.UnsetType = msgspec.UNSET
+    attributes: dict[str, AttributeValue] | msgspec.UnsetType = msgspec.UNSET
+    keeper_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
+    status: Status | msgspec.UnsetType = msgspec.UNSET
+
+
+class AssetOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    location_id: uuid.UUID | None
+    location_path: list[str]
+    category: str
+    name: str
+    name_en: str
+    asset_number: str
+    serial_number: str
+    attributes: dict[str, AttributeValue]
+    keeper_id: uuid.UUID | None
+    keeper_name: str | None
+    status: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class LocationPage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[LocationOut]
+    next_after: uuid.UUID | None
+    """Pass as `after` to get the next page; null on the last page."""
+
+
+class AssetPage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[AssetOut]
+    next_after: uuid.UUID | None
+
+
+class TagCreate(Request, kw_only=True):
+    asset_id: uuid.UUID | None = None
+    location_id: uuid.UUID | None = None
+    code: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    """A pre-printed code to register; a new one is made when absent."""
+    note: Note = ""
+
+
+class TagRebind(Request, kw_only=True):
+    asset_id: uuid.UUID | None = None
+    location_id: uuid.UUID | None = None
+    note: Note = ""
+
+
+class TagNote(Request, kw_only=True):
+    note: Note = ""
+
+
+class TagOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    code: str
+    printed_code: str
+    url: str
+    status: str
+    asset_id: uuid.UUID | None
+    location_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TagTarget(msgspec.Struct, frozen=True, kw_only=True):
+    kind: Literal["asset", "location"]
+    asset: AssetOut | None = None
+    location: LocationOut | None = None
+
+
+class TagResolution(msgspec.Struct, frozen=True, kw_only=True):
+    tag: TagOut
+    target: TagTarget | None
+    replaced_by: str | None = None
+    """For a replaced tag, the code of the label that took its place."""
+
+
+class TagEventOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    kind: str
+    asset_id: uuid.UUID | None
+    location_id: uuid.UUID | None
+    previous_asset_id: uuid.UUID | None
+    previous_location_id: uuid.UUID | None
+    other_tag_code: str | None
+    note: str
+    by_user_id: uuid.UUID | None
+    at: datetime
+
+
+class TagBulkIssue(Request, kw_only=True):
+    site_id: uuid.UUID
+    targets: Literal["assets", "locations", "all"] = "all"
+
+
+class TagBulkIssued(msgspec.Struct, frozen=True, kw_only=True):
+    issued: int
+
+
+class RowError(msgspec.Struct, frozen=True, kw_only=True):
+    row: int
+    """1-based row number in the file, the header being row 1."""
+    column: str | None
+    reason: str
+
+
+class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
+    rows: int
+    created: int
+    dry_run: bool

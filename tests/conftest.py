@@ -1,0 +1,164 @@
+"""Every database test runs twice: on a SQLite file and on a PostgreSQL database, each
+behind a real HTTP server (uvicorn on a loopback port, in this process).
+
+PostgreSQL is found at ROUNDKEEPER_TEST_POSTGRES_URL (default: the local server, user
+postgres). It is never skipped: without it the PostgreSQL half of the suite fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+
+from server import db
+from server.app import create_app
+from server.settings import Settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ROUNDKEEPER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+PUBLIC_URL = "https://rk.school.example.cn"
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+
+
+async def _create_pg_database(name: str) -> str:
+    try:
+        conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.fail(
+            f"PostgreSQL is required for the test suite and is not reachable at "
+            f"{POSTGRES_ADMIN_URL}: {exc}. Start it (pg_ctlcluster 15 main start) or set "
+            "ROUNDKEEPER_TEST_POSTGRES_URL."
+        )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _drop_pg_database(name: str) -> None:
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("roundkeeper")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+async def database(request: pytest.FixtureRequest, tmp_root: Path) -> AsyncIterator[Database]:
+    if request.param == "sqlite":
+        yield Database("sqlite", f"sqlite:///{tmp_root}/test.sqlite3")
+        return
+    name = f"rk_test_{os.getpid()}"
+    url = await _create_pg_database(name)
+    yield Database("postgres", url)
+    await _drop_pg_database(name)
+
+
+@pytest.fixture
+async def empty_database(database: Database, tmp_path: Path) -> AsyncIterator[str]:
+    """A second, unmigrated database of the same kind."""
+    if database.backend == "sqlite":
+        yield f"sqlite:///{tmp_path}/empty.sqlite3"
+        return
+    name = f"rk_empty_{os.getpid()}"
+    yield await _create_pg_database(name)
+    await _drop_pg_database(name)
+
+
+def make_settings(url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": url,
+        "public_url": PUBLIC_URL,
+        "secret_key": "test-secret-key-" + "x" * 32,
+        "data_dir": data_dir,
+        "blob_dir": data_dir / "blobs",
+        "password_hashing": "fast",
+        # The test server speaks plain HTTP on loopback behind an https public URL.
+        "secure_cookies": False,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class Server:
+    url: str
+    settings: Settings
+    backend: str
+
+
+@pytest.fixture(scope="session")
+async def server(database: Database, tmp_root: Path) -> AsyncIterator[Server]:
+    engine = db.engine_from_url(database.url)
+    await db.upgrade(engine, quiet=True)
+    settings = make_settings(database.url, tmp_root / f"data-{database.backend}")
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+    )
+    uv = uvicorn.Server(config)
+    task = asyncio.create_task(uv.serve())
+    while not uv.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    port = uv.servers[0].sockets[0].getsockname()[1]
+    yield Server(url=f"http://127.0.0.1:{port}", settings=settings, backend=database.backend)
+    uv.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def clean(server: Server) -> AsyncIterator[Server]:
+    """Each test starts from empty tables (the schema stays)."""
+    await truncate_all()
+    yield server
+
+
+async def truncate_all() -> None:
+    tables = [t for t in db.table_classes() if t._meta.tablename != "migration"]
+    engine = db.current_engine()
+    if db.is_sqlite():
+        # RESTRICT is checked row by row in SQLite, so a tree cannot be deleted in one
+        # statement with foreign keys on.
+        async with aiosqlite.connect(engine.path) as conn:
+            await conn.execute("PRAGMA foreign_keys = OFF")
+            for table in tables:
+                await conn.execute(f'DELETE FROM "{table._meta.tablename}"')
+            await conn.commit()
+    else:
+        names = ", ".join(f'"{t._meta.tablename}"' for t in tables)
+        await engine.run_ddl(f"TRUNCATE {names} CASCADE")
+
+
+@pytest.fixture
+async def api(clean: Server) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=clean.url, timeout=30) as client:
+        yield client
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"

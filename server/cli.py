@@ -20,7 +20,7 @@ def _settings() -> Settings:
     try:
         return Settings.from_env()
     except SettingsError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
 
 
 def _run(work: Callable[[Settings], Awaitable[Any]], *, migrated: bool = True) -> Any:
@@ -38,7 +38,7 @@ def _run(work: Callable[[Settings], Awaitable[Any]], *, migrated: bool = True) -
     try:
         return asyncio.run(main())
     except (db.DatabaseNotReady, DomainError) as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group()
@@ -108,8 +108,15 @@ def demo() -> None:
     summary = _run(load_demo)
     click.echo(summary)
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
-    for username in ("admin", "manager", "inspector", "guard", "gatekeeper", "maintainer",
-                     "auditor"):  # fmt: skip
+    for username in (
+        "admin",
+        "manager",
+        "inspector",
+        "guard",
+        "gatekeeper",
+        "maintainer",
+        "auditor",
+    ):
         click.echo(f"  {username}")
 
 
@@ -153,9 +160,10 @@ def user_group() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["admin", "manager", "inspector", "guard", "gatekeeper", "maintainer",
-                       "auditor"]),
-)  # fmt: skip
+    type=click.Choice(
+        ["admin", "manager", "inspector", "guard", "gatekeeper", "maintainer", "auditor"]
+    ),
+)
 @click.option("--display-name", default=None)
 @click.option("--password", default=None, help="prompted for when absent")
 @click.option("--expires", type=click.DateTime(), default=None, help="end of access (auditors)")
@@ -183,10 +191,12 @@ def user_create(
         if user is None:
             secret = password or _ask_password()
             user_id = await users.create_user(
-                organization_id=site["organization"], username=username,
-                display_name=display_name or username, password=secret,
+                organization_id=site["organization"],
+                username=username,
+                display_name=display_name or username,
+                password=secret,
                 hashing=settings.password_hashing,
-            )  # fmt: skip
+            )
         else:
             user_id = user["id"]
         expires_at = expires.astimezone() if expires else None
@@ -269,8 +279,12 @@ def assets_import(file: Path, site_name: str, username: str | None, dry_run: boo
 
 @main.command()
 @click.option("--site", "site_name", required=True)
-@click.option("--preset", default="a4-3x8", show_default=True,
-              help="a4-3x8, a4-4x10, a4-2x7, thermal-50x30, thermal-62x29")  # fmt: skip
+@click.option(
+    "--preset",
+    default="a4-3x8",
+    show_default=True,
+    help="a4-3x8, a4-4x10, a4-2x7, thermal-50x30, thermal-62x29",
+)
 @click.option("--location", default=None, help="only inside this location (path, e.g. 教学楼A/3F)")
 @click.option("--category", default=None, help="only assets of this category")
 @click.option("--targets", type=click.Choice(["all", "assets", "locations"]), default="all")
@@ -292,7 +306,7 @@ def labels(
 
     registry_labels.preset(preset)
 
-    async def work(settings: Settings) -> int:
+    async def work(settings: Settings) -> tuple[bytes, int]:
         caller = await _acting_caller(site_name, None)
         site_id = next(iter(caller.roles))
         if issue_missing:
@@ -304,17 +318,21 @@ def labels(
             if location_id is None:
                 raise click.ClickException(f"no location {location!r}")
         contents = await registry_labels.site_labels(
-            caller, site_id, settings.public_url, location_id=location_id, category=category,
+            caller,
+            site_id,
+            settings.public_url,
+            location_id=location_id,
+            category=category,
             targets=targets,  # type: ignore[arg-type]
-        )  # fmt: skip
+        )
         with click.progressbar(length=len(contents), label="drawing labels") as bar:
             pdf = registry_labels.render_pdf(
                 contents, preset, settings.label_font, lambda n: bar.update(n - bar.pos)
             )
-        output.write_bytes(pdf)
-        return len(contents)
+        return pdf, len(contents)
 
-    count = _run(work)
+    pdf, count = _run(work)
+    output.write_bytes(pdf)
     click.echo(f"wrote {count} labels to {output}")
 
 

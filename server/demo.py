@@ -42,9 +42,13 @@ class _Builder:
         self, parent: uuid.UUID | None, kind: str, name: str, name_en: str = "", code: str = ""
     ) -> uuid.UUID:
         data = LocationCreate(
-            site_id=self.site_id, parent_id=parent, kind=kind, name=name, name_en=name_en,
+            site_id=self.site_id,
+            parent_id=parent,
+            kind=kind,
+            name=name,
+            name_en=name_en,
             code=code,
-        )  # fmt: skip
+        )
         return (await locations.create_location(self.caller, data)).id
 
     async def asset(
@@ -60,10 +64,15 @@ class _Builder:
         number = self.counters.get(prefix, 0) + 1
         self.counters[prefix] = number
         data = AssetCreate(
-            site_id=self.site_id, location_id=where, category=category, name=name,
-            name_en=name_en, asset_number=f"{prefix}-{number:03d}",
-            attributes=dict(attributes), keeper_id=self.keepers[keeper],
-        )  # fmt: skip
+            site_id=self.site_id,
+            location_id=where,
+            category=category,
+            name=name,
+            name_en=name_en,
+            asset_number=f"{prefix}-{number:03d}",
+            attributes=dict(attributes),
+            keeper_id=self.keepers[keeper],
+        )
         await assets.create_asset(self.caller, data)
         self.assets += 1
 
@@ -71,10 +80,15 @@ class _Builder:
         # Dry-powder extinguishers: 10-year service life from manufacture (GA 95).
         made_on = dt.date(made, 3 + self.assets % 9, 1 + self.assets % 27)
         await self.asset(
-            where, "fire_extinguisher", "手提式干粉灭火器 MFZ/ABC4", "ABC dry powder extinguisher 4 kg",
-            "MHQ", extinguisher_type="MFZ/ABC4", manufactured_date=made_on.isoformat(),
+            where,
+            "fire_extinguisher",
+            "手提式干粉灭火器 MFZ/ABC4",
+            "ABC dry powder extinguisher 4 kg",
+            "MHQ",
+            extinguisher_type="MFZ/ABC4",
+            manufactured_date=made_on.isoformat(),
             expiry_date=made_on.replace(year=made + 10).isoformat(),
-        )  # fmt: skip
+        )
 
 
 async def load_demo(settings: Settings) -> str:
@@ -90,9 +104,12 @@ async def load_demo(settings: Settings) -> str:
         audit_end = dt.datetime.now(dt.UTC) + dt.timedelta(days=90)
         for username, display_name, role in PEOPLE:
             user_id = await users.create_user(
-                organization_id=org_id, username=username, display_name=display_name,
-                password=DEMO_PASSWORD, hashing=settings.password_hashing,
-            )  # fmt: skip
+                organization_id=org_id,
+                username=username,
+                display_name=display_name,
+                password=DEMO_PASSWORD,
+                hashing=settings.password_hashing,
+            )
             await users.set_membership(
                 user_id, site_id, role, audit_end if role == "auditor" else None
             )
@@ -117,26 +134,51 @@ async def _build_school(b: _Builder) -> None:
         building_id = await b.place(None, "building", building, building_en, code)
         for floor in range(1, floors + 1):
             floor_id = await b.place(building_id, "floor", f"{floor}F", f"Floor {floor}")
-            corridor = await b.place(floor_id, "corridor", f"{floor}楼走廊", f"Floor {floor} corridor")
-            stairs = await b.place(floor_id, "stairwell", f"{floor}楼楼梯间", f"Floor {floor} stairwell")
+            corridor = await b.place(
+                floor_id, "corridor", f"{floor}楼走廊", f"Floor {floor} corridor"
+            )
+            stairs = await b.place(
+                floor_id, "stairwell", f"{floor}楼楼梯间", f"Floor {floor} stairwell"
+            )
             await b.extinguisher(stairs, 2020 + floor % 4)
             await b.asset(stairs, "emergency_light", "应急照明灯", "Emergency light", "YJD")
             await b.asset(stairs, "exit_sign", "安全出口指示标志", "Exit sign", "CKB")
             for room in range(1, per_floor + 1):
                 room_code = f"{code}{floor}{room:02d}"
                 room_id = await b.place(
-                    floor_id, "room", f"{floor}年级{room}班教室" if code == "A" else f"{room_code}教室",
-                    f"Classroom {room_code}", room_code,
-                )  # fmt: skip
+                    floor_id,
+                    "room",
+                    f"{floor}年级{room}班教室" if code == "A" else f"{room_code}教室",
+                    f"Classroom {room_code}",
+                    room_code,
+                )
                 if room == 1:
-                    await b.asset(room_id, "water_dispenser", "直饮水机", "Drinking-water dispenser",
-                                  "YSJ", keeper="manager")  # fmt: skip
+                    await b.asset(
+                        room_id,
+                        "water_dispenser",
+                        "直饮水机",
+                        "Drinking-water dispenser",
+                        "YSJ",
+                        keeper="manager",
+                    )
+            await b.place(
+                floor_id,
+                "room",
+                f"{floor}楼教师办公室",
+                f"Floor {floor} staff office",
+                f"{code}{floor}00",
+            )
             await b.extinguisher(corridor, 2019 + floor % 4)
             await b.extinguisher(corridor, 2020 + floor % 3)
             if floor % 2 == 1:
                 await b.extinguisher(corridor, 2018)
-            await b.asset(corridor, "electrical_panel", f"{code}栋{floor}层配电箱",
-                          f"Building {code} floor {floor} distribution box", "PDX")  # fmt: skip
+            await b.asset(
+                corridor,
+                "electrical_panel",
+                f"{code}栋{floor}层配电箱",
+                f"Building {code} floor {floor} distribution box",
+                "PDX",
+            )
             await b.asset(corridor, "fire_hydrant_box", "室内消火栓箱", "Indoor hydrant box", "XHS")
             await b.asset(corridor, "emergency_light", "应急照明灯", "Emergency light", "YJD")
             await b.asset(corridor, "exit_sign", "安全出口指示标志", "Exit sign", "CKB")
@@ -148,15 +190,24 @@ async def _build_school(b: _Builder) -> None:
     store = await b.place(ground, "room", "食品库房", "Food storeroom", "C103")
     clinic = await b.place(ground, "room", "医务室", "School clinic", "C104")
     duty = await b.place(ground, "room", "总务处", "General affairs office", "C105")
-    for name, name_en in (("双眼燃气灶（一）", "Double gas range 1"),
-                          ("双眼燃气灶（二）", "Double gas range 2"),
-                          ("燃气蒸饭柜", "Gas rice steamer"),
-                          ("燃气总阀及管道", "Gas main valve and pipes")):  # fmt: skip
+    for name, name_en in (
+        ("双眼燃气灶（一）", "Double gas range 1"),
+        ("双眼燃气灶（二）", "Double gas range 2"),
+        ("燃气蒸饭柜", "Gas rice steamer"),
+        ("燃气总阀及管道", "Gas main valve and pipes"),
+    ):
         await b.asset(kitchen, "kitchen_gas", name, name_en, "RQ", keeper="manager")
-    await b.asset(kitchen, "disinfection_cabinet", "红外线消毒柜", "Infrared disinfection cabinet",
-                  "XDG", keeper="manager")  # fmt: skip
-    await b.asset(kitchen, "refrigerator", "留样冰箱", "Food-sample refrigerator", "BX",
-                  keeper="manager")  # fmt: skip
+    await b.asset(
+        kitchen,
+        "disinfection_cabinet",
+        "红外线消毒柜",
+        "Infrared disinfection cabinet",
+        "XDG",
+        keeper="manager",
+    )
+    await b.asset(
+        kitchen, "refrigerator", "留样冰箱", "Food-sample refrigerator", "BX", keeper="manager"
+    )
     await b.asset(store, "refrigerator", "冷藏柜", "Chiller", "BX", keeper="manager")
     await b.asset(store, "refrigerator", "冷冻柜", "Freezer", "BX", keeper="manager")
     for _ in range(3):
@@ -167,41 +218,73 @@ async def _build_school(b: _Builder) -> None:
     await b.extinguisher(dining, 2023)
     await b.extinguisher(duty, 2021)
     sports = await b.place(ground, "room", "体育器材室", "Sports equipment store", "C106")
-    for name, name_en in (("体操垫（10张）", "Gymnastics mats (10)"),
-                          ("跳高架", "High-jump stands"), ("移动篮球架", "Mobile basketball hoop")):  # fmt: skip
+    for name, name_en in (
+        ("体操垫（10张）", "Gymnastics mats (10)"),
+        ("跳高架", "High-jump stands"),
+        ("移动篮球架", "Mobile basketball hoop"),
+    ):
         await b.asset(sports, "sports_equipment", name, name_en, "TY", keeper="manager")
     await b.asset(duty, "fire_alarm_panel", "火灾报警控制器", "Fire alarm control panel", "BJ")
     for floor in (2, 3):
         floor_id = await b.place(complex_id, "floor", f"{floor}F", f"Floor {floor}")
         for room, (name, name_en) in enumerate(
-            (("图书馆", "Library"), ("音乐教室", "Music room"), ("美术教室", "Art room"),
-             ("计算机教室", "Computer room"), ("会议室", "Meeting room"))
-            if floor == 2 else
-            (("科学实验室", "Science lab"), ("心理咨询室", "Counselling room"),
-             ("教师办公室", "Staff room"), ("档案室", "Records room"), ("广播室", "Broadcast room")),
+            (
+                ("图书馆", "Library"),
+                ("音乐教室", "Music room"),
+                ("美术教室", "Art room"),
+                ("计算机教室", "Computer room"),
+                ("会议室", "Meeting room"),
+            )
+            if floor == 2
+            else (
+                ("科学实验室", "Science lab"),
+                ("心理咨询室", "Counselling room"),
+                ("教师办公室", "Staff room"),
+                ("档案室", "Records room"),
+                ("广播室", "Broadcast room"),
+            ),
             start=1,
-        ):  # fmt: skip
+        ):
             room_id = await b.place(floor_id, "room", name, name_en, f"C{floor}{room:02d}")
             if room in (1, 4):
                 await b.extinguisher(room_id, 2020 + room)
             if room == 3:
-                await b.asset(room_id, "water_dispenser", "直饮水机", "Drinking-water dispenser",
-                              "YSJ", keeper="manager")  # fmt: skip
-        await b.asset(floor_id, "electrical_panel", f"综合楼{floor}层配电箱",
-                      f"Complex building floor {floor} distribution box", "PDX")  # fmt: skip
+                await b.asset(
+                    room_id,
+                    "water_dispenser",
+                    "直饮水机",
+                    "Drinking-water dispenser",
+                    "YSJ",
+                    keeper="manager",
+                )
+        await b.asset(
+            floor_id,
+            "electrical_panel",
+            f"综合楼{floor}层配电箱",
+            f"Complex building floor {floor} distribution box",
+            "PDX",
+        )
         await b.asset(floor_id, "fire_hydrant_box", "室内消火栓箱", "Indoor hydrant box", "XHS")
         await b.asset(floor_id, "emergency_light", "应急照明灯", "Emergency light", "YJD")
 
     grounds = await b.place(None, "outdoor", "校园室外", "School grounds", "OUT")
     playground = await b.place(grounds, "playground", "幼儿游乐区", "Play area", "P1")
-    for name, name_en in (("组合滑梯", "Combination slide"), ("秋千（双座）", "Double swing"),
-                          ("攀爬架", "Climbing frame"), ("跷跷板", "Seesaw"),
-                          ("平衡木", "Balance beam"), ("转椅", "Roundabout")):  # fmt: skip
+    for name, name_en in (
+        ("组合滑梯", "Combination slide"),
+        ("秋千（双座）", "Double swing"),
+        ("攀爬架", "Climbing frame"),
+        ("跷跷板", "Seesaw"),
+        ("平衡木", "Balance beam"),
+        ("转椅", "Roundabout"),
+    ):
         await b.asset(playground, "playground_equipment", name, name_en, "YL", keeper="manager")
     field_id = await b.place(grounds, "playground", "田径运动场", "Sports field", "P2")
-    for name, name_en in (("篮球架（东）", "Basketball stand east"),
-                          ("篮球架（西）", "Basketball stand west"),
-                          ("单杠", "Horizontal bar"), ("双杠", "Parallel bars")):  # fmt: skip
+    for name, name_en in (
+        ("篮球架（东）", "Basketball stand east"),
+        ("篮球架（西）", "Basketball stand west"),
+        ("单杠", "Horizontal bar"),
+        ("双杠", "Parallel bars"),
+    ):
         await b.asset(field_id, "playground_equipment", name, name_en, "YL", keeper="manager")
     gate = await b.place(grounds, "gate", "学校大门门卫室", "Main gate lodge", "G1")
     await b.extinguisher(gate, 2022)

@@ -160,8 +160,9 @@ def handle_http_exception(_: Request, exc: HTTPException) -> Response[Problem]:
     if exc.status_code == 400:
         # Litestar's decoder refuses bodies that are not JSON before validation starts.
         return problem_response(DomainError("request.malformed_json", str(exc.detail)))
-    body = Problem(code="server.error" if exc.status_code >= 500 else "request.invalid",
-                   detail=str(exc.detail))
+    body = Problem(
+        code="server.error" if exc.status_code >= 500 else "request.invalid", detail=str(exc.detail)
+    )
     return Response(body, status_code=exc.status_code)
 
 

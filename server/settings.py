@@ -63,7 +63,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             try:
                 value = int(raw)
             except ValueError:
-                raise SettingsError(f"ROUNDKEEPER_{name} must be a whole number, got {raw!r}")
+                raise SettingsError(
+                    f"ROUNDKEEPER_{name} must be a whole number, got {raw!r}"
+                ) from None
             if value < minimum:
                 raise SettingsError(f"ROUNDKEEPER_{name} must be at least {minimum}, got {value}")
             return value

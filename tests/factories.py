@@ -35,7 +35,9 @@ class School:
 
 
 async def make_school(
-    name: str | None = None, organization_id: uuid.UUID | None = None, timezone: str = "Asia/Shanghai"
+    name: str | None = None,
+    organization_id: uuid.UUID | None = None,
+    timezone: str = "Asia/Shanghai",
 ) -> School:
     n = next(_counter)
     org = organization_id or await sites.create_organization(f"教育集团{n}")
@@ -79,9 +81,7 @@ async def make_location(
     kind: str = "building",
     code: str = "",
 ) -> uuid.UUID:
-    data = LocationCreate(
-        site_id=school.site_id, parent_id=parent, kind=kind, name=name, code=code
-    )
+    data = LocationCreate(site_id=school.site_id, parent_id=parent, kind=kind, name=name, code=code)
     return (await locations.create_location(admin.caller, data)).id
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
-from litestar.params import Body, FromQuery, Parameter, QueryParameter
+from litestar.params import Body, Parameter
 
 from server.accounts import sites, tokens, users
 from server.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, client_address
@@ -48,10 +48,24 @@ class AuthController(Controller):
         max_age = settings.session_days * 86400
         secure = settings.cookie_secure
         cookies = [
-            Cookie(key=SESSION_COOKIE, value=session.token, max_age=max_age, httponly=True,
-                   secure=secure, samesite="lax", path="/"),
-            Cookie(key=CSRF_COOKIE, value=session.csrf_token, max_age=max_age, httponly=False,
-                   secure=secure, samesite="strict", path="/"),
+            Cookie(
+                key=SESSION_COOKIE,
+                value=session.token,
+                max_age=max_age,
+                httponly=True,
+                secure=secure,
+                samesite="lax",
+                path="/",
+            ),
+            Cookie(
+                key=CSRF_COOKIE,
+                value=session.csrf_token,
+                max_age=max_age,
+                httponly=False,
+                secure=secure,
+                samesite="strict",
+                path="/",
+            ),
         ]
         body = LoginResponse(user=me, csrf_token=session.csrf_token, expires_at=session.expires_at)
         return Response(body, status_code=200, cookies=cookies)

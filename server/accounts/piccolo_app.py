@@ -16,5 +16,14 @@ from server.accounts.tables import (
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Organization, Site, User, Membership, Device, ApiToken, UserSession, LoginFailure],
+    table_classes=[
+        Organization,
+        Site,
+        User,
+        Membership,
+        Device,
+        ApiToken,
+        UserSession,
+        LoginFailure,
+    ],
 )

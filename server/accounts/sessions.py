@@ -38,9 +38,11 @@ async def login(settings: Settings, username: str, password: str, address: str) 
     for a while (answered 429 with Retry-After), whatever the password."""
     now = utcnow()
     window_start = now - timedelta(minutes=settings.login_lockout_minutes)
-    failures = await LoginFailure.count().where(
-        (LoginFailure.username == username) & (LoginFailure.at > window_start)
-    ).run()
+    failures = (
+        await LoginFailure.count()
+        .where((LoginFailure.username == username) & (LoginFailure.at > window_start))
+        .run()
+    )
     if failures >= settings.login_max_failures:
         raise DomainError(
             "auth.rate_limited",

@@ -21,7 +21,7 @@ def check_timezone(name: str) -> str:
             "site.unknown_timezone",
             f"unknown timezone {name!r}; use an IANA name such as Asia/Shanghai",
             field="timezone",
-        )
+        ) from None
     return name
 
 

@@ -99,9 +99,11 @@ async def revoke_token(caller: Caller, token_id: uuid.UUID) -> TokenOut:
         raise not_found("token")
     if row["revoked_at"] is None:
         now = utcnow()
-        await ApiToken.update({ApiToken.revoked_at: now}).where(
-            (ApiToken.id == token_id) & ApiToken.revoked_at.is_null()
-        ).run()
+        await (
+            ApiToken.update({ApiToken.revoked_at: now})
+            .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null())
+            .run()
+        )
         row = {**row, "revoked_at": now}
     return _token_out(row)
 
@@ -110,9 +112,9 @@ async def _manageable_users(caller: Caller) -> set[uuid.UUID]:
     users = {caller.user_id}
     admin_sites = caller.site_ids(ADMINS)
     if admin_sites:
-        rows = await Membership.select(Membership.user).where(
-            Membership.site.is_in(admin_sites)
-        ).run()
+        rows = (
+            await Membership.select(Membership.user).where(Membership.site.is_in(admin_sites)).run()
+        )
         users.update(r["user"] for r in rows)
     return users
 

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from server.accounts.access import ADMINS, EVERYONE, Caller, check_role
 from server.accounts.passwords import hash_password
-from server.accounts.tables import Membership, Site, User
+from server.accounts.tables import Membership, User
 from server.accounts.wire import MemberCreate, MemberOut, SiteRole
 from server.clock import new_id, utcnow
 from server.db import transaction
-from server.errors import DomainError, not_found
+from server.errors import DomainError
 
 
 async def create_user(
@@ -53,9 +53,11 @@ async def set_membership(
         .run()
     )
     if existing:
-        await Membership.update({Membership.role: role, Membership.expires_at: expires_at}).where(
-            Membership.id == existing["id"]
-        ).run()
+        await (
+            Membership.update({Membership.role: role, Membership.expires_at: expires_at})
+            .where(Membership.id == existing["id"])
+            .run()
+        )
     else:
         await Membership.insert(
             Membership(
@@ -84,12 +86,12 @@ async def load_caller(
     if user is None:
         return None
     now = utcnow()
-    rows = await Membership.select(Membership.site, Membership.role, Membership.expires_at).where(
-        Membership.user == user_id
-    ).run()
-    roles = {
-        r["site"]: r["role"] for r in rows if r["expires_at"] is None or r["expires_at"] > now
-    }
+    rows = (
+        await Membership.select(Membership.site, Membership.role, Membership.expires_at)
+        .where(Membership.user == user_id)
+        .run()
+    )
+    roles = {r["site"]: r["role"] for r in rows if r["expires_at"] is None or r["expires_at"] > now}
     return Caller(
         user_id=user["id"],
         organization_id=user["organization"],
@@ -180,9 +182,11 @@ async def add_member(
 
 
 async def is_member(user_id: uuid.UUID, site_id: uuid.UUID) -> bool:
-    return await Membership.exists().where(
-        (Membership.user == user_id) & (Membership.site == site_id)
-    ).run()
+    return (
+        await Membership.exists()
+        .where((Membership.user == user_id) & (Membership.site == site_id))
+        .run()
+    )
 
 
 async def display_names(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:

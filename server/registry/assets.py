@@ -18,10 +18,20 @@ from server.registry.tables import Asset, Location
 from server.registry.wire import AssetCreate, AssetOut, AssetPage, AssetUpdate, AttributeValue
 
 CATEGORIES = (
-    "fire_extinguisher", "fire_hydrant_box", "fire_alarm_panel", "emergency_light",
-    "exit_sign", "electrical_panel", "playground_equipment", "sports_equipment",
-    "kitchen_gas", "water_dispenser", "refrigerator", "disinfection_cabinet", "other",
-)  # fmt: skip
+    "fire_extinguisher",
+    "fire_hydrant_box",
+    "fire_alarm_panel",
+    "emergency_light",
+    "exit_sign",
+    "electrical_panel",
+    "playground_equipment",
+    "sports_equipment",
+    "kitchen_gas",
+    "water_dispenser",
+    "refrigerator",
+    "disinfection_cabinet",
+    "other",
+)
 """Categories the built-in checklists know; others are allowed (a school has many kinds)."""
 
 
@@ -30,7 +40,8 @@ def check_attributes(attributes: dict[str, AttributeValue]) -> dict[str, Attribu
     for key, value in attributes.items():
         if len(key) > 64 or not key.replace("_", "").isalnum():
             raise DomainError(
-                "request.invalid", "attribute names are letters, digits and _",
+                "request.invalid",
+                "attribute names are letters, digits and _",
                 field=f"attributes.{key}",
             )
         if key.endswith("_date") and value is not None:
@@ -38,9 +49,10 @@ def check_attributes(attributes: dict[str, AttributeValue]) -> dict[str, Attribu
                 dt.date.fromisoformat(str(value))
             except ValueError:
                 raise DomainError(
-                    "request.invalid", f"{value!r} is not a date (YYYY-MM-DD)",
+                    "request.invalid",
+                    f"{value!r} is not a date (YYYY-MM-DD)",
                     field=f"attributes.{key}",
-                )
+                ) from None
     return attributes
 
 
@@ -64,11 +76,21 @@ async def create_asset(caller: Caller, data: AssetCreate) -> AssetOut:
         await _check_number_free(data.site_id, data.asset_number, None)
         now = utcnow()
         asset = Asset(
-            id=new_id(), site=data.site_id, location=data.location_id, category=data.category,
-            name=data.name, name_en=data.name_en, asset_number=data.asset_number,
-            serial_number=data.serial_number, attributes=data.attributes,
-            keeper=data.keeper_id, status="active", version=1, created_at=now, updated_at=now,
-        )  # fmt: skip
+            id=new_id(),
+            site=data.site_id,
+            location=data.location_id,
+            category=data.category,
+            name=data.name,
+            name_en=data.name_en,
+            asset_number=data.asset_number,
+            serial_number=data.serial_number,
+            attributes=data.attributes,
+            keeper=data.keeper_id,
+            status="active",
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
         await Asset.insert(asset).run()
     return await get_asset(caller, asset.id)
 
@@ -96,9 +118,12 @@ async def update_asset(caller: Caller, asset_id: uuid.UUID, data: AssetUpdate) -
         if data.attributes is not msgspec.UNSET:
             changes[Asset.attributes] = check_attributes(data.attributes)
         for field, column in (
-            ("category", Asset.category), ("name", Asset.name), ("name_en", Asset.name_en),
-            ("serial_number", Asset.serial_number), ("status", Asset.status),
-        ):  # fmt: skip
+            ("category", Asset.category),
+            ("name", Asset.name),
+            ("name_en", Asset.name_en),
+            ("serial_number", Asset.serial_number),
+            ("status", Asset.status),
+        ):
             value = getattr(data, field)
             if value is not msgspec.UNSET:
                 changes[column] = value
@@ -140,9 +165,7 @@ async def list_assets(
         query = query.where(Asset.keeper == keeper_id)
     if q:
         query = query.where(
-            contains(Asset.name, q)
-            | contains(Asset.name_en, q)
-            | contains(Asset.asset_number, q)
+            contains(Asset.name, q) | contains(Asset.name_en, q) | contains(Asset.asset_number, q)
         )
     if after is not None:
         query = query.where(Asset.id > after)
@@ -156,9 +179,11 @@ async def _check_refs(
     site_id: uuid.UUID, location_id: uuid.UUID | None, keeper_id: uuid.UUID | None
 ) -> None:
     if location_id is not None:
-        location = await Location.select(Location.site, Location.status).where(
-            Location.id == location_id
-        ).first()
+        location = (
+            await Location.select(Location.site, Location.status)
+            .where(Location.id == location_id)
+            .first()
+        )
         if location is None or location["site"] != site_id:
             raise DomainError(
                 "asset.location_in_other_site",
@@ -171,9 +196,7 @@ async def _check_refs(
         )
 
 
-async def _check_number_free(
-    site_id: uuid.UUID, number: str, asset_id: uuid.UUID | None
-) -> None:
+async def _check_number_free(site_id: uuid.UUID, number: str, asset_id: uuid.UUID | None) -> None:
     if not number:
         return
     query = Asset.exists().where((Asset.site == site_id) & (Asset.asset_number == number))
@@ -181,7 +204,8 @@ async def _check_number_free(
         query = query.where(Asset.id != asset_id)
     if await query.run():
         raise DomainError(
-            "asset.number_taken", f"asset number {number!r} is already used at this site",
+            "asset.number_taken",
+            f"asset number {number!r} is already used at this site",
             field="asset_number",
         )
 
@@ -191,13 +215,22 @@ async def _render(rows: list[dict[str, Any]]) -> list[AssetOut]:
     names = await users.display_names([r["keeper"] for r in rows if r["keeper"]])
     return [
         AssetOut(
-            id=r["id"], site_id=r["site"], location_id=r["location"],
-            location_path=path_of(trees[r["site"]], r["location"]), category=r["category"],
-            name=r["name"], name_en=r["name_en"], asset_number=r["asset_number"],
-            serial_number=r["serial_number"], attributes=r["attributes"] or {},
-            keeper_id=r["keeper"], keeper_name=names.get(r["keeper"]) if r["keeper"] else None,
-            status=r["status"], version=r["version"], created_at=r["created_at"],
+            id=r["id"],
+            site_id=r["site"],
+            location_id=r["location"],
+            location_path=path_of(trees[r["site"]], r["location"]),
+            category=r["category"],
+            name=r["name"],
+            name_en=r["name_en"],
+            asset_number=r["asset_number"],
+            serial_number=r["serial_number"],
+            attributes=r["attributes"] or {},
+            keeper_id=r["keeper"],
+            keeper_name=names.get(r["keeper"]) if r["keeper"] else None,
+            status=r["status"],
+            version=r["version"],
+            created_at=r["created_at"],
             updated_at=r["updated_at"],
-        )  # fmt: skip
+        )
         for r in rows
     ]

@@ -8,6 +8,7 @@ from litestar import Controller, MediaType, Request, Response, get, patch, post
 from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
 from server.accounts.auth import optional_caller
+from server.deps import AppSettings, CurrentCaller
 from server.errors import DomainError
 from server.registry import assets, imports, labels, locations, pages, tags
 from server.registry.wire import (
@@ -29,7 +30,6 @@ from server.registry.wire import (
     TagRebind,
     TagResolution,
 )
-from server.deps import AppSettings, CurrentCaller
 
 Id = Annotated[uuid.UUID, Parameter()]
 Code = Annotated[str, Parameter(description="tag code, e.g. K7QM-X3P9")]
@@ -54,9 +54,15 @@ class LocationController(Controller):
         limit: Limit = 100,
     ) -> LocationPage:
         return await locations.list_locations(
-            caller, site_id=site_id, parent_id=parent_id, kind=kind, status=status, q=q,
-            after=after, limit=limit,
-        )  # fmt: skip
+            caller,
+            site_id=site_id,
+            parent_id=parent_id,
+            kind=kind,
+            status=status,
+            q=q,
+            after=after,
+            limit=limit,
+        )
 
     @post("/")
     async def create_location(
@@ -93,12 +99,21 @@ class AssetController(Controller):
         limit: Limit = 100,
     ) -> AssetPage:
         return await assets.list_assets(
-            caller, site_id=site_id, location_id=location_id, category=category, status=status,
-            keeper_id=keeper_id, q=q, after=after, limit=limit,
-        )  # fmt: skip
+            caller,
+            site_id=site_id,
+            location_id=location_id,
+            category=category,
+            status=status,
+            keeper_id=keeper_id,
+            q=q,
+            after=after,
+            limit=limit,
+        )
 
     @post("/")
-    async def create_asset(self, caller: CurrentCaller, data: Annotated[AssetCreate, Body()]) -> AssetOut:
+    async def create_asset(
+        self, caller: CurrentCaller, data: Annotated[AssetCreate, Body()]
+    ) -> AssetOut:
         return await assets.create_asset(caller, data)
 
     @get("/{asset_id:uuid}")
@@ -149,9 +164,15 @@ class TagController(Controller):
         limit: Limit = 100,
     ) -> list[TagOut]:
         items, _ = await tags.list_tags(
-            caller, site_id=site_id, asset_id=asset_id, location_id=location_id, status=status,
-            public_url=settings.public_url, after=after, limit=limit,
-        )  # fmt: skip
+            caller,
+            site_id=site_id,
+            asset_id=asset_id,
+            location_id=location_id,
+            status=status,
+            public_url=settings.public_url,
+            after=after,
+            limit=limit,
+        )
         return items
 
     @post("/")
@@ -168,7 +189,9 @@ class TagController(Controller):
         return await tags.issue_missing_tags(caller, data.site_id, data.targets)
 
     @get("/{code:str}")
-    async def resolve_tag(self, caller: CurrentCaller, settings: AppSettings, code: Code) -> TagResolution:
+    async def resolve_tag(
+        self, caller: CurrentCaller, settings: AppSettings, code: Code
+    ) -> TagResolution:
         return await tags.resolve_tag(caller, code, settings.public_url)
 
     @get("/{code:str}/history")
@@ -177,25 +200,41 @@ class TagController(Controller):
 
     @post("/{code:str}/replace")
     async def replace_tag(
-        self, caller: CurrentCaller, settings: AppSettings, code: Code, data: Annotated[TagNote, Body()]
+        self,
+        caller: CurrentCaller,
+        settings: AppSettings,
+        code: Code,
+        data: Annotated[TagNote, Body()],
     ) -> TagOut:
         return await tags.replace_tag(caller, code, data.note, settings.public_url)
 
     @post("/{code:str}/rebind", status_code=200)
     async def rebind_tag(
-        self, caller: CurrentCaller, settings: AppSettings, code: Code, data: Annotated[TagRebind, Body()]
+        self,
+        caller: CurrentCaller,
+        settings: AppSettings,
+        code: Code,
+        data: Annotated[TagRebind, Body()],
     ) -> TagOut:
         return await tags.rebind_tag(caller, code, data, settings.public_url)
 
     @post("/{code:str}/retire", status_code=200)
     async def retire_tag(
-        self, caller: CurrentCaller, settings: AppSettings, code: Code, data: Annotated[TagNote, Body()]
+        self,
+        caller: CurrentCaller,
+        settings: AppSettings,
+        code: Code,
+        data: Annotated[TagNote, Body()],
     ) -> TagOut:
         return await tags.retire_tag(caller, code, data.note, settings.public_url)
 
     @get("/{code:str}/label.png", media_type="image/png")
     async def label_png(
-        self, caller: CurrentCaller, settings: AppSettings, code: Code, preset: FromQuery[str] = "a4-3x8"
+        self,
+        caller: CurrentCaller,
+        settings: AppSettings,
+        code: Code,
+        preset: FromQuery[str] = "a4-3x8",
     ) -> Response[bytes]:
         content = await labels.tag_label(caller, code, settings.public_url)
         png = await anyio.to_thread.run_sync(
@@ -205,7 +244,11 @@ class TagController(Controller):
 
     @get("/{code:str}/label.svg", media_type="image/svg+xml")
     async def label_svg(
-        self, caller: CurrentCaller, settings: AppSettings, code: Code, preset: FromQuery[str] = "a4-3x8"
+        self,
+        caller: CurrentCaller,
+        settings: AppSettings,
+        code: Code,
+        preset: FromQuery[str] = "a4-3x8",
     ) -> Response[str]:
         content = await labels.tag_label(caller, code, settings.public_url)
         return Response(labels.render_svg(content, preset), media_type="image/svg+xml")
@@ -228,9 +271,13 @@ class LabelController(Controller):
     ) -> Response[bytes]:
         labels.preset(preset)
         contents = await labels.site_labels(
-            caller, site_id, settings.public_url, location_id=location_id, category=category,
+            caller,
+            site_id,
+            settings.public_url,
+            location_id=location_id,
+            category=category,
             targets=targets,
-        )  # fmt: skip
+        )
         pdf = await anyio.to_thread.run_sync(
             labels.render_pdf, contents, preset, settings.label_font
         )

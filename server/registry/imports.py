@@ -29,14 +29,27 @@ INSERT_CHUNK = 500
 
 # Header names as a school office writes them, in either language.
 HEADERS = {
-    "name": "name", "名称": "name", "资产名称": "name",
-    "name_en": "name_en", "英文名称": "name_en",
-    "category": "category", "类别": "category", "类型": "category",
-    "asset_number": "asset_number", "编号": "asset_number", "资产编号": "asset_number",
-    "serial_number": "serial_number", "序列号": "serial_number", "出厂编号": "serial_number",
-    "location": "location", "位置": "location", "存放地点": "location",
-    "keeper": "keeper", "责任人": "keeper", "保管人": "keeper",
-}  # fmt: skip
+    "name": "name",
+    "名称": "name",
+    "资产名称": "name",
+    "name_en": "name_en",
+    "英文名称": "name_en",
+    "category": "category",
+    "类别": "category",
+    "类型": "category",
+    "asset_number": "asset_number",
+    "编号": "asset_number",
+    "资产编号": "asset_number",
+    "serial_number": "serial_number",
+    "序列号": "serial_number",
+    "出厂编号": "serial_number",
+    "location": "location",
+    "位置": "location",
+    "存放地点": "location",
+    "keeper": "keeper",
+    "责任人": "keeper",
+    "保管人": "keeper",
+}
 REQUIRED = ("name", "category")
 CATEGORY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 Progress = Callable[[int], None]
@@ -76,7 +89,7 @@ def _read_xlsx(content: bytes) -> tuple[list[str], list[Row]]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
-        raise DomainError("import.unreadable_file", f"not a readable .xlsx file: {exc}")
+        raise DomainError("import.unreadable_file", f"not a readable .xlsx file: {exc}") from None
     sheet = book.worksheets[0]
     table = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     book.close()
@@ -184,12 +197,21 @@ async def import_assets(
         if not row_errors:
             drafts.append(
                 Asset(
-                    id=new_id(), site=site_id, location=location_id, category=fields["category"],
-                    name=fields["name"], name_en=fields.get("name_en", ""),
+                    id=new_id(),
+                    site=site_id,
+                    location=location_id,
+                    category=fields["category"],
+                    name=fields["name"],
+                    name_en=fields.get("name_en", ""),
                     asset_number=fields.get("asset_number", ""),
-                    serial_number=fields.get("serial_number", ""), attributes=attributes,
-                    keeper=keeper_id, status="active", version=1, created_at=now, updated_at=now,
-                )  # fmt: skip
+                    serial_number=fields.get("serial_number", ""),
+                    attributes=attributes,
+                    keeper=keeper_id,
+                    status="active",
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
             )
         if progress:
             progress(1)
@@ -214,8 +236,12 @@ def _check_row(
         errors.append(
             RowError(row=number, column="category", reason="lower-case letters, digits and _")
         )
-    for field, limit in (("name", 200), ("name_en", 200), ("asset_number", 64),
-                         ("serial_number", 64)):  # fmt: skip
+    for field, limit in (
+        ("name", 200),
+        ("name_en", 200),
+        ("asset_number", 64),
+        ("serial_number", 64),
+    ):
         if len(fields.get(field, "")) > limit:
             errors.append(RowError(row=number, column=field, reason=f"longer than {limit}"))
     asset_number = fields.get("asset_number", "")
@@ -227,9 +253,10 @@ def _check_row(
         elif asset_number in seen:
             errors.append(
                 RowError(
-                    row=number, column="asset_number",
+                    row=number,
+                    column="asset_number",
                     reason=f"same number as row {seen[asset_number]}",
-                )  # fmt: skip
+                )
             )
         else:
             seen[asset_number] = number

@@ -26,7 +26,8 @@ Targets = Literal["assets", "locations", "all"]
 def preset(name: str) -> LabelPreset:
     if name not in PRESETS:
         raise DomainError(
-            "request.invalid", f"unknown preset {name!r}; one of {', '.join(PRESETS)}",
+            "request.invalid",
+            f"unknown preset {name!r}; one of {', '.join(PRESETS)}",
             field="preset",
         )
     return PRESETS[name]
@@ -36,7 +37,7 @@ def font(preferred: Path | None) -> FontFile:
     try:
         return find_cjk_font(preferred)
     except FontNotFound as exc:
-        raise DomainError("labels.font_missing", str(exc))
+        raise DomainError("labels.font_missing", str(exc)) from None
 
 
 async def site_labels(
@@ -102,7 +103,8 @@ async def site_labels(
         labels.append((path, content))
     if len(labels) > MAX_LABELS:
         raise DomainError(
-            "labels.too_many", f"{len(labels)} labels; at most {MAX_LABELS} per request: "
+            "labels.too_many",
+            f"{len(labels)} labels; at most {MAX_LABELS} per request: "
             "narrow by location or category",
         )
     labels.sort(key=lambda item: (item[0], item[1].title))
@@ -123,7 +125,9 @@ def render_pdf(
     preferred_font: Path | None,
     progress: Callable[[int], None] | None = None,
 ) -> bytes:
-    return labels_pdf(contents, preset(preset_name), font=font(preferred_font), on_progress=progress)
+    return labels_pdf(
+        contents, preset(preset_name), font=font(preferred_font), on_progress=progress
+    )
 
 
 def render_png(content: LabelContent, preset_name: str, preferred_font: Path | None) -> bytes:

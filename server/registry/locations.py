@@ -15,16 +15,28 @@ from server.registry.tables import Asset, Location
 from server.registry.wire import LocationCreate, LocationOut, LocationPage, LocationUpdate
 
 KINDS = (
-    "campus", "building", "floor", "room", "corridor", "stairwell", "area", "outdoor",
-    "gate", "kitchen", "dormitory", "playground", "other",
-)  # fmt: skip
+    "campus",
+    "building",
+    "floor",
+    "room",
+    "corridor",
+    "stairwell",
+    "area",
+    "outdoor",
+    "gate",
+    "kitchen",
+    "dormitory",
+    "playground",
+    "other",
+)
 MAX_PAGE = 500
 
 
 def check_kind(kind: str) -> str:
     if kind not in KINDS:
         raise DomainError(
-            "request.invalid", f"unknown location kind {kind!r}; one of {', '.join(KINDS)}",
+            "request.invalid",
+            f"unknown location kind {kind!r}; one of {', '.join(KINDS)}",
             field="kind",
         )
     return kind
@@ -32,10 +44,19 @@ def check_kind(kind: str) -> str:
 
 async def site_tree(site_id: uuid.UUID) -> dict[uuid.UUID, dict[str, Any]]:
     """Every location of a site by id (a site has hundreds, so one query beats recursion)."""
-    rows = await Location.select(
-        Location.id, Location.parent, Location.name, Location.name_en, Location.code,
-        Location.kind, Location.status,
-    ).where(Location.site == site_id).run()  # fmt: skip
+    rows = (
+        await Location.select(
+            Location.id,
+            Location.parent,
+            Location.name,
+            Location.name_en,
+            Location.code,
+            Location.kind,
+            Location.status,
+        )
+        .where(Location.site == site_id)
+        .run()
+    )
     return {r["id"]: r for r in rows}
 
 
@@ -82,10 +103,19 @@ async def create_location(caller: Caller, data: LocationCreate) -> LocationOut:
         await _check_parent(caller, data.site_id, data.parent_id)
     now = utcnow()
     location = Location(
-        id=new_id(), site=data.site_id, parent=data.parent_id, kind=data.kind, name=data.name,
-        name_en=data.name_en, code=data.code, sort_order=data.sort_order, status="active",
-        version=1, created_at=now, updated_at=now,
-    )  # fmt: skip
+        id=new_id(),
+        site=data.site_id,
+        parent=data.parent_id,
+        kind=data.kind,
+        name=data.name,
+        name_en=data.name_en,
+        code=data.code,
+        sort_order=data.sort_order,
+        status="active",
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
     await Location.insert(location).run()
     return await get_location(caller, location.id)
 
@@ -114,9 +144,11 @@ async def update_location(
                 await _check_can_retire(location_id)
             changes[Location.status] = data.status
         for field, column in (
-            ("name", Location.name), ("name_en", Location.name_en), ("code", Location.code),
+            ("name", Location.name),
+            ("name_en", Location.name_en),
+            ("code", Location.code),
             ("sort_order", Location.sort_order),
-        ):  # fmt: skip
+        ):
             value = getattr(data, field)
             if value is not msgspec.UNSET:
                 changes[column] = value
@@ -178,13 +210,17 @@ async def _check_parent(caller: Caller, site_id: uuid.UUID, parent_id: uuid.UUID
 
 
 async def _check_can_retire(location_id: uuid.UUID) -> None:
-    if await Location.exists().where(
-        (Location.parent == location_id) & (Location.status == "active")
-    ).run():
+    if (
+        await Location.exists()
+        .where((Location.parent == location_id) & (Location.status == "active"))
+        .run()
+    ):
         raise DomainError("location.in_use", "retire or move the locations inside it first")
-    if await Asset.exists().where(
-        (Asset.location == location_id) & (Asset.status == "active")
-    ).run():
+    if (
+        await Asset.exists()
+        .where((Asset.location == location_id) & (Asset.status == "active"))
+        .run()
+    ):
         raise DomainError("location.in_use", "retire or move the assets in it first")
 
 
@@ -199,8 +235,17 @@ def _check_version(row: dict[str, Any], version: int | msgspec.UnsetType) -> Non
 
 def _out(row: dict[str, Any], path: list[str]) -> LocationOut:
     return LocationOut(
-        id=row["id"], site_id=row["site"], parent_id=row["parent"], kind=row["kind"],
-        name=row["name"], name_en=row["name_en"], code=row["code"],
-        sort_order=row["sort_order"], status=row["status"], version=row["version"], path=path,
-        created_at=row["created_at"], updated_at=row["updated_at"],
-    )  # fmt: skip
+        id=row["id"],
+        site_id=row["site"],
+        parent_id=row["parent"],
+        kind=row["kind"],
+        name=row["name"],
+        name_en=row["name_en"],
+        code=row["code"],
+        sort_order=row["sort_order"],
+        status=row["status"],
+        version=row["version"],
+        path=path,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )

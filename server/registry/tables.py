@@ -37,7 +37,9 @@ class Location(Table, tablename="location"):
 class Asset(Table, tablename="asset"):
     id = UUID(primary_key=True)
     site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
-    location = ForeignKey(Location, on_delete=OnDelete.restrict, null=True, default=None, index=True)
+    location = ForeignKey(
+        Location, on_delete=OnDelete.restrict, null=True, default=None, index=True
+    )
     category = Varchar(length=40, index=True)
     name = Varchar(length=200)
     name_en = Varchar(length=200, default="")
@@ -58,7 +60,9 @@ class Tag(Table, tablename="tag"):
     site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
     code = Varchar(length=16, unique=True)
     asset = ForeignKey(Asset, on_delete=OnDelete.restrict, null=True, default=None, index=True)
-    location = ForeignKey(Location, on_delete=OnDelete.restrict, null=True, default=None, index=True)
+    location = ForeignKey(
+        Location, on_delete=OnDelete.restrict, null=True, default=None, index=True
+    )
     status = Varchar(length=16, default="active")
     created_at = Timestamptz()
     updated_at = Timestamptz()

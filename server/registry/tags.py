@@ -35,7 +35,7 @@ def parse_code(text: str) -> str:
     try:
         return normalize_code(text)
     except InvalidTagCode as exc:
-        raise DomainError("tag.invalid_code", f"invalid code: {exc.reason}", field="code")
+        raise DomainError("tag.invalid_code", f"invalid code: {exc.reason}", field="code") from None
 
 
 async def _load(caller: Caller, code: str) -> dict[str, Any]:
@@ -51,7 +51,8 @@ async def _target_site(
     """The site of a tag's target, checked to be exactly one existing, visible thing."""
     if (asset_id is None) == (location_id is None):
         raise DomainError(
-            "tag.target_required", "a tag points at exactly one asset or one location",
+            "tag.target_required",
+            "a tag points at exactly one asset or one location",
             field="asset_id",
         )
     if asset_id is not None:
@@ -83,9 +84,15 @@ async def _insert_tag(
             raise RuntimeError("could not find a free tag code")
     now = utcnow()
     row = {
-        "id": new_id(), "site": site_id, "code": code, "asset": asset_id,
-        "location": location_id, "status": "active", "created_at": now, "updated_at": now,
-    }  # fmt: skip
+        "id": new_id(),
+        "site": site_id,
+        "code": code,
+        "asset": asset_id,
+        "location": location_id,
+        "status": "active",
+        "created_at": now,
+        "updated_at": now,
+    }
     await Tag.insert(Tag(**row)).run()
     return row
 
@@ -95,9 +102,17 @@ async def _record(
 ) -> None:
     await TagEvent.insert(
         TagEvent(
-            id=new_id(), tag=tag["id"], site=tag["site"], kind=kind, asset=tag["asset"],
-            location=tag["location"], note=note, by_user=by, at=utcnow(), **refs,
-        )  # fmt: skip
+            id=new_id(),
+            tag=tag["id"],
+            site=tag["site"],
+            kind=kind,
+            asset=tag["asset"],
+            location=tag["location"],
+            note=note,
+            by_user=by,
+            at=utcnow(),
+            **refs,
+        )
     ).run()
 
 
@@ -123,14 +138,18 @@ async def issue_missing_tags(
     tagged_locations = {r["location"] for r in tagged if r["location"]}
     wanted: list[tuple[uuid.UUID | None, uuid.UUID | None]] = []
     if targets in ("all", "locations"):
-        rows = await Location.select(Location.id).where(
-            (Location.site == site_id) & (Location.status == "active")
-        ).order_by(Location.id)
+        rows = (
+            await Location.select(Location.id)
+            .where((Location.site == site_id) & (Location.status == "active"))
+            .order_by(Location.id)
+        )
         wanted += [(None, r["id"]) for r in rows if r["id"] not in tagged_locations]
     if targets in ("all", "assets"):
-        rows = await Asset.select(Asset.id).where(
-            (Asset.site == site_id) & (Asset.status == "active")
-        ).order_by(Asset.id)
+        rows = (
+            await Asset.select(Asset.id)
+            .where((Asset.site == site_id) & (Asset.status == "active"))
+            .order_by(Asset.id)
+        )
         wanted += [(r["id"], None) for r in rows if r["id"] not in tagged_assets]
     async with transaction():
         for asset_id, location_id in wanted:
@@ -146,12 +165,16 @@ async def resolve_tag(caller: Caller, code: str, public_url: str) -> TagResoluti
         if tag["asset"] is not None:
             target = TagTarget(kind="asset", asset=await get_asset(caller, tag["asset"]))
         elif tag["location"] is not None:
-            target = TagTarget(kind="location", location=await get_location(caller, tag["location"]))
+            target = TagTarget(
+                kind="location", location=await get_location(caller, tag["location"])
+            )
     replaced_by = None
     if tag["status"] == "replaced":
-        event = await TagEvent.select(TagEvent.other_tag.code).where(
-            (TagEvent.tag == tag["id"]) & (TagEvent.kind == "replaced")
-        ).first()
+        event = (
+            await TagEvent.select(TagEvent.other_tag.code)
+            .where((TagEvent.tag == tag["id"]) & (TagEvent.kind == "replaced"))
+            .first()
+        )
         replaced_by = event["other_tag.code"] if event else None
     return TagResolution(tag=tag_out(tag, public_url), target=target, replaced_by=replaced_by)
 
@@ -180,13 +203,18 @@ async def rebind_tag(caller: Caller, code: str, data: TagRebind, public_url: str
         site_id = await _target_site(caller, data.asset_id, data.location_id)
         if site_id != tag["site"]:
             raise DomainError(
-                "request.invalid", "a tag can only be rebound within its own site",
+                "request.invalid",
+                "a tag can only be rebound within its own site",
                 field="asset_id" if data.asset_id else "location_id",
             )
         previous = {"previous_asset": tag["asset"], "previous_location": tag["location"]}
         tag = {**tag, "asset": data.asset_id, "location": data.location_id, "updated_at": utcnow()}
         await Tag.update(
-            {Tag.asset: tag["asset"], Tag.location: tag["location"], Tag.updated_at: tag["updated_at"]}
+            {
+                Tag.asset: tag["asset"],
+                Tag.location: tag["location"],
+                Tag.updated_at: tag["updated_at"],
+            }
         ).where(Tag.id == tag["id"])
         await _record(tag, "rebound", caller.user_id, data.note, **previous)
     return tag_out(tag, public_url)
@@ -208,16 +236,25 @@ async def retire_tag(caller: Caller, code: str, note: str, public_url: str) -> T
 
 async def tag_history(caller: Caller, code: str) -> list[TagEventOut]:
     tag = await _load(caller, code)
-    rows = await TagEvent.select(TagEvent.all_columns(), TagEvent.other_tag.code).where(
-        TagEvent.tag == tag["id"]
-    ).order_by(TagEvent.at).order_by(TagEvent.id)
+    rows = (
+        await TagEvent.select(TagEvent.all_columns(), TagEvent.other_tag.code)
+        .where(TagEvent.tag == tag["id"])
+        .order_by(TagEvent.at)
+        .order_by(TagEvent.id)
+    )
     return [
         TagEventOut(
-            id=r["id"], kind=r["kind"], asset_id=r["asset"], location_id=r["location"],
-            previous_asset_id=r["previous_asset"], previous_location_id=r["previous_location"],
-            other_tag_code=r["other_tag.code"], note=r["note"], by_user_id=r["by_user"],
+            id=r["id"],
+            kind=r["kind"],
+            asset_id=r["asset"],
+            location_id=r["location"],
+            previous_asset_id=r["previous_asset"],
+            previous_location_id=r["previous_location"],
+            other_tag_code=r["other_tag.code"],
+            note=r["note"],
+            by_user_id=r["by_user"],
             at=r["at"],
-        )  # fmt: skip
+        )
         for r in rows
     ]
 
@@ -259,8 +296,14 @@ def _require_active(tag: dict[str, Any]) -> None:
 
 def tag_out(row: dict[str, Any], public_url: str) -> TagOut:
     return TagOut(
-        id=row["id"], site_id=row["site"], code=row["code"],
-        printed_code=format_code(row["code"]), url=tag_url(public_url, row["code"]),
-        status=row["status"], asset_id=row["asset"], location_id=row["location"],
-        created_at=row["created_at"], updated_at=row["updated_at"],
-    )  # fmt: skip
+        id=row["id"],
+        site_id=row["site"],
+        code=row["code"],
+        printed_code=format_code(row["code"]),
+        url=tag_url(public_url, row["code"]),
+        status=row["status"],
+        asset_id=row["asset"],
+        location_id=row["location"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )

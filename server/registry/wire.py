@@ -36,7 +36,7 @@ class LocationUpdate(Request, kw_only=True):
     """Only the fields sent change. `version`, if sent, must match the stored one."""
 
     version: int | msgspec.UnsetType = msgspec.UNSET
-    parent_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
+    parent_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
     kind: Kind | msgspec.UnsetType = msgspec.UNSET
     name: Name | msgspec.UnsetType = msgspec.UNSET
     name_en: OptionalName | msgspec.UnsetType = msgspec.UNSET
@@ -76,14 +76,14 @@ class AssetCreate(Request, kw_only=True):
 
 class AssetUpdate(Request, kw_only=True):
     version: int | msgspec.UnsetType = msgspec.UNSET
-    location_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
+    location_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
     category: Category | msgspec.UnsetType = msgspec.UNSET
     name: Name | msgspec.UnsetType = msgspec.UNSET
     name_en: OptionalName | msgspec.UnsetType = msgspec.UNSET
     asset_number: ShortText | msgspec.UnsetType = msgspec.UNSET
     serial_number: ShortText | msgspec.UnsetType = msgspec.UNSET
     attributes: dict[str, AttributeValue] | msgspec.UnsetType = msgspec.UNSET
-    keeper_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
+    keeper_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
     status: Status | msgspec.UnsetType = msgspec.UNSET
 
 

@@ -10,9 +10,7 @@ async def test_read_only_roles_can_read_but_not_change_the_registry(api):
     admin = await make_person(school, "admin")
     building = await make_location(admin, school)
     for role in ("auditor", "inspector", "guard", "gatekeeper", "maintainer"):
-        person = await make_person(
-            school, role, expires_at=datetime.now(UTC) + timedelta(days=7)
-        )
+        person = await make_person(school, role, expires_at=datetime.now(UTC) + timedelta(days=7))
         listed = await api.get(
             "/api/locations", params={"site_id": str(school.site_id)}, headers=person.headers
         )
@@ -58,7 +56,12 @@ async def test_only_admins_add_members_and_auditors_need_an_end_date(api):
     school = await make_school()
     admin = await make_person(school, "admin")
     manager = await make_person(school, "manager")
-    body = {"username": "newguard", "display_name": "新保安", "password": "long enough", "role": "guard"}
+    body = {
+        "username": "newguard",
+        "display_name": "新保安",
+        "password": "long enough",
+        "role": "guard",
+    }
     url = f"/api/sites/{school.site_id}/members"
     assert (await api.post(url, json=body, headers=manager.headers)).status_code == 403
     created = await api.post(url, json=body, headers=admin.headers)

@@ -100,7 +100,9 @@ async def test_login_body_with_unknown_field_is_refused_with_its_name(api):
 
 async def test_malformed_json_is_a_clear_400(api):
     response = await api.post(
-        "/api/auth/login", content=b'{"username": "a",', headers={"content-type": "application/json"}
+        "/api/auth/login",
+        content=b'{"username": "a",',
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json()["code"] in ("request.malformed_json", "request.invalid")

@@ -54,7 +54,9 @@ async def test_a_site_admin_can_revoke_a_lost_phone_of_a_member(api):
     guard = await make_person(school, "guard")
     other_admin = await make_person(await make_school(), "admin")
     token_id = (await api.get("/api/tokens", headers=guard.headers)).json()[0]["id"]
-    assert (await api.delete(f"/api/tokens/{token_id}", headers=other_admin.headers)).status_code == 404
+    assert (
+        await api.delete(f"/api/tokens/{token_id}", headers=other_admin.headers)
+    ).status_code == 404
     assert (await api.delete(f"/api/tokens/{token_id}", headers=admin.headers)).status_code == 200
     assert (await api.get("/api/me", headers=guard.headers)).status_code == 401
 

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 import pytest
 
 from qr.codes import new_code
@@ -5,6 +7,8 @@ from qr.fonts import FontFile, find_cjk_font
 from qr.labels import LabelContent
 
 PUBLIC_URL = "https://roundkeeper.school.example.cn"
+
+MakeContent = Callable[..., LabelContent]
 
 
 @pytest.fixture(scope="session")
@@ -14,7 +18,7 @@ def cjk_font() -> FontFile:
     return find_cjk_font()
 
 
-def make_content(
+def _make_content(
     *,
     code: str | None = None,
     title: str = "二号楼三层走廊 灭火器 MFZ/ABC4",
@@ -25,3 +29,8 @@ def make_content(
     return LabelContent(
         url=f"{PUBLIC_URL}/t/{code}", code=code, title=title, subtitle=subtitle, org_line=org_line
     )
+
+
+@pytest.fixture
+def make_content() -> MakeContent:
+    return _make_content

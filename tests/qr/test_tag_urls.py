@@ -3,15 +3,17 @@ import pytest
 from qr.codes import InvalidTagCode
 from qr.urls import code_from_url, tag_url
 
-CODE = "K7QMX3P4"
+CODE = "K7QMX3PX"
 
 
 def test_tag_url_joins_public_url_and_code() -> None:
     expected = f"https://roundkeeper.school.example.cn/t/{CODE}"
     assert tag_url("https://roundkeeper.school.example.cn", CODE) == expected
     assert tag_url("https://roundkeeper.school.example.cn/", CODE) == expected
-    assert tag_url("https://roundkeeper.school.example.cn//", "k7qm-x3p4") == expected
-    assert tag_url("https://school.example.cn/rk/", CODE) == f"https://school.example.cn/rk/t/{CODE}"
+    assert tag_url("https://roundkeeper.school.example.cn//", "k7qm-x3px") == expected
+    assert (
+        tag_url("https://school.example.cn/rk/", CODE) == f"https://school.example.cn/rk/t/{CODE}"
+    )
 
 
 def test_tag_url_refuses_an_invalid_code() -> None:
@@ -26,8 +28,8 @@ def test_tag_url_refuses_an_invalid_code() -> None:
         f"http://192.168.1.20:8000/t/{CODE}",
         f"https://school.example.cn/rk/t/{CODE}/",
         f"https://roundkeeper.school.example.cn/t/{CODE}?utm_source=label#top",
-        "https://roundkeeper.school.example.cn/t/k7qm-x3p4",
-        "https://roundkeeper.school.example.cn/t/K7QM%20X3P4",
+        "https://roundkeeper.school.example.cn/t/k7qm-x3px",
+        "https://roundkeeper.school.example.cn/t/K7QM%20X3PX",
     ],
 )
 def test_code_is_read_back_from_any_host_normalized(url: str) -> None:

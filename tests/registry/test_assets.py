@@ -62,7 +62,12 @@ async def test_asset_numbers_are_unique_per_site(api):
     await make_asset(admin, school, asset_number="MHQ-001")
     again = await api.post(
         "/api/assets",
-        json={"site_id": str(school.site_id), "category": "other", "name": "x", "asset_number": "MHQ-001"},
+        json={
+            "site_id": str(school.site_id),
+            "category": "other",
+            "name": "x",
+            "asset_number": "MHQ-001",
+        },
         headers=admin.headers,
     )
     assert again.status_code == 409
@@ -84,7 +89,15 @@ async def test_bad_input_names_the_field_and_stores_nothing(api):
         ({"site_id": site, "category": "other", "name": 5}, "name"),
         ({"site_id": site, "category": "Fire Extinguisher", "name": "x"}, "category"),
         ({"site_id": site, "category": "other", "name": "x", "colour": "red"}, "colour"),
-        ({"site_id": site, "category": "other", "name": "x", "attributes": {"expiry_date": "next year"}}, "attributes.expiry_date"),
+        (
+            {
+                "site_id": site,
+                "category": "other",
+                "name": "x",
+                "attributes": {"expiry_date": "next year"},
+            },
+            "attributes.expiry_date",
+        ),
         ({"site_id": "not-a-uuid", "category": "other", "name": "x"}, "site_id"),
     ]
     for body, field in cases:

@@ -81,7 +81,9 @@ async def test_rebinding_moves_the_tag_and_records_where_it_was(api):
     second = await make_asset(admin, school, name="新灭火器")
     code = await make_tag(admin, asset=first)
     moved = await api.post(
-        f"/api/tags/{code}/rebind", json={"asset_id": str(second), "note": "换瓶"}, headers=admin.headers
+        f"/api/tags/{code}/rebind",
+        json={"asset_id": str(second), "note": "换瓶"},
+        headers=admin.headers,
     )
     assert moved.status_code == 200, moved.text
     resolved = (await api.get(f"/api/tags/{code}", headers=admin.headers)).json()
@@ -104,11 +106,19 @@ async def test_a_retired_tag_no_longer_leads_anywhere(api):
     school = await make_school()
     admin = await make_person(school, "admin")
     code = await make_tag(admin, asset=await make_asset(admin, school))
-    retired = await api.post(f"/api/tags/{code}/retire", json={"note": "设备报废"}, headers=admin.headers)
+    retired = await api.post(
+        f"/api/tags/{code}/retire", json={"note": "设备报废"}, headers=admin.headers
+    )
     assert retired.json()["status"] == "retired"
     resolved = (await api.get(f"/api/tags/{code}", headers=admin.headers)).json()
     assert resolved["target"] is None
-    assert (await api.post(f"/api/tags/{code}/rebind", json={"asset_id": resolved["tag"]["asset_id"]}, headers=admin.headers)).status_code == 409
+    assert (
+        await api.post(
+            f"/api/tags/{code}/rebind",
+            json={"asset_id": resolved["tag"]["asset_id"]},
+            headers=admin.headers,
+        )
+    ).status_code == 409
 
 
 async def test_a_preprinted_code_can_be_registered_once(api):
@@ -118,10 +128,14 @@ async def test_a_preprinted_code_can_be_registered_once(api):
     admin = await make_person(school, "admin")
     location = await make_location(admin, school)
     printed = format_code(new_code())
-    first = await api.post("/api/tags", json={"location_id": str(location), "code": printed}, headers=admin.headers)
+    first = await api.post(
+        "/api/tags", json={"location_id": str(location), "code": printed}, headers=admin.headers
+    )
     assert first.status_code == 201
     assert first.json()["printed_code"] == printed
-    second = await api.post("/api/tags", json={"location_id": str(location), "code": printed}, headers=admin.headers)
+    second = await api.post(
+        "/api/tags", json={"location_id": str(location), "code": printed}, headers=admin.headers
+    )
     assert second.status_code == 409
     assert second.json()["code"] == "tag.code_taken"
 
@@ -132,9 +146,13 @@ async def test_bulk_issue_tags_every_untagged_thing_once(api):
     building = await make_location(admin, school)
     await make_asset(admin, school, location=building)
     await make_asset(admin, school, location=building)
-    first = await api.post("/api/tags/bulk", json={"site_id": str(school.site_id)}, headers=admin.headers)
+    first = await api.post(
+        "/api/tags/bulk", json={"site_id": str(school.site_id)}, headers=admin.headers
+    )
     assert first.json() == {"issued": 3}
-    second = await api.post("/api/tags/bulk", json={"site_id": str(school.site_id)}, headers=admin.headers)
+    second = await api.post(
+        "/api/tags/bulk", json={"site_id": str(school.site_id)}, headers=admin.headers
+    )
     assert second.json() == {"issued": 0}
 
 
@@ -142,19 +160,29 @@ async def test_label_png_and_pdf_decode_to_the_tag_url(api):
     school = await make_school()
     admin = await make_person(school, "admin")
     room = await make_location(admin, school, "三年级二班教室", kind="room")
-    code = await make_tag(admin, asset=await make_asset(admin, school, location=room, name="应急照明灯"))
-    png = await api.get(f"/api/tags/{code}/label.png", params={"preset": "a4-4x10"}, headers=admin.headers)
+    code = await make_tag(
+        admin, asset=await make_asset(admin, school, location=room, name="应急照明灯")
+    )
+    png = await api.get(
+        f"/api/tags/{code}/label.png", params={"preset": "a4-4x10"}, headers=admin.headers
+    )
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
     assert [d.text for d in decoded] == [f"{PUBLIC_URL}/t/{code}"]
     svg = await api.get(f"/api/tags/{code}/label.svg", headers=admin.headers)
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert "应急照明灯" in svg.text
-    pdf = await api.get("/api/labels.pdf", params={"site_id": str(school.site_id)}, headers=admin.headers)
+    pdf = await api.get(
+        "/api/labels.pdf", params={"site_id": str(school.site_id)}, headers=admin.headers
+    )
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     page = pypdfium2.PdfDocument(pdf.content)[0].render(scale=300 / 72).to_pil()
     assert {d.text for d in zxingcpp.read_barcodes(page)} == {f"{PUBLIC_URL}/t/{code}"}
-    bad = await api.get("/api/labels.pdf", params={"site_id": str(school.site_id), "preset": "a3-1x1"}, headers=admin.headers)
+    bad = await api.get(
+        "/api/labels.pdf",
+        params={"site_id": str(school.site_id), "preset": "a3-1x1"},
+        headers=admin.headers,
+    )
     assert bad.status_code == 400 and bad.json()["field"] == "preset"
 
 
@@ -162,7 +190,12 @@ async def test_the_tag_page_asks_for_login_then_shows_the_thing(api):
     school = await make_school()
     admin = await make_person(school, "admin")
     room = await make_location(admin, school, "学生食堂后厨", kind="kitchen")
-    code = await make_tag(admin, asset=await make_asset(admin, school, location=room, name="双眼燃气灶", category="kitchen_gas"))
+    code = await make_tag(
+        admin,
+        asset=await make_asset(
+            admin, school, location=room, name="双眼燃气灶", category="kitchen_gas"
+        ),
+    )
     anonymous = await api.get(f"/t/{code}")
     assert anonymous.status_code == 200
     assert "登录" in anonymous.text and "双眼燃气灶" not in anonymous.text

@@ -43,7 +43,9 @@ async def test_strangers_get_404_for_every_registry_read(api, world):
             assert response.status_code == 404, (who, url, response.text)
             assert response.json()["code"] == "not_found"
         for url in ("/api/locations", "/api/assets", "/api/tags"):
-            mine = await api.get(url, params={"site_id": str(school.site_id)}, headers=stranger.headers)
+            mine = await api.get(
+                url, params={"site_id": str(school.site_id)}, headers=stranger.headers
+            )
             body = mine.json()
             items = body["items"] if isinstance(body, dict) else body
             assert items == [], (who, url)
@@ -63,18 +65,46 @@ async def test_strangers_cannot_change_anything(api, world):
     for who, stranger in strangers.items():
         h = stranger.headers
         writes = [
-            await api.post("/api/locations", json={"site_id": site, "kind": "room", "name": "x"}, headers=h),
-            await api.post("/api/locations", json={"site_id": str(stranger.caller.site_ids()[0]), "kind": "room", "name": "x", "parent_id": str(building)}, headers=h),
+            await api.post(
+                "/api/locations", json={"site_id": site, "kind": "room", "name": "x"}, headers=h
+            ),
+            await api.post(
+                "/api/locations",
+                json={
+                    "site_id": str(stranger.caller.site_ids()[0]),
+                    "kind": "room",
+                    "name": "x",
+                    "parent_id": str(building),
+                },
+                headers=h,
+            ),
             await api.patch(f"/api/locations/{building}", json={"name": "x"}, headers=h),
-            await api.post("/api/assets", json={"site_id": site, "category": "other", "name": "x"}, headers=h),
+            await api.post(
+                "/api/assets", json={"site_id": site, "category": "other", "name": "x"}, headers=h
+            ),
             await api.patch(f"/api/assets/{asset}", json={"name": "x"}, headers=h),
             await api.post("/api/tags", json={"asset_id": str(asset)}, headers=h),
             await api.post("/api/tags/bulk", json={"site_id": site}, headers=h),
             await api.post(f"/api/tags/{code}/replace", json={}, headers=h),
             await api.post(f"/api/tags/{code}/retire", json={}, headers=h),
-            await api.post(f"/api/tags/{code}/rebind", json={"location_id": str(building)}, headers=h),
-            await api.post(f"/api/sites/{site}/assets/import?format=csv", content="name,category\nx,other\n".encode(), headers=h),
-            await api.post(f"/api/sites/{site}/members", json={"username": "intruder", "display_name": "x", "password": "password123", "role": "admin"}, headers=h),
+            await api.post(
+                f"/api/tags/{code}/rebind", json={"location_id": str(building)}, headers=h
+            ),
+            await api.post(
+                f"/api/sites/{site}/assets/import?format=csv",
+                content=b"name,category\nx,other\n",
+                headers=h,
+            ),
+            await api.post(
+                f"/api/sites/{site}/members",
+                json={
+                    "username": "intruder",
+                    "display_name": "x",
+                    "password": "password123",
+                    "role": "admin",
+                },
+                headers=h,
+            ),
         ]
         for response in writes:
             assert response.status_code == 404, (who, response.request.url, response.text)
@@ -83,18 +113,25 @@ async def test_strangers_cannot_change_anything(api, world):
     assert resolved["tag"]["status"] == "active"
     assert resolved["target"]["asset"]["name"] == "干粉灭火器"
     assert resolved["target"]["asset"]["location_id"] == str(building)
-    assert (await api.get(f"/api/locations/{building}", headers=admin.headers)).json()["name"] == "教学楼A"
+    assert (await api.get(f"/api/locations/{building}", headers=admin.headers)).json()[
+        "name"
+    ] == "教学楼A"
     assets = (await api.get("/api/assets", params={"site_id": site}, headers=admin.headers)).json()
     assert len(assets["items"]) == 1
 
 
 async def test_an_asset_cannot_be_placed_in_another_sites_location(api, world):
-    school, admin, building, asset, code, strangers = world
+    _school, _admin, building, _asset, _code, strangers = world
     stranger = strangers["other site"]
     own_site = stranger.caller.site_ids()[0]
     response = await api.post(
         "/api/assets",
-        json={"site_id": str(own_site), "category": "other", "name": "x", "location_id": str(building)},
+        json={
+            "site_id": str(own_site),
+            "category": "other",
+            "name": "x",
+            "location_id": str(building),
+        },
         headers=stranger.headers,
     )
     assert response.status_code == 400

@@ -6,7 +6,6 @@ import logging
 
 import msgspec
 from litestar import Litestar, Response, get
-from litestar.config.response_cache import ResponseCacheConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -61,7 +60,7 @@ def create_app(settings: Settings) -> Litestar:
         await db.start(engine)
         # Refuse to serve an unmigrated database rather than fail request by request.
         await db.check_ready()
-        log.info("roundkeeper ready on %s", settings.public_url)
+        log.info("database ready; public URL (printed in QR codes): %s", settings.public_url)
 
     async def on_shutdown() -> None:
         await db.stop(engine)
@@ -90,7 +89,6 @@ def create_app(settings: Settings) -> Litestar:
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=JSON_BODY_LIMIT,
-        response_cache_config=ResponseCacheConfig(),
         openapi_config=OpenAPIConfig(
             title="Roundkeeper",
             version="0.1.0",

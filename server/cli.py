@@ -103,21 +103,18 @@ def db_status() -> None:
 @main.command()
 def demo() -> None:
     """Load the demo school (idempotent) and print the accounts to log in with."""
-    from server.demo import DEMO_PASSWORD, load_demo
+    from server.demo import DEMO_PASSWORD, PEOPLE, load_demo, sample_tag
 
-    summary = _run(load_demo)
+    async def work(settings: Settings) -> tuple[str, str | None]:
+        return await load_demo(settings), await sample_tag(settings)
+
+    summary, tag_url = _run(work)
     click.echo(summary)
-    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
-    for username in (
-        "admin",
-        "manager",
-        "inspector",
-        "guard",
-        "gatekeeper",
-        "maintainer",
-        "auditor",
-    ):
-        click.echo(f"  {username}")
+    click.echo(f"Demo accounts, one per role (password for all: {DEMO_PASSWORD}):")
+    for username, display_name, role in PEOPLE:
+        click.echo(f"  {username:<11} {role:<11} {display_name}")
+    if tag_url:
+        click.echo(f"Try a tag (an extinguisher's QR): {tag_url}")
 
 
 @main.group("site")
@@ -273,6 +270,12 @@ def assets_import(file: Path, site_name: str, username: str | None, dry_run: boo
                 raise
 
     result = _run(work)
+    if result.already_imported_at is not None:
+        click.echo(
+            f"this file was imported already ({result.already_imported_at:%Y-%m-%d %H:%M} "
+            "UTC); nothing changed"
+        )
+        return
     verb = "would import" if dry_run else "imported"
     click.echo(f"{verb} {result.rows} rows")
 

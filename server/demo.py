@@ -125,6 +125,24 @@ async def load_demo(settings: Settings) -> str:
     )
 
 
+async def sample_tag(settings: Settings) -> str | None:
+    """The URL in the QR of the demo school's first extinguisher, to try in a browser."""
+    site = await sites.find_site(SITE)
+    if site is None:
+        return None
+    admin = await users.load_caller((await users.find_user("admin"))["id"])
+    assert admin is not None
+    page = await assets.list_assets(
+        admin, site_id=site["id"], category="fire_extinguisher", limit=1
+    )
+    if not page.items:
+        return None
+    found, _ = await tags.list_tags(
+        admin, asset_id=page.items[0].id, public_url=settings.public_url, limit=1
+    )
+    return found[0].url if found else None
+
+
 async def _build_school(b: _Builder) -> None:
     # 教学楼A: four floors of five classrooms; 教学楼B: three floors of six.
     for building, building_en, floors, per_floor, code in (

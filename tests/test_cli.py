@@ -76,10 +76,15 @@ def test_serve_refuses_an_unmigrated_database_then_setup_works(empty_database, t
         "imported 2 rows"
         in run(empty_database, tmp_path, "assets", "import", str(csv), "--site", "第二中学").stdout
     )
-    again = run(
+    again = run(empty_database, tmp_path, "assets", "import", str(csv), "--site", "第二中学")
+    assert "imported already" in again.stdout
+    csv.write_text(
+        "名称,类别,编号\n灭火器3,fire_extinguisher,MHQ-3\n灭火器1,fire_extinguisher,MHQ-1\n"
+    )
+    clash = run(
         empty_database, tmp_path, "assets", "import", str(csv), "--site", "第二中学", ok=False
     )
-    assert "row 2, asset_number: already used at this site" in again.stderr
+    assert "row 3, asset_number: already used at this site" in clash.stderr
 
     pdf = tmp_path / "labels.pdf"
     out = run(empty_database, tmp_path, "labels", "--site", "第二中学", "--issue-missing",

@@ -97,13 +97,6 @@ async def find_organization(name: str) -> uuid.UUID | None:
     return row["id"] if row else None
 
 
-async def site_names(site_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not site_ids:
-        return {}
-    rows = await Site.select(Site.id, Site.name).where(Site.id.is_in(site_ids)).run()
-    return {r["id"]: r["name"] for r in rows}
-
-
 def _site_out(row: dict, role: str) -> SiteOut:
     return SiteOut(
         id=row["id"],

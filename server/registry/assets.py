@@ -71,12 +71,16 @@ async def get_asset(caller: Caller, asset_id: uuid.UUID) -> AssetOut:
 async def create_asset(caller: Caller, data: AssetCreate) -> AssetOut:
     caller.require(data.site_id, MANAGERS)
     check_attributes(data.attributes)
+    if data.id is not None:
+        earlier = await Asset.select().where(Asset.id == data.id).first().output(load_json=True)
+        if earlier is not None:
+            return await _replayed(caller, earlier, data)
     async with transaction():
         await _check_refs(data.site_id, data.location_id, data.keeper_id)
         await _check_number_free(data.site_id, data.asset_number, None)
         now = utcnow()
         asset = Asset(
-            id=new_id(),
+            id=data.id or new_id(),
             site=data.site_id,
             location=data.location_id,
             category=data.category,
@@ -93,6 +97,36 @@ async def create_asset(caller: Caller, data: AssetCreate) -> AssetOut:
         )
         await Asset.insert(asset).run()
     return await get_asset(caller, asset.id)
+
+
+async def _replayed(caller: Caller, earlier: dict[str, Any], data: AssetCreate) -> AssetOut:
+    """A create sent again (a retry) returns what the first one made; the same id with
+    other content is a conflict and the first stays."""
+    stored = (
+        earlier["site"],
+        earlier["location"],
+        earlier["category"],
+        earlier["name"],
+        earlier["name_en"],
+        earlier["asset_number"],
+        earlier["serial_number"],
+        earlier["attributes"] or {},
+        earlier["keeper"],
+    )
+    sent = (
+        data.site_id,
+        data.location_id,
+        data.category,
+        data.name,
+        data.name_en,
+        data.asset_number,
+        data.serial_number,
+        data.attributes,
+        data.keeper_id,
+    )
+    if stored != sent:
+        raise DomainError("conflict", "this id belongs to a different asset", field="id")
+    return await get_asset(caller, earlier["id"])
 
 
 async def update_asset(caller: Caller, asset_id: uuid.UUID, data: AssetUpdate) -> AssetOut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 import uuid
@@ -20,7 +21,7 @@ from server.db import transaction
 from server.errors import DomainError
 from server.registry.assets import check_attributes
 from server.registry.locations import path_of, site_tree
-from server.registry.tables import Asset
+from server.registry.tables import Asset, AssetImport
 from server.registry.wire import ImportResult, RowError
 
 MAX_ROWS = 20_000
@@ -157,6 +158,16 @@ async def import_assets(
     progress: Progress | None = None,
 ) -> ImportResult:
     caller.require(site_id, MANAGERS)
+    digest = hashlib.sha256(content).hexdigest()
+    earlier = (
+        await AssetImport.select()
+        .where((AssetImport.site == site_id) & (AssetImport.sha256 == digest))
+        .first()
+    )
+    if earlier is not None:
+        return ImportResult(
+            rows=earlier["rows"], created=0, dry_run=dry_run, already_imported_at=earlier["at"]
+        )
     header, rows = read_rows(content, filename)
     mapping, errors = _columns(header)
     if errors:
@@ -217,10 +228,27 @@ async def import_assets(
             progress(1)
     if errors:
         raise _invalid(errors)
-    if not dry_run and drafts:
+    if not dry_run:
         async with transaction():
+            # Checked again inside the transaction: two uploads of one file race here.
+            if await AssetImport.exists().where(
+                (AssetImport.site == site_id) & (AssetImport.sha256 == digest)
+            ):
+                return await import_assets(caller, site_id, content, filename)
             for start in range(0, len(drafts), INSERT_CHUNK):
                 await Asset.insert(*drafts[start : start + INSERT_CHUNK])
+            await AssetImport.insert(
+                AssetImport(
+                    id=new_id(),
+                    site=site_id,
+                    sha256=digest,
+                    filename=filename[:200],
+                    rows=len(rows),
+                    created=len(drafts),
+                    by_user=caller.user_id,
+                    at=now,
+                )
+            )
     return ImportResult(rows=len(rows), created=0 if dry_run else len(drafts), dry_run=dry_run)
 
 

@@ -99,11 +99,15 @@ async def get_location(caller: Caller, location_id: uuid.UUID) -> LocationOut:
 async def create_location(caller: Caller, data: LocationCreate) -> LocationOut:
     caller.require(data.site_id, MANAGERS)
     check_kind(data.kind)
+    if data.id is not None:
+        earlier = await Location.select().where(Location.id == data.id).first()
+        if earlier is not None:
+            return await _replayed(caller, earlier, data)
     if data.parent_id is not None:
         await _check_parent(caller, data.site_id, data.parent_id)
     now = utcnow()
     location = Location(
-        id=new_id(),
+        id=data.id or new_id(),
         site=data.site_id,
         parent=data.parent_id,
         kind=data.kind,
@@ -118,6 +122,31 @@ async def create_location(caller: Caller, data: LocationCreate) -> LocationOut:
     )
     await Location.insert(location).run()
     return await get_location(caller, location.id)
+
+
+async def _replayed(caller: Caller, earlier: dict[str, Any], data: LocationCreate) -> LocationOut:
+    """A create sent again (a retry) returns what the first one made; the same id with
+    other content is a conflict and the first stays."""
+    same = (
+        earlier["site"],
+        earlier["parent"],
+        earlier["kind"],
+        earlier["name"],
+        earlier["name_en"],
+        earlier["code"],
+        earlier["sort_order"],
+    ) == (
+        data.site_id,
+        data.parent_id,
+        data.kind,
+        data.name,
+        data.name_en,
+        data.code,
+        data.sort_order,
+    )
+    if not same:
+        raise DomainError("conflict", "this id belongs to a different location", field="id")
+    return await get_location(caller, earlier["id"])
 
 
 async def update_location(

@@ -83,3 +83,16 @@ class TagEvent(Table, tablename="tag_event"):
     note = Text(default="")
     by_user = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
     at = Timestamptz()
+
+
+class AssetImport(Table, tablename="asset_import"):
+    """Each imported file, by content hash: the same file sent twice is imported once."""
+
+    id = UUID(primary_key=True)
+    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    sha256 = Varchar(length=64, index=True)
+    filename = Varchar(length=200, default="")
+    rows = Integer()
+    created = Integer()
+    by_user = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
+    at = Timestamptz()

@@ -117,10 +117,21 @@ async def _record(
 
 
 async def issue_tag(caller: Caller, data: TagCreate, public_url: str) -> TagOut:
+    """A new tag for a target. Registering a pre-printed code twice for the same target
+    (a retried request) returns the tag the first request made."""
     code = parse_code(data.code) if data.code is not None else None
     async with transaction():
         site_id = await _target_site(caller, data.asset_id, data.location_id)
         caller.require(site_id, MANAGERS, "tag")
+        if code is not None:
+            earlier = await Tag.select().where(Tag.code == code).first()
+            if earlier is not None and (
+                earlier["site"],
+                earlier["asset"],
+                earlier["location"],
+                earlier["status"],
+            ) == (site_id, data.asset_id, data.location_id, "active"):
+                return tag_out(earlier, public_url)
         tag = await _insert_tag(site_id, data.asset_id, data.location_id, code)
         await _record(tag, "issued", caller.user_id, data.note)
     return tag_out(tag, public_url)

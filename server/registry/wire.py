@@ -23,6 +23,8 @@ class Request(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
 
 
 class LocationCreate(Request, kw_only=True):
+    id: uuid.UUID | None = None
+    """Made by the client (UUIDv7) so that a retried request creates one location."""
     site_id: uuid.UUID
     parent_id: uuid.UUID | None = None
     kind: Kind
@@ -63,6 +65,8 @@ class LocationOut(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class AssetCreate(Request, kw_only=True):
+    id: uuid.UUID | None = None
+    """Made by the client (UUIDv7) so that a retried request creates one asset."""
     site_id: uuid.UUID
     location_id: uuid.UUID | None = None
     category: Category
@@ -190,7 +194,9 @@ class RowError(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
 
 
-class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
+class ImportResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     rows: int
     created: int
     dry_run: bool
+    already_imported_at: datetime | None = None
+    """Set when this exact file was imported before: nothing was imported again."""

@@ -121,7 +121,7 @@ async def test_a_retired_tag_no_longer_leads_anywhere(api):
     ).status_code == 409
 
 
-async def test_a_preprinted_code_can_be_registered_once(api):
+async def test_a_preprinted_code_belongs_to_one_thing(api):
     from qr.codes import new_code
 
     school = await make_school()
@@ -133,11 +133,14 @@ async def test_a_preprinted_code_can_be_registered_once(api):
     )
     assert first.status_code == 201
     assert first.json()["printed_code"] == printed
+    elsewhere = await make_location(admin, school, "教学楼B")
     second = await api.post(
-        "/api/tags", json={"location_id": str(location), "code": printed}, headers=admin.headers
+        "/api/tags", json={"location_id": str(elsewhere), "code": printed}, headers=admin.headers
     )
     assert second.status_code == 409
     assert second.json()["code"] == "tag.code_taken"
+    resolved = await api.get(f"/api/tags/{printed}", headers=admin.headers)
+    assert resolved.json()["tag"]["location_id"] == str(location)
 
 
 async def test_bulk_issue_tags_every_untagged_thing_once(api):

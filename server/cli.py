@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 
 from server import db
 from server.settings import Settings, SettingsError
@@ -359,9 +360,4 @@ async def _acting_caller(site_name: str, username: str | None) -> Any:
     caller = await users.load_caller(member.user_id)
     assert caller is not None
     # Acting at one site only, so "the caller's sites" means this one.
-    return type(caller)(
-        **{
-            **{f: getattr(caller, f) for f in caller.__struct_fields__},
-            "roles": {site["id"]: member.role},
-        }
-    )
+    return msgspec.structs.replace(caller, roles={site["id"]: member.role})

@@ -1,7 +1,5 @@
 """Names handlers use for what the app injects (declared, not inferred, as Litestar asks)."""
 
-from typing import Annotated
-
 from litestar.di import NamedDependency
 
 from server.accounts.access import Caller
@@ -9,5 +7,3 @@ from server.settings import Settings
 
 CurrentCaller = NamedDependency[Caller]
 AppSettings = NamedDependency[Settings]
-
-__all__ = ["Annotated", "AppSettings", "CurrentCaller"]

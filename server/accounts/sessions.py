@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from server.accounts.access import Caller
 from server.accounts.passwords import dummy_verify, verify_password
@@ -20,17 +23,20 @@ from server.db import transaction
 from server.errors import DomainError
 from server.settings import Settings
 
+ADDRESS_SLACK = 4
+
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
 class NewSession:
-    def __init__(self, token: str, csrf_token: str, expires_at: datetime, caller: Caller) -> None:
-        self.token = token
-        self.csrf_token = csrf_token
-        self.expires_at = expires_at
-        self.caller = caller
+    token: str
+    """Goes to the browser only, in the HttpOnly cookie; the database keeps its hash."""
+    csrf_token: str
+    expires_at: datetime
+    caller: Caller
 
 
 async def login(settings: Settings, username: str, password: str, address: str) -> NewSession:
@@ -43,11 +49,20 @@ async def login(settings: Settings, username: str, password: str, address: str) 
         .where((LoginFailure.username == username) & (LoginFailure.at > window_start))
         .run()
     )
-    if failures >= settings.login_max_failures:
+    from_address = 0
+    if address:
+        from_address = await LoginFailure.count().where(
+            (LoginFailure.address == address[:64]) & (LoginFailure.at > window_start)
+        )
+    # One client guessing across many usernames is stopped too, with more slack: a school
+    # office may sit behind one NAT address.
+    if (
+        failures >= settings.login_max_failures
+        or from_address >= settings.login_max_failures * ADDRESS_SLACK
+    ):
         raise DomainError(
             "auth.rate_limited",
-            f"too many failed logins for this account; try again in "
-            f"{settings.login_lockout_minutes} minutes",
+            f"too many failed logins; try again in {settings.login_lockout_minutes} minutes",
             headers={"Retry-After": str(settings.login_lockout_minutes * 60)},
         )
     user = await User.select().where(User.username == username).first().run()
@@ -81,7 +96,7 @@ async def login(settings: Settings, username: str, password: str, address: str) 
             )
         ).run()
         await LoginFailure.delete().where(LoginFailure.username == username).run()
-    caller = Caller(**{**_fields(caller), "session_id": session_id})
+    caller = msgspec.structs.replace(caller, session_id=session_id)
     return NewSession(token, csrf_token, expires_at, caller)
 
 
@@ -100,7 +115,3 @@ async def resolve_session(token: str) -> tuple[Caller, str]:
 
 async def logout(session_id: uuid.UUID) -> None:
     await UserSession.delete().where(UserSession.id == session_id).run()
-
-
-def _fields(caller: Caller) -> dict:
-    return {f: getattr(caller, f) for f in caller.__struct_fields__}

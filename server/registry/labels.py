@@ -17,7 +17,7 @@ from server.accounts.access import EVERYONE, Caller
 from server.errors import DomainError
 from server.registry.locations import path_of, site_tree, subtree_ids
 from server.registry.tables import Asset, Tag
-from server.registry.tags import _load as load_tag
+from server.registry.tags import load_tag
 
 MAX_LABELS = 5000
 Targets = Literal["assets", "locations", "all"]

@@ -38,7 +38,7 @@ def parse_code(text: str) -> str:
         raise DomainError("tag.invalid_code", f"invalid code: {exc.reason}", field="code") from None
 
 
-async def _load(caller: Caller, code: str) -> dict[str, Any]:
+async def load_tag(caller: Caller, code: str) -> dict[str, Any]:
     row = await Tag.select().where(Tag.code == parse_code(code)).first().run()
     if row is None or row["site"] not in caller.roles:
         raise not_found("tag")
@@ -170,7 +170,7 @@ async def issue_missing_tags(
 
 
 async def resolve_tag(caller: Caller, code: str, public_url: str) -> TagResolution:
-    tag = await _load(caller, code)
+    tag = await load_tag(caller, code)
     target: TagTarget | None = None
     if tag["status"] != "retired":
         if tag["asset"] is not None:
@@ -193,7 +193,7 @@ async def resolve_tag(caller: Caller, code: str, public_url: str) -> TagResoluti
 async def replace_tag(caller: Caller, code: str, note: str, public_url: str) -> TagOut:
     """A new label for the same target (the old one was damaged or lost)."""
     async with transaction():
-        old = await _load(caller, code)
+        old = await load_tag(caller, code)
         caller.require(old["site"], MANAGERS, "tag")
         _require_active(old)
         new = await _insert_tag(old["site"], old["asset"], old["location"], None)
@@ -208,7 +208,7 @@ async def replace_tag(caller: Caller, code: str, note: str, public_url: str) -> 
 async def rebind_tag(caller: Caller, code: str, data: TagRebind, public_url: str) -> TagOut:
     """Point an existing label at another asset or location of the same site."""
     async with transaction():
-        tag = await _load(caller, code)
+        tag = await load_tag(caller, code)
         caller.require(tag["site"], MANAGERS, "tag")
         _require_active(tag)
         site_id = await _target_site(caller, data.asset_id, data.location_id)
@@ -233,7 +233,7 @@ async def rebind_tag(caller: Caller, code: str, data: TagRebind, public_url: str
 
 async def retire_tag(caller: Caller, code: str, note: str, public_url: str) -> TagOut:
     async with transaction():
-        tag = await _load(caller, code)
+        tag = await load_tag(caller, code)
         caller.require(tag["site"], MANAGERS, "tag")
         if tag["status"] == "retired":
             return tag_out(tag, public_url)
@@ -246,7 +246,7 @@ async def retire_tag(caller: Caller, code: str, note: str, public_url: str) -> T
 
 
 async def tag_history(caller: Caller, code: str) -> list[TagEventOut]:
-    tag = await _load(caller, code)
+    tag = await load_tag(caller, code)
     rows = (
         await TagEvent.select(TagEvent.all_columns(), TagEvent.other_tag.code)
         .where(TagEvent.tag == tag["id"])

@@ -106,3 +106,13 @@ async def test_malformed_json_is_a_clear_400(api):
     )
     assert response.status_code == 400
     assert response.json()["code"] in ("request.malformed_json", "request.invalid")
+
+
+async def test_one_client_guessing_many_usernames_is_stopped(api):
+    school = await make_school()
+    person = await make_person(school, "guard")
+    for n in range(20):
+        await login(api, f"guess{n}", "wrong password")
+    refused = await login(api, person.username)
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "auth.rate_limited"

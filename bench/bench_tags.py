@@ -106,7 +106,7 @@ def main() -> None:
                 params={"limit": 200},
                 headers={"Authorization": f"Bearer {token}"},
             ).json()
-            codes = [t["code"] for t in listing]
+            codes = [t["code"] for t in listing["items"]]
             database = "PostgreSQL" if args.database_url else "SQLite"
             print(
                 f"{database}, {len(codes)} tags, {args.requests} requests per route, "

@@ -137,10 +137,10 @@ async def sample_tag(settings: Settings) -> str | None:
     )
     if not page.items:
         return None
-    found, _ = await tags.list_tags(
+    found = await tags.list_tags(
         admin, asset_id=page.items[0].id, public_url=settings.public_url, limit=1
     )
-    return found[0].url if found else None
+    return found.items[0].url if found.items else None
 
 
 async def _build_school(b: _Builder) -> None:

@@ -53,7 +53,9 @@ async def test_the_demo_school_is_realistic_and_loading_it_twice_changes_nothing
     assert by_category["electrical_panel"] >= 7
     assert by_category["water_dispenser"] >= 5
     # Every asset and location resolves through its tag, with Chinese names intact.
-    listed, _ = await tags.list_tags(admin, site_id=site["id"], public_url="https://x", limit=500)
+    listed = (
+        await tags.list_tags(admin, site_id=site["id"], public_url="https://x", limit=500)
+    ).items
     assert len(listed) == n_tags
     resolved = await tags.resolve_tag(admin, listed[-1].code, "https://x")
     assert resolved.target is not None

@@ -27,6 +27,7 @@ from server.registry.wire import (
     TagEventOut,
     TagNote,
     TagOut,
+    TagPage,
     TagRebind,
     TagResolution,
 )
@@ -162,8 +163,8 @@ class TagController(Controller):
         status: FromQuery[Literal["active", "replaced", "retired"] | None] = "active",
         after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 100,
-    ) -> list[TagOut]:
-        items, _ = await tags.list_tags(
+    ) -> TagPage:
+        return await tags.list_tags(
             caller,
             site_id=site_id,
             asset_id=asset_id,
@@ -173,7 +174,6 @@ class TagController(Controller):
             after=after,
             limit=limit,
         )
-        return items
 
     @post("/")
     async def issue_tag(

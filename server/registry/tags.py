@@ -23,6 +23,7 @@ from server.registry.wire import (
     TagCreate,
     TagEventOut,
     TagOut,
+    TagPage,
     TagRebind,
     TagResolution,
     TagTarget,
@@ -280,11 +281,11 @@ async def list_tags(
     public_url: str,
     after: uuid.UUID | None = None,
     limit: int = 100,
-) -> tuple[list[TagOut], uuid.UUID | None]:
+) -> TagPage:
     sites = caller.site_ids(EVERYONE) if site_id is None else [site_id]
     sites = [s for s in sites if s in caller.roles]
     if not sites:
-        return [], None
+        return TagPage(items=[], next_after=None)
     query = Tag.select().where(Tag.site.is_in(sites))
     if asset_id is not None:
         query = query.where(Tag.asset == asset_id)
@@ -297,7 +298,7 @@ async def list_tags(
     limit = max(1, min(limit, 500))
     rows = await query.order_by(Tag.id).limit(limit + 1)
     items = [tag_out(r, public_url) for r in rows[:limit]]
-    return items, (items[-1].id if len(rows) > limit else None)
+    return TagPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
 def _require_active(tag: dict[str, Any]) -> None:

@@ -152,6 +152,11 @@ class TagOut(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
 
 
+class TagPage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[TagOut]
+    next_after: uuid.UUID | None
+
+
 class TagTarget(msgspec.Struct, frozen=True, kw_only=True):
     kind: Literal["asset", "location"]
     asset: AssetOut | None = None

@@ -68,4 +68,4 @@ async def test_registering_a_printed_code_twice_for_the_same_thing_is_one_tag(ap
     again = await api.post("/api/tags", json=body, headers=admin.headers)
     assert first.json()["id"] == again.json()["id"]
     listed = await api.get("/api/tags", params={"location_id": str(room)}, headers=admin.headers)
-    assert len(listed.json()) == 1
+    assert len(listed.json()["items"]) == 1

@@ -101,7 +101,7 @@ def _stain(symbol: Symbol, fraction: float, rng: random.Random) -> Symbol:
 
 
 def error_correction() -> None:
-    url = f"{PUBLIC_URL}/t/K7QMX3P4"
+    url = f"{PUBLIC_URL}/t/K7QMX3PX"
     print(f"\nError correction, for {url} ({len(url)} bytes)")
     for level in ("M", "Q"):
         size = len(qr_symbol(url, level))

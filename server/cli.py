@@ -56,7 +56,12 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     settings = _settings()
-    _run(lambda _: asyncio.sleep(0))  # refuse early, with the command to run, if unmigrated
+
+    async def ready(_: Settings) -> None:
+        """Nothing to do: _run has checked the database is reachable and migrated, so an
+        unmigrated database is refused here with the command to run, not by every worker."""
+
+    _run(ready)
     host = host or settings.host
     port = port or settings.port
     click.echo(f"Roundkeeper on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")

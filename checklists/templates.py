@@ -1,0 +1,173 @@
+"""The checklist template language: what a school fills in when it scans a tag.
+
+Everything here is parsed from files and requests, so every struct is frozen and refuses
+unknown fields: a misspelt `requried: false` must be an error, not a silently required item.
+A template is identified by `key` and `version`; answers are always judged against the
+version they were given for, so a submitted inspection never changes meaning later.
+"""
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+Slug = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Words = Annotated[str, Meta(min_length=1, max_length=4000)]
+Number = int | float
+
+LocationKind = Literal[
+    "campus",
+    "building",
+    "floor",
+    "room",
+    "corridor",
+    "stairwell",
+    "area",
+    "outdoor",
+    "gate",
+    "kitchen",
+    "dormitory",
+    "playground",
+    "other",
+]
+
+CHECK_ANSWERS = ("pass", "fail", "na")
+
+
+class _Parsed(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class Text(_Parsed):
+    """Both languages are required: staff read Chinese, outside auditors often English."""
+
+    zh_cn: Words = msgspec.field(name="zh-CN")
+    en: Words
+
+
+class Condition(_Parsed):
+    """Show an item only when an earlier check or choice item has one of the given answers.
+
+    Exactly one of `equals` and `in` is given. Only check and choice items can be
+    referenced: equality on a measured number is rarely what anyone means.
+    """
+
+    item: Slug
+    equals: str | None = None
+    in_: list[str] | None = msgspec.field(default=None, name="in")
+
+    def accepted(self) -> list[str]:
+        if self.in_ is not None:
+            return self.in_
+        return [] if self.equals is None else [self.equals]
+
+
+class Option(_Parsed):
+    value: Slug
+    label: Text
+
+
+class AppliesTo(_Parsed):
+    """Asset categories are open (a school has many kinds of things); location kinds are not."""
+
+    asset_categories: list[Slug] = []
+    location_kinds: list[LocationKind] = []
+
+
+class _Frequency(_Parsed, tag_field="every"):
+    pass
+
+
+class Daily(_Frequency, tag="daily"):
+    pass
+
+
+class Weekly(_Frequency, tag="weekly"):
+    """`weekday` is ISO: 1 is Monday (playground equipment is checked every Monday)."""
+
+    weekday: Annotated[int, Meta(ge=1, le=7)] | None = None
+
+
+class Monthly(_Frequency, tag="monthly"):
+    pass
+
+
+class PerTerm(_Frequency, tag="per_term", kw_only=True):
+    times: Annotated[int, Meta(ge=1, le=20)]
+
+
+class Yearly(_Frequency, tag="yearly"):
+    pass
+
+
+class OnDemand(_Frequency, tag="on_demand"):
+    pass
+
+
+Frequency = Daily | Weekly | Monthly | PerTerm | Yearly | OnDemand
+
+
+class _Item(_Parsed, tag_field="type"):
+    key: Slug
+    label: Text
+    help: Text | None = None
+    required: bool = True
+    # A critical failure fails the whole checklist, whatever else passed.
+    critical: bool = False
+    show_if: Condition | None = None
+
+
+class CheckItem(_Item, tag="check"):
+    allow_na: bool = True
+
+
+class NumberItem(_Item, tag="number"):
+    """Bounds are inclusive; a reading outside them is a failure, not an invalid answer."""
+
+    unit: Annotated[str, Meta(max_length=32)] | None = None
+    min: Number | None = None
+    max: Number | None = None
+    decimals: Annotated[int, Meta(ge=0, le=6)] = 0
+
+
+class ChoiceItem(_Item, tag="choice", kw_only=True):
+    options: Annotated[list[Option], Meta(min_length=1, max_length=100)]
+    fail_options: list[Slug] = []
+    multiple: bool = False
+
+
+class TextItem(_Item, tag="text"):
+    max_length: Annotated[int, Meta(ge=1, le=100_000)] = 2000
+
+
+class DateItem(_Item, tag="date"):
+    """`must_not_be_past` is for end dates such as an extinguisher's service life."""
+
+    must_not_be_past: bool = False
+
+
+class PhotoItem(_Item, tag="photo"):
+    """Answered with the sha256 of each photo; the files travel separately."""
+
+    min_count: Annotated[int, Meta(ge=1, le=50)] = 1
+
+
+class SignatureItem(_Item, tag="signature"):
+    pass
+
+
+Item = CheckItem | NumberItem | ChoiceItem | TextItem | DateItem | PhotoItem | SignatureItem
+
+# Items whose answer is judged pass or fail, and so count towards the score.
+JUDGED_ITEMS = (CheckItem, NumberItem, ChoiceItem, DateItem)
+
+
+class Template(_Parsed, kw_only=True):
+    key: Slug
+    version: Annotated[int, Meta(ge=1)]
+    title: Text
+    guidance: Text | None = None
+    category: Slug
+    applies_to: AppliesTo
+    frequency: Frequency
+    items: Annotated[list[Item], Meta(min_length=1, max_length=300)]

@@ -20,6 +20,7 @@ from server.accounts.controllers import (
     TokenController,
 )
 from server.errors import EXCEPTION_HANDLERS, DomainError, problem_response
+from server.inspections.controllers import TemplateController
 from server.registry.controllers import (
     AssetController,
     ImportController,
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> Litestar:
             TagController,
             LabelController,
             TagPageController,
+            TemplateController,
         ],
         dependencies={
             "caller": Provide(provide_caller),

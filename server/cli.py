@@ -137,13 +137,15 @@ def site_create(organization: str, name: str, name_en: str, timezone: str) -> No
     """Create a site (and its organization when it is new)."""
     from server.accounts import sites
     from server.accounts.wire import SiteCreate
+    from server.inspections import templates
 
     async def work(settings: Settings) -> str:
         if await sites.find_site(name):
             raise click.ClickException(f"a site named {name!r} exists already")
-        org_id = await sites.find_organization(organization) or await sites.create_organization(
-            organization
-        )
+        org_id = await sites.find_organization(organization)
+        if org_id is None:
+            org_id = await sites.create_organization(organization)
+            await templates.install_library(org_id)
         site_id = await sites.create_site(
             org_id, SiteCreate(name=name, name_en=name_en, timezone=timezone)
         )
@@ -216,6 +218,42 @@ def _ask_password() -> str:
     if len(first) < 8 or first != getpass.getpass("again: "):
         raise click.ClickException("passwords differ or are shorter than 8 characters")
     return first
+
+
+@main.group("templates")
+def templates_group() -> None:
+    """Checklist templates."""
+
+
+@templates_group.command("publish")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--organization", required=True, help="organization name")
+def templates_publish(file: Path, organization: str) -> None:
+    """Publish a template from a .yaml or .json file as the next version of its key."""
+    from server.accounts import sites
+    from server.errors import DomainError
+    from server.inspections import templates
+
+    content = file.read_bytes()
+    fmt = "json" if file.suffix.lower() == ".json" else "yaml"
+
+    async def work(settings: Settings) -> Any:
+        org_id = await sites.find_organization(organization)
+        if org_id is None:
+            raise click.ClickException(f"no organization named {organization!r}")
+        try:
+            template = templates.read_template(content, fmt)
+        except DomainError as exc:
+            for problem in exc.errors or []:
+                click.echo(f"{problem['path'] or '(top level)'}: {problem['reason']}", err=True)
+            raise
+        return await templates.publish_template(org_id, template, None)
+
+    result = _run(work)
+    if result.created:
+        click.echo(f"published {result.key} version {result.version}")
+    else:
+        click.echo(f"{result.key} version {result.version} has this content already; unchanged")
 
 
 @main.group("token")

@@ -11,6 +11,7 @@ from server.accounts import sites, users
 from server.accounts.access import Caller
 from server.accounts.wire import SiteCreate
 from server.db import transaction
+from server.inspections import templates
 from server.registry import assets, locations, tags
 from server.registry.wire import AssetCreate, LocationCreate
 from server.settings import Settings
@@ -97,6 +98,7 @@ async def load_demo(settings: Settings) -> str:
         return f"demo school {SITE} is already loaded (nothing changed)"
     async with transaction():
         org_id = await sites.create_organization(ORGANIZATION)
+        await templates.install_library(org_id)
         site_id = await sites.create_site(
             org_id, SiteCreate(name=SITE, name_en=SITE_EN, timezone="Asia/Shanghai")
         )

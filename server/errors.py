@@ -54,6 +54,7 @@ STATUS: dict[str, int] = {
     "import.invalid_rows": 422,
     "import.unreadable_file": 400,
     "labels.too_many": 413,
+    "template.invalid": 422,
     "labels.font_missing": 503,
     "server.not_ready": 503,
     "server.error": 500,

@@ -12,5 +12,6 @@ APP_REGISTRY = AppRegistry(
     apps=[
         "server.accounts.piccolo_app",
         "server.registry.piccolo_app",
+        "server.inspections.piccolo_app",
     ]
 )

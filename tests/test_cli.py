@@ -54,10 +54,33 @@ def test_serve_refuses_an_unmigrated_database_then_setup_works(empty_database, t
         "--name",
         "第二中学",
     )
-    run(empty_database, tmp_path, "user", "create", "wang", "--site", "第二中学", "--role", "admin",
-        "--password", "long enough password")  # fmt: skip
-    no_end = run(empty_database, tmp_path, "user", "create", "aud", "--site", "第二中学",
-                 "--role", "auditor", "--password", "long enough password", ok=False)  # fmt: skip
+    run(
+        empty_database,
+        tmp_path,
+        "user",
+        "create",
+        "wang",
+        "--site",
+        "第二中学",
+        "--role",
+        "admin",
+        "--password",
+        "long enough password",
+    )
+    no_end = run(
+        empty_database,
+        tmp_path,
+        "user",
+        "create",
+        "aud",
+        "--site",
+        "第二中学",
+        "--role",
+        "auditor",
+        "--password",
+        "long enough password",
+        ok=False,
+    )
     assert "--expires" in no_end.stderr
     token = run(
         empty_database, tmp_path, "token", "create", "wang", "--device", "平板"
@@ -86,9 +109,61 @@ def test_serve_refuses_an_unmigrated_database_then_setup_works(empty_database, t
     )
     assert "row 3, asset_number: already used at this site" in clash.stderr
 
+    template = tmp_path / "stairwell.yaml"
+    template.write_text(
+        "key: fire_extinguisher_monthly\nversion: 1\ntitle: {zh-CN: 灭火器, en: Extinguisher}\n"
+        "category: fire\napplies_to: {asset_categories: [fire_extinguisher]}\n"
+        "frequency: {every: monthly}\nitems:\n  - type: check\n    key: gauge\n"
+        "    label: {zh-CN: 压力正常, en: Pressure normal}\n",
+        encoding="utf-8",
+    )
+    published = run(
+        empty_database,
+        tmp_path,
+        "templates",
+        "publish",
+        str(template),
+        "--organization",
+        "二中集团",
+    ).stdout
+    # The built-in library came with the new organization, so this is version 2.
+    assert "published fire_extinguisher_monthly version 2" in published
+    unchanged = run(
+        empty_database,
+        tmp_path,
+        "templates",
+        "publish",
+        str(template),
+        "--organization",
+        "二中集团",
+    ).stdout
+    assert "unchanged" in unchanged
+    template.write_text("key: x\n", encoding="utf-8")
+    refused = run(
+        empty_database,
+        tmp_path,
+        "templates",
+        "publish",
+        str(template),
+        "--organization",
+        "二中集团",
+        ok=False,
+    )
+    assert refused.returncode != 0 and "missing required field `version`" in refused.stderr
+
     pdf = tmp_path / "labels.pdf"
-    out = run(empty_database, tmp_path, "labels", "--site", "第二中学", "--issue-missing",
-              "--preset", "a4-4x10", "-o", str(pdf)).stdout  # fmt: skip
+    out = run(
+        empty_database,
+        tmp_path,
+        "labels",
+        "--site",
+        "第二中学",
+        "--issue-missing",
+        "--preset",
+        "a4-4x10",
+        "-o",
+        str(pdf),
+    ).stdout
     assert "issued 2 new tags" in out and "wrote 2 labels" in out
     page = pypdfium2.PdfDocument(pdf.read_bytes())[0].render(scale=300 / 72).to_pil()
     urls = {r.text for r in zxingcpp.read_barcodes(page)}

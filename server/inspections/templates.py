@@ -131,6 +131,39 @@ async def get_template(caller: Caller, key: str, version: int | None = None) -> 
     )
 
 
+async def applicable_templates(
+    caller: Caller, *, asset_category: str | None = None, location_kind: str | None = None
+) -> list[TemplateSummary]:
+    """The latest version of each template whose `applies_to` names the asset's category or
+    the location's kind: what a phone offers after scanning that thing's tag."""
+    rows = (
+        await TemplateVersion.select()
+        .where(TemplateVersion.organization == _organization(caller))
+        .order_by(TemplateVersion.key)
+        .order_by(TemplateVersion.version)
+    )
+    latest: dict[str, dict[str, Any]] = {row["key"]: row for row in rows}
+    found = []
+    for row in latest.values():
+        template = msgspec.json.decode(row["body"], type=Template)
+        applies = template.applies_to
+        if (asset_category and asset_category in applies.asset_categories) or (
+            location_kind and location_kind in applies.location_kinds
+        ):
+            found.append(
+                TemplateSummary(
+                    key=row["key"],
+                    version=row["version"],
+                    category=row["category"],
+                    title_zh=row["title_zh"],
+                    title_en=row["title_en"],
+                    published_at=row["published_at"],
+                    frequency=str(template.frequency.__struct_config__.tag),
+                )
+            )
+    return found
+
+
 def _organization(caller: Caller) -> uuid.UUID:
     # Templates belong to the organization; anyone with a current role in it may read them.
     if not caller.roles:

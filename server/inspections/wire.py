@@ -18,6 +18,7 @@ class TemplateSummary(msgspec.Struct, frozen=True, kw_only=True):
     title_zh: str
     title_en: str
     published_at: datetime
+    frequency: str | None = None
 
 
 class TemplateVersionOut(msgspec.Struct, frozen=True, kw_only=True):

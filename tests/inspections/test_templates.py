@@ -114,3 +114,35 @@ async def test_the_library_installs_into_an_organization_once(api):
         await api.get("/api/templates/fire_extinguisher_monthly", headers=inspector.headers)
     ).json()
     assert extinguisher["template"]["applies_to"]["asset_categories"] == ["fire_extinguisher"]
+
+
+async def test_a_scanned_tag_lists_the_checklists_that_apply_to_its_target(api):
+    from tests.factories import make_asset, make_location, make_tag
+
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    await install_library(school.organization_id)
+    kitchen = await make_location(admin, school, "学生食堂后厨", kind="kitchen")
+    gas = await make_asset(admin, school, category="kitchen_gas", name="燃气灶", location=kitchen)
+    extinguisher = await make_asset(admin, school, location=kitchen)
+    inspector = await make_person(school, "inspector")
+
+    async def keys(code: str) -> set[str]:
+        body = (await api.get(f"/api/tags/{code}", headers=inspector.headers)).json()
+        return {t["key"] for t in body["templates"]}
+
+    assert await keys(await make_tag(admin, asset=extinguisher)) == {"fire_extinguisher_monthly"}
+    assert "kitchen_gas_weekly" in await keys(await make_tag(admin, asset=gas))
+    kitchen_templates = await keys(await make_tag(admin, location=kitchen))
+    assert "kitchen_hygiene_daily" in kitchen_templates
+    assert "fire_extinguisher_monthly" not in kitchen_templates
+    # A newer version is what a phone is offered.
+    await publish(api, admin, SIMPLE.replace("stairwell]", "kitchen]"))
+    body = (
+        await api.get(
+            f"/api/tags/{await make_tag(admin, location=kitchen)}", headers=inspector.headers
+        )
+    ).json()
+    offered = {t["key"]: t for t in body["templates"]}
+    assert offered["stairwell_check"]["version"] == 1
+    assert offered["kitchen_hygiene_daily"]["frequency"] == "daily"

@@ -77,6 +77,16 @@ class _Builder:
         await assets.create_asset(self.caller, data)
         self.assets += 1
 
+    async def water_dispenser(self, where: uuid.UUID) -> None:
+        await self.asset(
+            where,
+            "water_dispenser",
+            "直饮水机",
+            "Drinking-water dispenser",
+            "YSJ",
+            keeper="manager",
+        )
+
     async def extinguisher(self, where: uuid.UUID, made: int) -> None:
         # Dry-powder extinguishers: 10-year service life from manufacture (GA 95).
         made_on = dt.date(made, 3 + self.assets % 9, 1 + self.assets % 27)
@@ -173,14 +183,7 @@ async def _build_school(b: _Builder) -> None:
                     room_code,
                 )
                 if room == 1:
-                    await b.asset(
-                        room_id,
-                        "water_dispenser",
-                        "直饮水机",
-                        "Drinking-water dispenser",
-                        "YSJ",
-                        keeper="manager",
-                    )
+                    await b.water_dispenser(room_id)
             await b.place(
                 floor_id,
                 "room",
@@ -269,14 +272,7 @@ async def _build_school(b: _Builder) -> None:
             if room in (1, 4):
                 await b.extinguisher(room_id, 2020 + room)
             if room == 3:
-                await b.asset(
-                    room_id,
-                    "water_dispenser",
-                    "直饮水机",
-                    "Drinking-water dispenser",
-                    "YSJ",
-                    keeper="manager",
-                )
+                await b.water_dispenser(room_id)
         await b.asset(
             floor_id,
             "electrical_panel",

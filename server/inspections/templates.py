@@ -87,22 +87,29 @@ async def install_library(organization_id: uuid.UUID) -> int:
     return created
 
 
-async def list_templates(caller: Caller) -> list[TemplateSummary]:
+async def _latest_versions(organization_id: uuid.UUID, *columns: Any) -> list[dict[str, Any]]:
+    """The newest version's row of every template key, in key order."""
     rows = (
-        await TemplateVersion.select(
-            TemplateVersion.key,
-            TemplateVersion.version,
-            TemplateVersion.category,
-            TemplateVersion.title_zh,
-            TemplateVersion.title_en,
-            TemplateVersion.published_at,
-        )
-        .where(TemplateVersion.organization == _organization(caller))
+        await TemplateVersion.select(TemplateVersion.key, TemplateVersion.version, *columns)
+        .where(TemplateVersion.organization == organization_id)
         .order_by(TemplateVersion.key)
         .order_by(TemplateVersion.version)
     )
-    latest: dict[str, dict[str, Any]] = {row["key"]: row for row in rows}
-    return [TemplateSummary(**row) for row in latest.values()]
+    return list({row["key"]: row for row in rows}.values())
+
+
+_SUMMARY = (
+    TemplateVersion.category,
+    TemplateVersion.title_zh,
+    TemplateVersion.title_en,
+    TemplateVersion.published_at,
+)
+
+
+async def list_templates(caller: Caller) -> list[TemplateSummary]:
+    return [
+        TemplateSummary(**row) for row in await _latest_versions(_organization(caller), *_SUMMARY)
+    ]
 
 
 async def get_template(caller: Caller, key: str, version: int | None = None) -> TemplateVersionOut:
@@ -136,31 +143,16 @@ async def applicable_templates(
 ) -> list[TemplateSummary]:
     """The latest version of each template whose `applies_to` names the asset's category or
     the location's kind: what a phone offers after scanning that thing's tag."""
-    rows = (
-        await TemplateVersion.select()
-        .where(TemplateVersion.organization == _organization(caller))
-        .order_by(TemplateVersion.key)
-        .order_by(TemplateVersion.version)
-    )
-    latest: dict[str, dict[str, Any]] = {row["key"]: row for row in rows}
     found = []
-    for row in latest.values():
+    for row in await _latest_versions(_organization(caller), *_SUMMARY, TemplateVersion.body):
         template = msgspec.json.decode(row["body"], type=Template)
         applies = template.applies_to
         if (asset_category and asset_category in applies.asset_categories) or (
             location_kind and location_kind in applies.location_kinds
         ):
-            found.append(
-                TemplateSummary(
-                    key=row["key"],
-                    version=row["version"],
-                    category=row["category"],
-                    title_zh=row["title_zh"],
-                    title_en=row["title_en"],
-                    published_at=row["published_at"],
-                    frequency=str(template.frequency.__struct_config__.tag),
-                )
-            )
+            summary = {k: v for k, v in row.items() if k != "body"}
+            frequency = str(template.frequency.__struct_config__.tag)
+            found.append(TemplateSummary(**summary, frequency=frequency))
     return found
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 
+from checklists.templates import LocationKind
 from server.accounts.access import EVERYONE, MANAGERS, Caller
 from server.clock import new_id, utcnow
 from server.db import contains, transaction
@@ -14,21 +15,8 @@ from server.errors import DomainError, not_found
 from server.registry.tables import Asset, Location
 from server.registry.wire import LocationCreate, LocationOut, LocationPage, LocationUpdate
 
-KINDS = (
-    "campus",
-    "building",
-    "floor",
-    "room",
-    "corridor",
-    "stairwell",
-    "area",
-    "outdoor",
-    "gate",
-    "kitchen",
-    "dormitory",
-    "playground",
-    "other",
-)
+# The template language's `applies_to.location_kinds` must name the same kinds.
+KINDS: tuple[str, ...] = get_args(LocationKind)
 MAX_PAGE = 500
 
 

@@ -8,7 +8,7 @@ no answer, and so do a blank text and an empty list: clients send all three for 
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -113,15 +113,24 @@ def validate(template: Template, answers: Any) -> list[Problem]:
             problems.extend(_check_answer(item, value, path))
     known = {item.key for item in template.items}
     unknown = [key for key in answers if key not in known]
-    for key in sorted(unknown, key=repr):
+    for key in sorted(unknown, key=lambda key: _key_text(key, repr)):
         problems.append(
             Problem(
-                path=f"answers.{key}",
+                path=f"answers.{_key_text(key, str)}",
                 code="answers.unknown_item",
                 reason=f"the template {template.key} v{template.version} has no such item",
             )
         )
     return problems
+
+
+def _key_text(key: Any, show: Callable[[Any], str]) -> str:
+    # JSON keys are strings, but a careless client's are not always, and str() of an int
+    # of more than 4300 digits raises.
+    try:
+        return show(key)
+    except Exception:
+        return f"<{type(key).__name__}>"
 
 
 def _wrong_type(path: str, item: Item) -> Problem:

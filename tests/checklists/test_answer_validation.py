@@ -111,6 +111,14 @@ def test_unknown_items_are_reported_after_the_items_sorted() -> None:
     assert _codes({**GOOD, 7: "x"}) == [("answers.7", "answers.unknown_item")]
 
 
+def test_a_key_too_long_to_print_is_still_reported_not_raised() -> None:
+    # Python refuses to write out an int of more than 4300 digits.
+    assert _codes({**GOOD, 10**5000: "x", (10**5000,): "y"}) == [
+        ("answers.<int>", "answers.unknown_item"),
+        ("answers.<tuple>", "answers.unknown_item"),
+    ]
+
+
 def test_a_hidden_item_takes_no_answer_and_a_shown_one_is_required() -> None:
     assert _codes({**GOOD, "why": "broken"}) == [("answers.why", "answers.hidden_item")]
     assert _codes({**GOOD, "seal": "fail"}) == [("answers.why", "answers.missing")]

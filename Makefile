@@ -25,3 +25,4 @@ test: lint
 bench: setup
 	$(BIN)/python bench/bench_tags.py
 	$(BIN)/python bench/bench_labels.py
+	$(BIN)/python bench/bench_evaluation.py

@@ -19,6 +19,7 @@ from server.accounts.controllers import (
     SiteController,
     TokenController,
 )
+from server.blobs.controllers import BlobController
 from server.errors import EXCEPTION_HANDLERS, DomainError, problem_response
 from server.inspections.controllers import TemplateController
 from server.registry.controllers import (
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> Litestar:
             LabelController,
             TagPageController,
             TemplateController,
+            BlobController,
         ],
         dependencies={
             "caller": Provide(provide_caller),

@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "server.accounts.piccolo_app",
         "server.registry.piccolo_app",
         "server.inspections.piccolo_app",
+        "server.blobs.piccolo_app",
     ]
 )

@@ -14,6 +14,7 @@ DEFAULT_DATABASE_URL = "sqlite:///./data/roundkeeper.sqlite3"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 ENVIRONMENTS = ("development", "production")
 PASSWORD_HASHING = ("standard", "fast")
+DEFAULT_BLOB_MAX_BYTES = 15 * 1024 * 1024
 
 
 class SettingsError(Exception):
@@ -27,6 +28,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     environment: str = "development"
     data_dir: Path = Path("./data")
     blob_dir: Path = Path("./data/blobs")
+    blob_max_bytes: int = DEFAULT_BLOB_MAX_BYTES
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -110,6 +112,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             environment=environment,
             data_dir=data_dir,
             blob_dir=Path(get("BLOB_DIR", str(data_dir / "blobs"))),
+            blob_max_bytes=get_int("BLOB_MAX_BYTES", DEFAULT_BLOB_MAX_BYTES, 1),
             host=get("HOST", "127.0.0.1"),
             port=get_int("PORT", 8000, 1),
             workers=get_int("WORKERS", 1, 1),

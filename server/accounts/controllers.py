@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.params import Body, Parameter
 
@@ -18,6 +18,7 @@ from server.accounts.wire import (
     MemberOut,
     SiteCreate,
     SiteOut,
+    SiteUpdate,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -114,6 +115,12 @@ class SiteController(Controller):
     @get("/{site_id:uuid}")
     async def get_site(self, caller: CurrentCaller, site_id: SiteId) -> SiteOut:
         return await sites.get_site(caller, site_id)
+
+    @patch("/{site_id:uuid}")
+    async def update_site(
+        self, caller: CurrentCaller, site_id: SiteId, data: Annotated[SiteUpdate, Body()]
+    ) -> SiteOut:
+        return await sites.update_site(caller, site_id, data)
 
     @get("/{site_id:uuid}/members")
     async def list_members(self, caller: CurrentCaller, site_id: SiteId) -> list[MemberOut]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
 
 from server.accounts.access import ADMINS, Caller
 from server.accounts.tables import Membership, Organization, Site
-from server.accounts.wire import SiteCreate, SiteOut
+from server.accounts.wire import SiteCreate, SiteOut, SiteUpdate
 from server.clock import new_id, utcnow
 from server.db import transaction
 from server.errors import DomainError, forbidden, not_found
@@ -65,6 +69,7 @@ async def add_site(caller: Caller, data: SiteCreate) -> SiteOut:
         name=data.name,
         name_en=data.name_en,
         timezone=data.timezone,
+        keep_photo_location=False,
         role="admin",
     )
 
@@ -87,6 +92,39 @@ async def get_site(caller: Caller, site_id: uuid.UUID) -> SiteOut:
     return _site_out(row, role)
 
 
+async def update_site(caller: Caller, site_id: uuid.UUID, data: SiteUpdate) -> SiteOut:
+    """A site's own settings; only its admins may change them."""
+    caller.require(site_id, ADMINS, "site")
+    if data.timezone is not msgspec.UNSET:
+        check_timezone(data.timezone)
+    changes: dict[Any, Any] = {}
+    for field, column in (
+        ("name", Site.name),
+        ("name_en", Site.name_en),
+        ("timezone", Site.timezone),
+        ("keep_photo_location", Site.keep_photo_location),
+    ):
+        value = getattr(data, field)
+        if value is not msgspec.UNSET:
+            changes[column] = value
+    if changes:
+        await Site.update(changes).where(Site.id == site_id).run()
+    return await get_site(caller, site_id)
+
+
+async def sites_keeping_photo_location(site_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `site_ids` whose viewers see where photos were taken."""
+    ids = list(site_ids)
+    if not ids:
+        return set()
+    rows = (
+        await Site.select(Site.id)
+        .where(Site.id.is_in(ids) & Site.keep_photo_location.eq(True))
+        .run()
+    )
+    return {row["id"] for row in rows}
+
+
 async def find_site(name: str) -> dict | None:
     """A site by exact name (command-line use, where there is no caller)."""
     return await Site.select().where(Site.name == name).first().run()
@@ -104,5 +142,6 @@ def _site_out(row: dict, role: str) -> SiteOut:
         name=row["name"],
         name_en=row["name_en"],
         timezone=row["timezone"],
+        keep_photo_location=row["keep_photo_location"],
         role=role,
     )

@@ -27,6 +27,8 @@ class Site(Table, tablename="site"):
     name = Varchar(length=200)
     name_en = Varchar(length=200, default="")
     timezone = Varchar(length=64, default="Asia/Shanghai")
+    keep_photo_location = Boolean(default=False)
+    """Viewers see photos with their EXIF location; by default it is removed from their copy."""
     created_at = Timestamptz()
 
 

@@ -49,12 +49,24 @@ class SiteCreate(Request, kw_only=True):
     timezone: Annotated[str, msgspec.Meta(max_length=64)] = "Asia/Shanghai"
 
 
+class SiteUpdate(Request, kw_only=True):
+    """Only the fields sent change."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    name_en: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
+    timezone: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
+    keep_photo_location: bool | msgspec.UnsetType = msgspec.UNSET
+
+
 class SiteOut(msgspec.Struct, frozen=True, kw_only=True):
     id: uuid.UUID
     organization_id: uuid.UUID
     name: str
     name_en: str
     timezone: str
+    keep_photo_location: bool
+    """Whether viewers see where photos were taken (the EXIF location); the original
+    file always keeps it."""
     role: str
 
 

@@ -24,5 +24,8 @@ test: lint
 
 bench: setup
 	$(BIN)/python bench/bench_tags.py
-	$(BIN)/python bench/bench_labels.py
+	$(BIN)/python bench/bench_tags.py --postgres
+	$(BIN)/python bench/bench_inspections.py
+	$(BIN)/python bench/bench_inspections.py --postgres
 	$(BIN)/python bench/bench_evaluation.py
+	$(BIN)/python bench/bench_labels.py

@@ -4,41 +4,20 @@ Starts `roundkeeper serve` on a loopback port against a fresh database with the 
 school, then drives GET /api/tags/{code} (bearer token, demo codes in turn) and GET
 /healthz with the same client and concurrency, and prints requests/second for each.
 
-    python bench/bench_tags.py [--database-url URL] [--requests 3000] [--concurrency 16]
+    python bench/bench_tags.py [--postgres] [--requests 3000] [--concurrency 16]
 
-The default database is a SQLite file in a temporary directory; pass a PostgreSQL URL
-(of an empty database) to measure that instead.
+The default database is a SQLite file in a temporary directory; `--postgres` measures a
+throw-away database on the local PostgreSQL instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent / "roundkeeper"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def roundkeeper(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(BIN), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
+from harness import demo_server
 
 
 async def hammer(client: httpx.AsyncClient, urls: list[str], total: int, concurrency: int) -> float:
@@ -70,52 +49,23 @@ async def measure(base: str, token: str, codes: list[str], total: int, concurren
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {
-            **os.environ,
-            "ROUNDKEEPER_DATA_DIR": tmp,
-            "ROUNDKEEPER_DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.sqlite3",
-            "ROUNDKEEPER_PORT": str(port),
-        }
-        roundkeeper(env, "db", "upgrade")
-        roundkeeper(env, "demo")
-        token = roundkeeper(env, "token", "create", "inspector", "--device", "bench")
-        server = subprocess.Popen(
-            [str(BIN), "serve", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    with demo_server("postgres" if args.postgres else "sqlite") as running:
+        token = running.roundkeeper("token", "create", "inspector", "--device", "bench")
+        listing = httpx.get(
+            f"{running.base}/api/tags",
+            params={"limit": 200},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        codes = [t["code"] for t in listing["items"]]
+        print(
+            f"{running.database}, {len(codes)} tags, {args.requests} requests per route, "
+            f"concurrency {args.concurrency}, one server process"
         )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    if httpx.get(f"{base}/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-            listing = httpx.get(
-                f"{base}/api/tags",
-                params={"limit": 200},
-                headers={"Authorization": f"Bearer {token}"},
-            ).json()
-            codes = [t["code"] for t in listing["items"]]
-            database = "PostgreSQL" if args.database_url else "SQLite"
-            print(
-                f"{database}, {len(codes)} tags, {args.requests} requests per route, "
-                f"concurrency {args.concurrency}, one server process"
-            )
-            asyncio.run(measure(base, token, codes, args.requests, args.concurrency))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        asyncio.run(measure(running.base, token, codes, args.requests, args.concurrency))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,14 @@ from server.accounts.controllers import (
 )
 from server.blobs.controllers import BlobController
 from server.errors import EXCEPTION_HANDLERS, DomainError, problem_response
-from server.inspections.controllers import TemplateController
+from server.inspections.controllers import (
+    AssetHistoryController,
+    FindingController,
+    InspectionController,
+    ScanController,
+    SiteChecklistController,
+    TemplateController,
+)
 from server.registry.controllers import (
     AssetController,
     ImportController,
@@ -83,6 +90,11 @@ def create_app(settings: Settings) -> Litestar:
             TagPageController,
             TemplateController,
             BlobController,
+            ScanController,
+            SiteChecklistController,
+            InspectionController,
+            AssetHistoryController,
+            FindingController,
         ],
         dependencies={
             "caller": Provide(provide_caller),

@@ -7,6 +7,7 @@ database its settings name (the test suite switches between SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import os
@@ -119,13 +120,34 @@ def is_sqlite() -> bool:
     return isinstance(current_engine(), SQLiteEngine)
 
 
-def transaction() -> Any:
+@contextlib.asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
     """A write transaction: BEGIN IMMEDIATE on SQLite (serialised writers, no
-    "database is locked" on upgrade from read to write), READ COMMITTED on PostgreSQL."""
+    "database is locked" on upgrade from read to write), READ COMMITTED on PostgreSQL.
+    Inside another transaction it joins that one."""
     engine = current_engine()
+    if engine.current_transaction.get() is not None:
+        yield
+        return
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        # SQLite has one writer at a time. Queue this process's writers fairly here rather
+        # than let them poll the file lock, where an unlucky one can wait for seconds.
+        async with (
+            _writer_lock(engine),
+            engine.transaction(transaction_type=TransactionType.immediate),
+        ):
+            yield
+        return
+    async with engine.transaction():
+        yield
+
+
+def _writer_lock(engine: SQLiteEngine) -> asyncio.Lock:
+    lock = getattr(engine, "_roundkeeper_writer_lock", None)
+    if lock is None:
+        lock = asyncio.Lock()
+        engine._roundkeeper_writer_lock = lock  # type: ignore[attr-defined]
+    return lock
 
 
 def contains(column: Any, text: str) -> Any:

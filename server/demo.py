@@ -4,14 +4,17 @@ every asset and room, and one account per role. Loading it twice changes nothing
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 
 from server.accounts import sites, users
 from server.accounts.access import Caller
 from server.accounts.wire import SiteCreate
+from server.clock import new_id
 from server.db import transaction
-from server.inspections import templates
+from server.inspections import inspections, templates
+from server.inspections.wire import InspectionSubmit
 from server.registry import assets, locations, tags
 from server.registry.wire import AssetCreate, LocationCreate
 from server.settings import Settings
@@ -131,10 +134,53 @@ async def load_demo(settings: Settings) -> str:
         builder = _Builder(caller, site_id, keepers)
         await _build_school(builder)
         issued = await tags.issue_missing_tags(caller, site_id, "all")
+        inspector = await users.load_caller(keepers["inspector"])
+        assert inspector is not None
+        checked = await _last_months_checks(inspector, site_id)
     return (
         f"demo school {SITE} loaded: {builder.assets} assets, "
-        f"{issued.issued} tags, {len(PEOPLE)} accounts"
+        f"{issued.issued} tags, {len(PEOPLE)} accounts, {checked} inspections"
     )
+
+
+async def _last_months_checks(inspector: Caller, site_id: uuid.UUID) -> int:
+    """Last month's extinguisher round, so that scans show a last result and a few
+    findings are open: two gauges in the red, a cracked hose, and every extinguisher past
+    its service life (its expiry date is on its label) failing that item."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    page = await assets.list_assets(
+        inspector, site_id=site_id, category="fire_extinguisher", limit=500
+    )
+    submissions = []
+    for n, asset in enumerate(page.items):
+        completed = now - dt.timedelta(days=20, minutes=7 * n)
+        answers = {
+            "gauge_zone": "red" if n in (5, 23) else "green",
+            "seal_and_pin": "pass",
+            "hose": "fail" if n == 11 else "pass",
+            "body": "pass",
+            "service_life_end": asset.attributes["expiry_date"],
+            "cabinet_opens": "na",
+            "signage_and_access": "pass",
+            "photo": [hashlib.sha256(f"demo photo {asset.id}".encode()).hexdigest()],
+            "notes": "压力不足，已报修" if n in (5, 23) else "",
+        }
+        submissions.append(
+            InspectionSubmit(
+                id=new_id(),
+                template_key="fire_extinguisher_monthly",
+                template_version=1,
+                asset_id=asset.id,
+                answers=answers,
+                started_at=completed - dt.timedelta(minutes=3),
+                completed_at=completed,
+            )
+        )
+    batch = await inspections.plan(inspector, submissions, now=now)
+    refused = [r for r in batch.results if isinstance(r, Exception)]
+    assert not refused, refused
+    await batch.write()
+    return len(submissions)
 
 
 async def sample_tag(settings: Settings) -> str | None:

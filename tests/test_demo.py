@@ -68,3 +68,21 @@ async def test_demo_accounts_can_log_in_with_the_printed_password(api, clean):
             "/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}
         )
         assert response.status_code == 200, username
+
+
+async def test_the_demo_has_last_months_extinguisher_round_with_open_findings(clean):
+    from server.inspections import findings, history
+    from server.inspections.tables import Inspection
+
+    await load_demo(clean.settings)
+    site = await sites.find_site(SITE)
+    manager = await users.load_caller((await users.find_user("manager"))["id"])
+    extinguishers = await assets.list_assets(
+        manager, site_id=site["id"], category="fire_extinguisher", limit=500
+    )
+    assert await Inspection.count() == len(extinguishers.items)
+    failed = await history.list_inspections(manager, site_id=site["id"], result="fail", limit=200)
+    open_findings = await findings.list_findings(manager, site_id=site["id"], status="open")
+    assert {f.item_key for f in open_findings} >= {"gauge_zone", "hose"}
+    assert sum(f.severity == "high" for f in open_findings) == 2
+    assert len(failed.items) >= 3

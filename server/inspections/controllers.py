@@ -1,15 +1,31 @@
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, get, post
-from litestar.params import FromQuery, Parameter
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
-from server.deps import CurrentCaller
-from server.inspections import templates
-from server.inspections.wire import TemplatePublished, TemplateSummary, TemplateVersionOut
+from server.deps import AppSettings, CurrentCaller
+from server.inspections import findings, history, inspections, scans, site_checklists, templates
+from server.inspections.wire import (
+    FindingOut,
+    InspectionOut,
+    InspectionPage,
+    InspectionSubmit,
+    SiteChecklistOut,
+    SiteChecklistSet,
+    TagScan,
+    TemplatePublished,
+    TemplateSummary,
+    TemplateVersionOut,
+)
 
 Key = Annotated[str, Parameter(description="template key, e.g. fire_extinguisher_monthly")]
+Code = Annotated[str, Parameter(description="tag code, e.g. K7QM-X3P9")]
+Id = Annotated[uuid.UUID, Parameter()]
+Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 
 
 class TemplateController(Controller):
@@ -42,3 +58,137 @@ class TemplateController(Controller):
         self, caller: CurrentCaller, key: Key, version: Annotated[int, Parameter(ge=1)]
     ) -> TemplateVersionOut:
         return await templates.get_template(caller, key, version)
+
+
+class ScanController(Controller):
+    path = "/api/tags"
+    tags = ["inspections"]
+
+    @get("/{code:str}")
+    async def scan_tag(self, caller: CurrentCaller, settings: AppSettings, code: Code) -> TagScan:
+        """What a scanned tag points at, the checklists that apply to it at its site with
+        the last inspection of each, and its open findings."""
+        return await scans.scan_tag(caller, code, settings.public_url)
+
+
+class SiteChecklistController(Controller):
+    path = "/api/sites/{site_id:uuid}/checklists"
+    tags = ["inspections"]
+
+    @get("/")
+    async def list_site_checklists(
+        self, caller: CurrentCaller, site_id: Id
+    ) -> list[SiteChecklistOut]:
+        """Where each template applies at this site."""
+        return await site_checklists.list_site_checklists(caller, site_id)
+
+    @put("/{key:str}")
+    async def set_site_checklist(
+        self,
+        caller: CurrentCaller,
+        site_id: Id,
+        key: Key,
+        data: Annotated[SiteChecklistSet, Body()],
+    ) -> SiteChecklistOut:
+        """Replace the template's own `applies_to` at this site (or switch it off)."""
+        return await site_checklists.set_site_checklist(caller, site_id, key, data)
+
+    @delete("/{key:str}", status_code=200)
+    async def clear_site_checklist(
+        self, caller: CurrentCaller, site_id: Id, key: Key
+    ) -> SiteChecklistOut:
+        """Back to the template's own `applies_to`."""
+        return await site_checklists.clear_site_checklist(caller, site_id, key)
+
+
+class InspectionController(Controller):
+    path = "/api/inspections"
+    tags = ["inspections"]
+
+    @post("/")
+    async def submit_inspection(
+        self, caller: CurrentCaller, data: Annotated[InspectionSubmit, Body()]
+    ) -> Response[InspectionOut]:
+        """201 when stored; 200 with the stored inspection when the same id and content
+        arrive again; 409 `inspection.conflict` for the same id with other content."""
+        stored, created = await inspections.submit_inspection(caller, data)
+        return Response(stored, status_code=201 if created else 200)
+
+    @get("/")
+    async def list_inspections(
+        self,
+        caller: CurrentCaller,
+        site_id: FromQuery[uuid.UUID | None] = None,
+        location_id: FromQuery[uuid.UUID | None] = None,
+        asset_id: FromQuery[uuid.UUID | None] = None,
+        template_key: FromQuery[str | None] = None,
+        result: FromQuery[Literal["pass", "fail"] | None] = None,
+        completed_from: FromQuery[datetime | None] = None,
+        completed_to: FromQuery[datetime | None] = None,
+        current_only: FromQuery[bool] = False,
+        after: FromQuery[uuid.UUID | None] = None,
+        limit: Limit = 50,
+    ) -> InspectionPage:
+        return await history.list_inspections(
+            caller,
+            site_id=site_id,
+            location_id=location_id,
+            asset_id=asset_id,
+            template_key=template_key,
+            result=result,
+            completed_from=completed_from,
+            completed_to=completed_to,
+            current_only=current_only,
+            after=after,
+            limit=limit,
+        )
+
+    @get("/{inspection_id:uuid}")
+    async def get_inspection(self, caller: CurrentCaller, inspection_id: Id) -> InspectionOut:
+        return await inspections.get_inspection(caller, inspection_id)
+
+
+class AssetHistoryController(Controller):
+    path = "/api/assets/{asset_id:uuid}/inspections"
+    tags = ["inspections"]
+
+    @get("/")
+    async def asset_history(
+        self,
+        caller: CurrentCaller,
+        asset_id: Id,
+        after: FromQuery[uuid.UUID | None] = None,
+        limit: Limit = 50,
+    ) -> InspectionPage:
+        """Every inspection of one asset, newest first."""
+        return await history.list_inspections(caller, asset_id=asset_id, after=after, limit=limit)
+
+
+class FindingController(Controller):
+    path = "/api/findings"
+    tags = ["inspections"]
+
+    @get("/")
+    async def list_findings(
+        self,
+        caller: CurrentCaller,
+        site_id: FromQuery[uuid.UUID | None] = None,
+        status: FromQuery[Literal["open", "rechecked", "withdrawn"] | None] = None,
+        severity: FromQuery[Literal["high", "normal"] | None] = None,
+        asset_id: FromQuery[uuid.UUID | None] = None,
+        location_id: FromQuery[uuid.UUID | None] = None,
+        limit: Limit = 100,
+    ) -> list[FindingOut]:
+        return await findings.list_findings(
+            caller,
+            site_id=site_id,
+            status=status,
+            severity=severity,
+            asset_id=asset_id,
+            location_id=location_id,
+            limit=limit,
+        )
+
+    @get("/{finding_id:uuid}")
+    async def get_finding(self, caller: CurrentCaller, finding_id: Id) -> FindingOut:
+        return await findings.get_finding(caller, finding_id)

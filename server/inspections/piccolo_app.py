@@ -2,11 +2,11 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from server.inspections.tables import TemplateVersion
+from server.inspections.tables import Finding, Inspection, SiteChecklist, TemplateVersion
 
 APP_CONFIG = AppConfig(
     app_name="inspections",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[TemplateVersion],
-    migration_dependencies=["server.accounts.piccolo_app"],
+    table_classes=[TemplateVersion, SiteChecklist, Inspection, Finding],
+    migration_dependencies=["server.accounts.piccolo_app", "server.registry.piccolo_app"],
 )

@@ -1,8 +1,15 @@
-"""Checklist template versions. A published version is never changed or deleted: an
-inspection made against version 3 is judged against version 3 forever."""
+"""Template versions, inspections and the findings they raise.
+
+A published version is never changed or deleted: an inspection made against version 3 is
+judged against version 3 forever. An inspection is a fact: stored once, never edited; a
+correction is a new inspection that supersedes it.
+"""
 
 from piccolo.columns import (
+    JSON,
     UUID,
+    Boolean,
+    Float,
     ForeignKey,
     Integer,
     LazyTableReference,
@@ -15,6 +22,10 @@ from piccolo.table import Table
 
 ORGANIZATION = LazyTableReference("Organization", app_name="accounts")
 USER = LazyTableReference("User", app_name="accounts")
+SITE = LazyTableReference("Site", app_name="accounts")
+DEVICE = LazyTableReference("Device", app_name="accounts")
+ASSET = LazyTableReference("Asset", app_name="registry")
+LOCATION = LazyTableReference("Location", app_name="registry")
 
 
 class TemplateVersion(Table, tablename="template_version"):
@@ -31,3 +42,77 @@ class TemplateVersion(Table, tablename="template_version"):
     """Of the body with the version left out: publishing the same content again is a no-op."""
     published_at = Timestamptz()
     published_by = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
+
+
+class SiteChecklist(Table, tablename="site_checklist"):
+    """A site's own answer to "where does this template apply", replacing the template's
+    `applies_to` at that site; `enabled` false means not at this site at all."""
+
+    id = UUID(primary_key=True)
+    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    template_key = Varchar(length=64)
+    enabled = Boolean(default=True)
+    asset_categories = JSON(default=[])
+    location_kinds = JSON(default=[])
+    updated_at = Timestamptz()
+    updated_by = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
+
+
+class Inspection(Table, tablename="inspection"):
+    id = UUID(primary_key=True)
+    """Made on the device (UUIDv7): a retried submission names the same inspection."""
+    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    template = ForeignKey(TemplateVersion, on_delete=OnDelete.restrict, null=False)
+    template_key = Varchar(length=64)
+    template_version = Integer()
+    asset = ForeignKey(ASSET, on_delete=OnDelete.restrict, null=True, default=None, index=True)
+    location = ForeignKey(
+        LOCATION, on_delete=OnDelete.restrict, null=True, default=None, index=True
+    )
+    """The location inspected, or where the inspected asset was at the time."""
+    inspector = ForeignKey(USER, on_delete=OnDelete.restrict, null=False, index=True)
+    device = ForeignKey(DEVICE, on_delete=OnDelete.restrict, null=True, default=None)
+    started_at = Timestamptz()
+    completed_at = Timestamptz()
+    received_at = Timestamptz()
+    latitude = Float(null=True, default=None)
+    longitude = Float(null=True, default=None)
+    accuracy_m = Float(null=True, default=None)
+    note = Text(default="")
+    answers = Text()
+    """As submitted, msgspec JSON."""
+    evaluation = Text()
+    """checklists.Evaluation as msgspec JSON, computed once on arrival."""
+    result = Varchar(length=8)
+    score = Float()
+    critical_failure = Boolean(default=False)
+    supersedes = ForeignKey("self", on_delete=OnDelete.restrict, null=True, default=None)
+    content_sha256 = Varchar(length=64)
+    """Of the submission as the device made it: a retry must match it exactly."""
+
+
+class Finding(Table, tablename="finding"):
+    """One failed item of one inspection: something someone must put right."""
+
+    id = UUID(primary_key=True)
+    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    inspection = ForeignKey(Inspection, on_delete=OnDelete.restrict, null=False, index=True)
+    template_key = Varchar(length=64)
+    item_key = Varchar(length=64)
+    asset = ForeignKey(ASSET, on_delete=OnDelete.restrict, null=True, default=None, index=True)
+    location = ForeignKey(
+        LOCATION, on_delete=OnDelete.restrict, null=True, default=None, index=True
+    )
+    severity = Varchar(length=8)
+    """"high" for a critical item, else "normal"."""
+    observed_at = Timestamptz()
+    """When the failing inspection was completed (business time, not arrival)."""
+    photos = JSON(default=[])
+    status = Varchar(length=12, default="open")
+    """open; rechecked (a later inspection passed the item); withdrawn (its inspection was
+    superseded by a correction)."""
+    rechecked_by = ForeignKey(Inspection, on_delete=OnDelete.restrict, null=True, default=None)
+    rechecked_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()

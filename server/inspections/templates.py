@@ -98,6 +98,49 @@ async def _latest_versions(organization_id: uuid.UUID, *columns: Any) -> list[di
     return list({row["key"]: row for row in rows}.values())
 
 
+_DECODED: dict[uuid.UUID, Template] = {}
+_DECODED_MAX = 1024
+
+
+def decode_version(version_id: uuid.UUID, body: str) -> Template:
+    """The stored template of a version. Versions never change, so each is decoded once
+    per process."""
+    template = _DECODED.get(version_id)
+    if template is None:
+        if len(_DECODED) >= _DECODED_MAX:
+            _DECODED.clear()
+        template = _DECODED[version_id] = msgspec.json.decode(body, type=Template)
+    return template
+
+
+async def versions_by_key(
+    organization_id: uuid.UUID, wanted: set[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[uuid.UUID, Template]]:
+    """The named (key, version) pairs of an organization that exist, decoded."""
+    if not wanted:
+        return {}
+    rows = await TemplateVersion.select(
+        TemplateVersion.id, TemplateVersion.key, TemplateVersion.version, TemplateVersion.body
+    ).where(
+        (TemplateVersion.organization == organization_id)
+        & TemplateVersion.key.is_in(sorted({key for key, _ in wanted}))
+    )
+    found = {}
+    for row in rows:
+        pair = (row["key"], row["version"])
+        if pair in wanted:
+            found[pair] = (row["id"], decode_version(row["id"], row["body"]))
+    return found
+
+
+async def latest_templates(organization_id: uuid.UUID) -> list[tuple[dict[str, Any], Template]]:
+    """The newest version of every template key with its summary columns, in key order."""
+    rows = await _latest_versions(
+        organization_id, TemplateVersion.id, *_SUMMARY, TemplateVersion.body
+    )
+    return [(row, decode_version(row["id"], row.pop("body"))) for row in rows]
+
+
 _SUMMARY = (
     TemplateVersion.category,
     TemplateVersion.title_zh,
@@ -108,7 +151,7 @@ _SUMMARY = (
 
 async def list_templates(caller: Caller) -> list[TemplateSummary]:
     return [
-        TemplateSummary(**row) for row in await _latest_versions(_organization(caller), *_SUMMARY)
+        TemplateSummary(**row) for row in await _latest_versions(organization_of(caller), *_SUMMARY)
     ]
 
 
@@ -116,7 +159,7 @@ async def get_template(caller: Caller, key: str, version: int | None = None) -> 
     rows = (
         await TemplateVersion.select()
         .where(
-            (TemplateVersion.organization == _organization(caller)) & (TemplateVersion.key == key)
+            (TemplateVersion.organization == organization_of(caller)) & (TemplateVersion.key == key)
         )
         .order_by(TemplateVersion.version)
     )
@@ -138,25 +181,7 @@ async def get_template(caller: Caller, key: str, version: int | None = None) -> 
     )
 
 
-async def applicable_templates(
-    caller: Caller, *, asset_category: str | None = None, location_kind: str | None = None
-) -> list[TemplateSummary]:
-    """The latest version of each template whose `applies_to` names the asset's category or
-    the location's kind: what a phone offers after scanning that thing's tag."""
-    found = []
-    for row in await _latest_versions(_organization(caller), *_SUMMARY, TemplateVersion.body):
-        template = msgspec.json.decode(row["body"], type=Template)
-        applies = template.applies_to
-        if (asset_category and asset_category in applies.asset_categories) or (
-            location_kind and location_kind in applies.location_kinds
-        ):
-            summary = {k: v for k, v in row.items() if k != "body"}
-            frequency = str(template.frequency.__struct_config__.tag)
-            found.append(TemplateSummary(**summary, frequency=frequency))
-    return found
-
-
-def _organization(caller: Caller) -> uuid.UUID:
+def organization_of(caller: Caller) -> uuid.UUID:
     # Templates belong to the organization; anyone with a current role in it may read them.
     if not caller.roles:
         raise not_found("template")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from checklists import Template
+from checklists import Evaluation, Template
+from server.registry.wire import TagResolution
 
 
 class TemplateSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,3 +39,145 @@ class TemplatePublished(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     created: bool
     """False when the content equals the latest version's: nothing new was published."""
+
+
+class Request(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base of request bodies: unknown fields are errors, not silently dropped."""
+
+
+TemplateKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+Category = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class SiteChecklistSet(Request, kw_only=True):
+    """Where a template applies at one site, replacing the template's own `applies_to`."""
+
+    enabled: bool = True
+    asset_categories: list[Category] = []
+    location_kinds: list[str] = []
+
+
+class SiteChecklistOut(msgspec.Struct, frozen=True, kw_only=True):
+    template_key: str
+    title_zh: str
+    title_en: str
+    enabled: bool
+    asset_categories: list[str]
+    location_kinds: list[str]
+    overridden: bool
+    """False: the template's own `applies_to` holds at this site."""
+
+
+class Geolocation(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    latitude: Annotated[float, msgspec.Meta(ge=-90, le=90)]
+    longitude: Annotated[float, msgspec.Meta(ge=-180, le=180)]
+    accuracy_m: Annotated[float, msgspec.Meta(ge=0)] | None = None
+
+
+class InspectionSubmit(Request, kw_only=True):
+    """One filled-in checklist, as a device sends it (also the body of the
+    `inspection.submitted` sync op)."""
+
+    id: uuid.UUID
+    """Made on the device, UUIDv7: sending it again names the same inspection."""
+    template_key: TemplateKey
+    template_version: Annotated[int, msgspec.Meta(ge=1)]
+    asset_id: uuid.UUID | None = None
+    location_id: uuid.UUID | None = None
+    answers: dict[str, Any]
+    started_at: AwareDatetime
+    completed_at: AwareDatetime
+    geolocation: Geolocation | None = None
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    supersedes: uuid.UUID | None = None
+    """The inspection this one corrects."""
+
+
+class PersonRef(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    name: str
+
+
+class FindingOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    inspection_id: uuid.UUID
+    template_key: str
+    item_key: str
+    asset_id: uuid.UUID | None
+    location_id: uuid.UUID | None
+    severity: Literal["high", "normal"]
+    observed_at: datetime
+    photos: list[str]
+    status: Literal["open", "rechecked", "withdrawn"]
+    rechecked_by: uuid.UUID | None
+    rechecked_at: datetime | None
+    version: int
+
+
+class InspectionOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    template_key: str
+    template_version: int
+    asset_id: uuid.UUID | None
+    location_id: uuid.UUID | None
+    inspector: PersonRef
+    device_id: uuid.UUID | None
+    started_at: datetime
+    completed_at: datetime
+    received_at: datetime
+    geolocation: Geolocation | None
+    note: str
+    supersedes: uuid.UUID | None
+    superseded_by: uuid.UUID | None
+    answers: dict[str, Any]
+    evaluation: Evaluation
+    findings: list[FindingOut]
+    missing_blobs: list[str]
+    """Photos and signatures named in the answers that have not been uploaded yet."""
+
+
+class InspectionSummary(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    template_key: str
+    template_version: int
+    asset_id: uuid.UUID | None
+    location_id: uuid.UUID | None
+    inspector: PersonRef
+    completed_at: datetime
+    result: Literal["pass", "fail"]
+    score: float
+    critical_failure: bool
+    failed_items: list[str]
+    supersedes: uuid.UUID | None
+    superseded_by: uuid.UUID | None
+
+
+class InspectionPage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[InspectionSummary]
+    next_after: uuid.UUID | None
+    """Pass as `after` for the next page; None on the last page."""
+
+
+class LastInspection(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    result: Literal["pass", "fail"]
+    score: float
+    completed_at: datetime
+    inspector: PersonRef
+
+
+class ChecklistOffer(TemplateSummary, frozen=True, kw_only=True):
+    """A checklist that applies to a scanned thing, with how it went last time."""
+
+    last_inspection: LastInspection | None = None
+
+
+class TagScan(TagResolution, frozen=True, kw_only=True):
+    """What scanning a tag answers: the tag, its target, and the checklists for it."""
+
+    templates: list[ChecklistOffer] = []
+    open_findings: list[FindingOut] = []

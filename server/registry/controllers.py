@@ -29,7 +29,6 @@ from server.registry.wire import (
     TagOut,
     TagPage,
     TagRebind,
-    TagResolution,
 )
 
 Id = Annotated[uuid.UUID, Parameter()]
@@ -187,12 +186,6 @@ class TagController(Controller):
     ) -> TagBulkIssued:
         """A tag for every active asset and/or location of the site that has none."""
         return await tags.issue_missing_tags(caller, data.site_id, data.targets)
-
-    @get("/{code:str}")
-    async def resolve_tag(
-        self, caller: CurrentCaller, settings: AppSettings, code: Code
-    ) -> TagResolution:
-        return await tags.resolve_tag(caller, code, settings.public_url)
 
     @get("/{code:str}/history")
     async def tag_history(self, caller: CurrentCaller, code: Code) -> list[TagEventOut]:

@@ -72,7 +72,7 @@ def subtree_ids(tree: dict[uuid.UUID, dict[str, Any]], root: uuid.UUID) -> set[u
     return found
 
 
-async def _load(caller: Caller, location_id: uuid.UUID) -> dict[str, Any]:
+async def load_location(caller: Caller, location_id: uuid.UUID) -> dict[str, Any]:
     row = await Location.select().where(Location.id == location_id).first().run()
     if row is None or row["site"] not in caller.roles:
         raise not_found("location")
@@ -80,7 +80,7 @@ async def _load(caller: Caller, location_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def get_location(caller: Caller, location_id: uuid.UUID) -> LocationOut:
-    row = await _load(caller, location_id)
+    row = await load_location(caller, location_id)
     return _out(row, path_of(await site_tree(row["site"]), row["id"]))
 
 
@@ -141,7 +141,7 @@ async def update_location(
     caller: Caller, location_id: uuid.UUID, data: LocationUpdate
 ) -> LocationOut:
     async with transaction():
-        row = await _load(caller, location_id)
+        row = await load_location(caller, location_id)
         caller.require(row["site"], MANAGERS, "location")
         _check_version(row, data.version)
         changes: dict[Any, Any] = {}

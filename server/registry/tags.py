@@ -15,8 +15,6 @@ from server.accounts.access import EVERYONE, MANAGERS, Caller
 from server.clock import new_id, utcnow
 from server.db import transaction
 from server.errors import DomainError, not_found
-from server.inspections import templates
-from server.inspections.wire import TemplateSummary
 from server.registry.assets import get_asset
 from server.registry.locations import get_location
 from server.registry.tables import Asset, Location, Tag, TagEvent
@@ -175,16 +173,13 @@ async def issue_missing_tags(
 async def resolve_tag(caller: Caller, code: str, public_url: str) -> TagResolution:
     tag = await load_tag(caller, code)
     target: TagTarget | None = None
-    applicable: list[TemplateSummary] = []
     if tag["status"] != "retired":
         if tag["asset"] is not None:
-            asset = await get_asset(caller, tag["asset"])
-            target = TagTarget(kind="asset", asset=asset)
-            applicable = await templates.applicable_templates(caller, asset_category=asset.category)
+            target = TagTarget(kind="asset", asset=await get_asset(caller, tag["asset"]))
         elif tag["location"] is not None:
-            location = await get_location(caller, tag["location"])
-            target = TagTarget(kind="location", location=location)
-            applicable = await templates.applicable_templates(caller, location_kind=location.kind)
+            target = TagTarget(
+                kind="location", location=await get_location(caller, tag["location"])
+            )
     replaced_by = None
     if tag["status"] == "replaced":
         event = (
@@ -197,7 +192,6 @@ async def resolve_tag(caller: Caller, code: str, public_url: str) -> TagResoluti
         tag=tag_out(tag, public_url),
         target=target,
         replaced_by=replaced_by,
-        templates=applicable,
     )
 
 

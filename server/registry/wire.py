@@ -8,8 +8,6 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from server.inspections.wire import TemplateSummary
-
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 OptionalName = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]{1,31}$")]
@@ -170,8 +168,6 @@ class TagResolution(msgspec.Struct, frozen=True, kw_only=True):
     target: TagTarget | None
     replaced_by: str | None = None
     """For a replaced tag, the code of the label that took its place."""
-    templates: list[TemplateSummary] = []
-    """Checklists that apply to the target (by asset category or location kind)."""
 
 
 class TagEventOut(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,0 +1,334 @@
+"""Findings: each failed item of an accepted inspection, until someone puts it right.
+
+Business time decides, not arrival order. Phones sync late, so a failure observed on
+Monday can reach the server after the passing re-check made on Tuesday; the finding is
+then created already rechecked. A pass only rechecks failures observed before it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from checklists import Evaluation, Template
+from checklists.templates import PhotoItem
+from server.accounts.access import EVERYONE, Caller
+from server.clock import new_id, utcnow
+from server.errors import not_found
+from server.inspections.tables import Finding, Inspection
+from server.inspections.wire import FindingOut
+from server.registry.targets import location_subtree
+
+TargetKey = tuple[uuid.UUID | None, uuid.UUID | None]
+"""(asset id, None) for an asset, (None, location id) for a location."""
+
+
+def target_key(asset_id: uuid.UUID | None, location_id: uuid.UUID | None) -> TargetKey:
+    return (asset_id, None) if asset_id is not None else (None, location_id)
+
+
+@dataclass
+class _Open:
+    row: dict[str, Any]
+    changed: bool = False
+
+
+@dataclass
+class FindingBook:
+    """The findings a batch of new inspections touches, loaded once, changed in memory,
+    then written in bulk by `write`."""
+
+    open: dict[tuple[TargetKey, str, str], list[_Open]] = field(default_factory=dict)
+    later: dict[tuple[TargetKey, str], list[tuple[datetime, uuid.UUID, Evaluation]]] = field(
+        default_factory=dict
+    )
+    created: list[Finding] = field(default_factory=list)
+
+    @classmethod
+    async def load(cls, targets: Iterable[tuple[TargetKey, str]], since: datetime) -> FindingBook:
+        """Open findings on these (target, template) pairs, and the inspections of them
+        completed after `since` (to recheck failures that arrive late)."""
+        book = cls()
+        pairs = set(targets)
+        if not pairs:
+            return book
+        keys = sorted({key for _, key in pairs})
+        assets = [t[0] for t, _ in pairs if t[0] is not None]
+        locations = [t[1] for t, _ in pairs if t[0] is None]
+        where_target = _target_filter(Finding, assets, locations)
+        rows = await Finding.select().where(
+            (Finding.status == "open") & Finding.template_key.is_in(keys) & where_target
+        )
+        for row in rows:
+            pair = (target_key(row["asset"], row["location"]), row["template_key"])
+            if pair in pairs:
+                book.open.setdefault((*pair, row["item_key"]), []).append(_Open(row))
+        later = await Inspection.select(
+            Inspection.id,
+            Inspection.asset,
+            Inspection.location,
+            Inspection.template_key,
+            Inspection.completed_at,
+            Inspection.evaluation,
+        ).where(
+            (Inspection.completed_at > since)
+            & Inspection.template_key.is_in(keys)
+            & _target_filter(Inspection, assets, locations)
+        )
+        superseded = await _superseded_among([row["id"] for row in later])
+        for row in later:
+            pair = (target_key(row["asset"], row["location"]), row["template_key"])
+            if pair in pairs and row["id"] not in superseded:
+                evaluation = msgspec.json.decode(row["evaluation"], type=Evaluation)
+                book.later.setdefault(pair, []).append((row["completed_at"], row["id"], evaluation))
+        return book
+
+    def record(
+        self,
+        inspection: Inspection,
+        template: Template,
+        evaluation: Evaluation,
+        answers: dict[str, Any],
+    ) -> None:
+        """Open a finding for each failed item and recheck earlier failures of the items
+        that passed."""
+        target = target_key(inspection.asset, inspection.location)
+        pair = (target, template.key)
+        completed_at = inspection.completed_at
+        critical = {item.key for item in template.items if item.critical}
+        for result in evaluation.items:
+            if result.result == "pass":
+                for entry in self.open.get((*pair, result.key), []):
+                    if entry.row["status"] == "open" and entry.row["observed_at"] < completed_at:
+                        _recheck(entry.row, inspection.id, completed_at)
+                        entry.changed = True
+            elif result.result == "fail":
+                row = _new_finding(inspection, template, result.key, critical, answers)
+                rechecked = self._later_pass(pair, result.key, completed_at)
+                if rechecked is not None:
+                    row.status = "rechecked"
+                    row.rechecked_by, row.rechecked_at = rechecked[1], rechecked[0]
+                self.created.append(row)
+                self.open.setdefault((*pair, result.key), []).append(
+                    _Open(_as_row(row), changed=False)
+                )
+        self.later.setdefault(pair, []).append((completed_at, inspection.id, evaluation))
+
+    def withdraw(self, inspection_id: uuid.UUID) -> None:
+        """The findings of a superseded inspection that are still open no longer stand."""
+        for entries in self.open.values():
+            for entry in entries:
+                if entry.row["inspection"] == inspection_id and entry.row["status"] == "open":
+                    entry.row["status"] = "withdrawn"
+                    entry.changed = True
+        for row in self.created:
+            if row.inspection == inspection_id and row.status == "open":
+                row.status = "withdrawn"
+        # A superseded inspection's passes recheck nothing any more.
+        for pair, passes in self.later.items():
+            self.later[pair] = [p for p in passes if p[1] != inspection_id]
+
+    def _later_pass(
+        self, pair: tuple[TargetKey, str], item_key: str, after: datetime
+    ) -> tuple[datetime, uuid.UUID] | None:
+        passes = [
+            (at, inspection_id)
+            for at, inspection_id, evaluation in self.later.get(pair, [])
+            if at > after
+            and any(r.key == item_key and r.result == "pass" for r in evaluation.items)
+        ]
+        return min(passes) if passes else None
+
+    async def write(self) -> None:
+        created_ids = {row.id for row in self.created}
+        now = utcnow()
+        for entries in self.open.values():
+            for entry in entries:
+                row = entry.row
+                if not entry.changed or row["id"] in created_ids:
+                    continue
+                await Finding.update(
+                    {
+                        Finding.status: row["status"],
+                        Finding.rechecked_by: row["rechecked_by"],
+                        Finding.rechecked_at: row["rechecked_at"],
+                        Finding.version: Finding.version + 1,
+                        Finding.updated_at: now,
+                    }
+                ).where((Finding.id == row["id"]) & (Finding.status == "open"))
+        if self.created:
+            await Finding.insert(*self.created)
+
+
+def _target_filter(table: Any, assets: list[uuid.UUID], locations: list[uuid.UUID]) -> Any:
+    clauses = []
+    if assets:
+        clauses.append(table.asset.is_in(assets))
+    if locations:
+        clauses.append(table.asset.is_null() & table.location.is_in(locations))
+    where = clauses[0]
+    for clause in clauses[1:]:
+        where = where | clause
+    return where
+
+
+async def _superseded_among(ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    rows = await Inspection.select(Inspection.supersedes).where(Inspection.supersedes.is_in(ids))
+    return {row["supersedes"] for row in rows}
+
+
+def _recheck(row: dict[str, Any], inspection_id: uuid.UUID, at: datetime) -> None:
+    row["status"] = "rechecked"
+    row["rechecked_by"] = inspection_id
+    row["rechecked_at"] = at
+
+
+def _new_finding(
+    inspection: Inspection,
+    template: Template,
+    item_key: str,
+    critical: set[str],
+    answers: dict[str, Any],
+) -> Finding:
+    now = utcnow()
+    return Finding(
+        id=new_id(),
+        site=inspection.site,
+        inspection=inspection.id,
+        template_key=template.key,
+        item_key=item_key,
+        asset=inspection.asset,
+        location=inspection.location,
+        severity="high" if item_key in critical else "normal",
+        observed_at=inspection.completed_at,
+        photos=evidence_photos(template, item_key, answers),
+        status="open",
+        rechecked_by=None,
+        rechecked_at=None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _as_row(finding: Finding) -> dict[str, Any]:
+    return {
+        "id": finding.id,
+        "inspection": finding.inspection,
+        "status": finding.status,
+        "observed_at": finding.observed_at,
+        "rechecked_by": finding.rechecked_by,
+        "rechecked_at": finding.rechecked_at,
+    }
+
+
+def evidence_photos(template: Template, item_key: str, answers: dict[str, Any]) -> list[str]:
+    """The photos taken because this item failed (photo items shown only on its answer);
+    when the template asks for none, every photo of the inspection."""
+    photo_items = [item for item in template.items if isinstance(item, PhotoItem)]
+    linked = [i for i in photo_items if i.show_if is not None and i.show_if.item == item_key]
+    chosen = linked or photo_items
+    photos: list[str] = []
+    for item in chosen:
+        value = answers.get(item.key)
+        if isinstance(value, list):
+            photos += [p for p in value if isinstance(p, str) and p not in photos]
+    return photos
+
+
+def finding_out(row: dict[str, Any]) -> FindingOut:
+    return FindingOut(
+        id=row["id"],
+        site_id=row["site"],
+        inspection_id=row["inspection"],
+        template_key=row["template_key"],
+        item_key=row["item_key"],
+        asset_id=row["asset"],
+        location_id=row["location"],
+        severity=row["severity"],
+        observed_at=row["observed_at"],
+        photos=row["photos"],
+        status=row["status"],
+        rechecked_by=row["rechecked_by"],
+        rechecked_at=row["rechecked_at"],
+        version=row["version"],
+    )
+
+
+async def findings_of(inspection_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[FindingOut]]:
+    if not inspection_ids:
+        return {}
+    rows = (
+        await Finding.select()
+        .where(Finding.inspection.is_in(inspection_ids))
+        .order_by(Finding.item_key)
+        .output(load_json=True)
+    )
+    found: dict[uuid.UUID, list[FindingOut]] = {}
+    for row in rows:
+        found.setdefault(row["inspection"], []).append(finding_out(row))
+    return found
+
+
+async def open_findings_on(
+    asset_id: uuid.UUID | None, location_id: uuid.UUID | None
+) -> list[FindingOut]:
+    where = _target_filter(
+        Finding,
+        [asset_id] if asset_id else [],
+        [location_id] if not asset_id and location_id else [],
+    )
+    rows = (
+        await Finding.select()
+        .where((Finding.status == "open") & where)
+        .order_by(Finding.observed_at, ascending=False)
+        .output(load_json=True)
+    )
+    return [finding_out(row) for row in rows]
+
+
+async def list_findings(
+    caller: Caller,
+    *,
+    site_id: uuid.UUID | None = None,
+    status: str | None = None,
+    severity: str | None = None,
+    asset_id: uuid.UUID | None = None,
+    location_id: uuid.UUID | None = None,
+    limit: int = 100,
+) -> list[FindingOut]:
+    sites = [site_id] if site_id is not None else caller.site_ids(EVERYONE)
+    if site_id is not None:
+        caller.require(site_id, EVERYONE)
+    if not sites:
+        return []
+    query = Finding.select().where(Finding.site.is_in(sites))
+    if status is not None:
+        query = query.where(Finding.status == status)
+    if severity is not None:
+        query = query.where(Finding.severity == severity)
+    if asset_id is not None:
+        query = query.where(Finding.asset == asset_id)
+    if location_id is not None:
+        _, subtree = await location_subtree(caller, location_id)
+        query = query.where(Finding.location.is_in(list(subtree)))
+    rows = (
+        await query.order_by(Finding.observed_at, ascending=False)
+        .limit(limit)
+        .output(load_json=True)
+    )
+    return [finding_out(row) for row in rows]
+
+
+async def get_finding(caller: Caller, finding_id: uuid.UUID) -> FindingOut:
+    row = await Finding.select().where(Finding.id == finding_id).first().output(load_json=True)
+    if row is None or row["site"] not in caller.roles:
+        raise not_found("finding")
+    return finding_out(row)

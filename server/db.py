@@ -26,6 +26,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 from piccolo.table import Table
 
 from server import piccolo_conf
+from sync import changelog
 
 # Piccolo's migration machinery locates its configuration module by this variable;
 # it is set (never read) here so that `roundkeeper db upgrade` needs no extra set-up.
@@ -124,7 +125,10 @@ def is_sqlite() -> bool:
 async def transaction() -> AsyncIterator[None]:
     """A write transaction: BEGIN IMMEDIATE on SQLite (serialised writers, no
     "database is locked" on upgrade from read to write), READ COMMITTED on PostgreSQL.
-    Inside another transaction it joins that one."""
+    Inside another transaction it joins that one.
+
+    Changes recorded for devices (`sync.changelog.record`) are numbered and written as
+    the transaction's last step, so the change log's order is the commit order."""
     engine = current_engine()
     if engine.current_transaction.get() is not None:
         yield
@@ -135,11 +139,24 @@ async def transaction() -> AsyncIterator[None]:
         async with (
             _writer_lock(engine),
             engine.transaction(transaction_type=TransactionType.immediate),
+            _numbered_changes(),
         ):
             yield
         return
-    async with engine.transaction():
+    async with engine.transaction(), _numbered_changes():
         yield
+
+
+@contextlib.asynccontextmanager
+async def _numbered_changes() -> AsyncIterator[None]:
+    token = changelog.begin()
+    try:
+        yield
+        buffer = changelog.current()
+        assert buffer is not None
+        await changelog.flush(buffer)
+    finally:
+        changelog.end(token)
 
 
 def _writer_lock(engine: SQLiteEngine) -> asyncio.Lock:

@@ -14,5 +14,6 @@ APP_REGISTRY = AppRegistry(
         "server.registry.piccolo_app",
         "server.inspections.piccolo_app",
         "server.blobs.piccolo_app",
+        "sync.piccolo_app",
     ]
 )

@@ -97,6 +97,7 @@ class MeController(Controller):
             display_name=caller.display_name,
             organization_id=caller.organization_id,
             sites=await users.site_roles(caller),
+            device_id=caller.device_id,
         )
 
 

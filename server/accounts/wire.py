@@ -35,6 +35,8 @@ class Me(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     organization_id: uuid.UUID
     sites: list[SiteRole]
+    device_id: uuid.UUID | None = None
+    """The device a bearer token is bound to (None for a browser session)."""
 
 
 class LoginResponse(msgspec.Struct, frozen=True, kw_only=True):

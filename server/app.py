@@ -38,6 +38,7 @@ from server.registry.controllers import (
     TagPageController,
 )
 from server.settings import Settings
+from server.syncing.controllers import SyncController
 
 JSON_BODY_LIMIT = 1024 * 1024
 
@@ -95,6 +96,7 @@ def create_app(settings: Settings) -> Litestar:
             InspectionController,
             AssetHistoryController,
             FindingController,
+            SyncController,
         ],
         dependencies={
             "caller": Provide(provide_caller),

@@ -159,6 +159,24 @@ async def _numbered_changes() -> AsyncIterator[None]:
         changelog.end(token)
 
 
+@contextlib.asynccontextmanager
+async def snapshot() -> AsyncIterator[None]:
+    """A read-only view of one moment, for pulls and reports: every query inside sees the
+    same committed state (REPEATABLE READ on PostgreSQL; a deferred transaction on SQLite,
+    whose WAL gives the reader a fixed snapshot from its first read)."""
+    engine = current_engine()
+    if engine.current_transaction.get() is not None:
+        yield
+        return
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.deferred):
+            yield
+        return
+    async with engine.transaction():
+        await engine.run_ddl("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 def _writer_lock(engine: SQLiteEngine) -> asyncio.Lock:
     lock = getattr(engine, "_roundkeeper_writer_lock", None)
     if lock is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request, Response
@@ -21,6 +21,8 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+T = TypeVar("T")
 
 STATUS: dict[str, int] = {
     "request.invalid": 400,
@@ -71,6 +73,11 @@ STATUS: dict[str, int] = {
     "blob.corrupt_image": 400,
     "blob.too_many_pixels": 400,
     "labels.font_missing": 503,
+    "sync.device_required": 403,
+    "sync.device_mismatch": 403,
+    "sync.unsupported_protocol": 400,
+    "sync.too_many_ops": 413,
+    "sync.busy": 503,
     "server.not_ready": 503,
     "server.error": 500,
 }
@@ -87,7 +94,10 @@ class DomainError(Exception):
         field: str | None = None,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        current: Any = None,
     ) -> None:
+        """`current` is the server's state a conflict was judged against; a device that
+        pushed the refused record is sent it."""
         if code not in STATUS:
             raise ValueError(f"unknown error code {code!r}")
         super().__init__(detail)
@@ -96,6 +106,9 @@ class DomainError(Exception):
         self.field = field
         self.errors = errors
         self.headers = headers or {}
+        self.current = current
+        self.site_id: Any = None
+        """The site the refused record belongs to, when known (for managers' lists)."""
 
     @property
     def status(self) -> int:
@@ -123,6 +136,7 @@ def problem_response(error: DomainError) -> Response[Problem]:
 
 
 _MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`")
+_MISSING_FIELD = re.compile(r"missing required field `(?P<name>[^`]+)`")
 _UNKNOWN_FIELD = re.compile(r"unknown field `(?P<name>[^`]+)`")
 
 
@@ -133,6 +147,21 @@ def _field_from_message(message: str) -> tuple[str, str | None]:
         return message, None
     path = match.group("path").lstrip(".")
     return message[: match.start()], path or None
+
+
+def decode_body(body: bytes, type: type[T]) -> T:
+    """A request body decoded straight to its struct, for bodies that keep raw parts
+    (msgspec.Raw), which Litestar's own decoding cannot; errors read like Litestar's."""
+    try:
+        return msgspec.json.decode(body, type=type)
+    except msgspec.ValidationError as exc:
+        message, field = _field_from_message(str(exc))
+        named = _UNKNOWN_FIELD.search(message) or _MISSING_FIELD.search(message)
+        if named:
+            field = ".".join(p for p in (field, named.group("name")) if p)
+        raise DomainError("request.invalid", message, field=field) from None
+    except msgspec.DecodeError as exc:
+        raise DomainError("request.malformed_json", str(exc)) from None
 
 
 def _validation_problem(exc: ValidationException) -> DomainError:

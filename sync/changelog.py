@@ -71,6 +71,19 @@ def record(
     )
 
 
+def mark() -> int:
+    """Where the current transaction's changes stand, for `rollback_to` after a savepoint
+    is rolled back."""
+    buffer = _current.get()
+    return len(buffer.changes) if buffer is not None else 0
+
+
+def rollback_to(mark: int) -> None:
+    buffer = _current.get()
+    if buffer is not None:
+        del buffer.changes[mark:]
+
+
 async def flush(buffer: ChangeBuffer) -> int | None:
     """Number the transaction and write its changes; the transaction's last step."""
     if not buffer.changes:

@@ -10,8 +10,8 @@ without breaking an older device. Every datetime must carry its offset.
 
 An op's `body` stays raw JSON until the op's own type decodes it, so one malformed record
 is rejected on its own (R6) instead of failing the whole request. msgspec cannot decode
-`Raw | None`, so the optional raw fields use an empty `Raw()` for "absent": it is omitted
-on the wire and falsy in Python (`if result.current:`).
+`Raw | None`, so the optional raw fields are `Raw | UnsetType` with `ABSENT` (msgspec's
+UNSET) for "absent": omitted on the wire and falsy in Python (`if result.current:`).
 """
 
 import base64
@@ -42,8 +42,8 @@ PUT: Final = "put"
 DEL: Final = "del"
 ChangeOp = Literal["put", "del"]
 
-# The value of an optional raw field that was not sent.
-ABSENT: Final = msgspec.Raw()
+# The value of an optional raw field that was not sent (omitted on the wire, falsy).
+ABSENT: Final = msgspec.UNSET
 
 # A BIGINT column holds every sequence number and change-log position.
 _INT64_MAX = 2**63 - 1
@@ -79,8 +79,10 @@ class OpResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     code: str | None = None  # stable problem code, e.g. "inspection.invalid_answers"
     detail: str | None = None  # for a person
     field: str | None = None  # path inside the op, e.g. "body.answers.gauge"
-    current: msgspec.Raw = ABSENT  # the server's state, for a conflict (R16, R20)
-    result: msgspec.Raw = ABSENT  # what applying produced, e.g. an evaluation
+    # The server's state, for a conflict (R16, R20).
+    current: msgspec.Raw | msgspec.UnsetType = ABSENT
+    # What applying produced, e.g. an evaluation.
+    result: msgspec.Raw | msgspec.UnsetType = ABSENT
     parallel: bool = False  # a stale but legal transition applied alongside another (R19)
 
 
@@ -98,7 +100,7 @@ class Change(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     id: str
     op: ChangeOp
     version: int
-    data: msgspec.Raw = ABSENT  # the whole record for a put; absent for a del
+    data: msgspec.Raw | msgspec.UnsetType = ABSENT  # the whole record for a put; absent for a del
 
 
 class PullRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -141,8 +143,8 @@ class InvalidCursor(ValueError):
 # to pull (scopes are authorised on every pull), which a null cursor would give it anyway.
 _CURSOR_FORMAT = b"1"
 _CHECKSUM_BYTES = 4
-_CURSOR_MAX_LENGTH = 160
-_EPOCH = re.compile(r"[0-9A-Za-z._-]{1,64}")
+_CURSOR_MAX_LENGTH = 240
+_EPOCH = re.compile(r"[0-9A-Za-z._-]{1,128}")
 _POSITION = re.compile(r"0|[1-9][0-9]{0,18}")
 
 

@@ -130,8 +130,12 @@ async def plan(
 ) -> SubmissionBatch:
     """Validate and evaluate a batch, reading what it needs in a few bulk queries. Each
     result is a Plan or the DomainError refusing that submission; one bad submission never
-    stops the others. Call inside the transaction that will write the batch."""
-    now = now or utcnow()
+    stops the others. Call inside the transaction that will write the batch.
+
+    `now` is the latest completion time believed: a device whose clock runs ahead is
+    believed up to its own clock, since a wrong clock must not lose a record."""
+    received_at = utcnow()
+    now = max(now or received_at, received_at)
     results: list[Plan | DomainError | None] = [_static_problem(s, now) for s in submissions]
     live = [s for s, r in zip(submissions, results, strict=True) if r is None]
 
@@ -168,9 +172,16 @@ async def plan(
                 versions=versions,
                 superseded=superseded,
                 timezones=timezones,
-                now=now,
+                received_at=received_at,
             )
         except DomainError as exc:
+            target = (
+                assets.get(submission.asset_id)
+                if submission.asset_id
+                else locations.get(submission.location_id)  # type: ignore[arg-type]
+            )
+            if target is not None and target.site_id in caller.roles:
+                exc.site_id = target.site_id
             results[index] = exc
 
     plans = [r for r in results if isinstance(r, Plan)]
@@ -200,7 +211,7 @@ async def _plan_one(
     versions: dict[tuple[str, int], tuple[uuid.UUID, Template]],
     superseded: dict[uuid.UUID, uuid.UUID],
     timezones: dict[uuid.UUID, ZoneInfo],
-    now: datetime,
+    received_at: datetime,
 ) -> Plan:
     earlier = stored.get(submission.id)
     if earlier is not None or submission.id in seen:
@@ -210,11 +221,19 @@ async def _plan_one(
             else seen[submission.id].row.content_sha256  # type: ignore[union-attr]
         )
         if earlier_digest != digest:
+            kept = earlier or {}
             raise _reject(
                 "inspection.conflict",
                 "an inspection with this id was stored with different content; "
                 "the first one stands (a correction is a new inspection that supersedes it)",
                 "id",
+                current={
+                    "id": str(submission.id),
+                    "content_sha256": earlier_digest,
+                    "evaluation": msgspec.json.decode(kept["evaluation"])
+                    if "evaluation" in kept
+                    else None,
+                },
             )
         if earlier is not None:
             caller.require(earlier["site"], EVERYONE, "inspection")
@@ -267,7 +286,7 @@ async def _plan_one(
         device=caller.device_id,
         started_at=submission.started_at,
         completed_at=submission.completed_at,
-        received_at=now,
+        received_at=received_at,
         latitude=geo.latitude if geo else None,
         longitude=geo.longitude if geo else None,
         accuracy_m=geo.accuracy_m if geo else None,

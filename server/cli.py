@@ -404,3 +404,8 @@ async def _acting_caller(site_name: str, username: str | None) -> Any:
     assert caller is not None
     # Acting at one site only, so "the caller's sites" means this one.
     return msgspec.structs.replace(caller, roles={site["id"]: member.role})
+
+
+from server.device_cli import device  # noqa: E402  (the device side, registered last)
+
+main.add_command(device)

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from server.accounts.access import ADMINS, Caller
-from server.accounts.tables import Membership, Organization, Site
-from server.accounts.wire import SiteCreate, SiteOut, SiteUpdate
+from server.accounts.tables import Organization, Site
+from server.accounts.users import set_membership
+from server.accounts.wire import SiteCreate, SiteInfo, SiteOut, SiteUpdate
 from server.clock import new_id, utcnow
-from server.db import transaction
+from server.db import is_sqlite, transaction
 from server.errors import DomainError, forbidden, not_found
+from sync import changelog
 
 
 def check_timezone(name: str) -> str:
@@ -35,20 +37,35 @@ async def create_organization(name: str) -> uuid.UUID:
     return org_id
 
 
+async def lock_organization(organization_id: uuid.UUID) -> None:
+    """Hold the organization's row until the transaction ends. Adding a site and publishing
+    a template both take it, so a template is either recorded into the new site or already
+    published when the site's first snapshot is read; never neither."""
+    if not is_sqlite():  # SQLite's single writer serialises them already
+        await (
+            Organization.select(Organization.id)
+            .where(Organization.id == organization_id)
+            .lock_rows()
+        )
+
+
 async def create_site(organization_id: uuid.UUID, data: SiteCreate) -> uuid.UUID:
     check_timezone(data.timezone)
-    site_id = new_id()
-    await Site.insert(
-        Site(
-            id=site_id,
-            organization=organization_id,
-            name=data.name,
-            name_en=data.name_en,
-            timezone=data.timezone,
-            created_at=utcnow(),
-        )
-    ).run()
-    return site_id
+    site = Site(
+        id=new_id(),
+        organization=organization_id,
+        name=data.name,
+        name_en=data.name_en,
+        timezone=data.timezone,
+        keep_photo_location=False,
+        version=1,
+        created_at=utcnow(),
+    )
+    async with transaction():
+        await lock_organization(organization_id)
+        await Site.insert(site).run()
+        record_site(site.to_dict())
+    return site.id
 
 
 async def add_site(caller: Caller, data: SiteCreate) -> SiteOut:
@@ -58,11 +75,7 @@ async def add_site(caller: Caller, data: SiteCreate) -> SiteOut:
         raise forbidden("only an organization's admins can add sites")
     async with transaction():
         site_id = await create_site(caller.organization_id, data)
-        await Membership.insert(
-            Membership(
-                id=new_id(), user=caller.user_id, site=site_id, role="admin", created_at=utcnow()
-            )
-        ).run()
+        await set_membership(caller.user_id, site_id, "admin")
     return SiteOut(
         id=site_id,
         organization_id=caller.organization_id,
@@ -108,7 +121,15 @@ async def update_site(caller: Caller, site_id: uuid.UUID, data: SiteUpdate) -> S
         if value is not msgspec.UNSET:
             changes[column] = value
     if changes:
-        await Site.update(changes).where(Site.id == site_id).run()
+        changes[Site.version] = Site.version + 1
+        async with transaction():
+            rows = (
+                await Site.update(changes)
+                .where(Site.id == site_id)
+                .returning(*Site.all_columns())
+                .run()
+            )
+            record_site(rows[0])
     return await get_site(caller, site_id)
 
 
@@ -123,6 +144,41 @@ async def sites_keeping_photo_location(site_ids: Iterable[uuid.UUID]) -> set[uui
         .run()
     )
     return {row["id"] for row in rows}
+
+
+async def site_ids_of(organization_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await Site.select(Site.id).where(Site.organization == organization_id)
+    return [row["id"] for row in rows]
+
+
+async def organization_of_site(site_id: uuid.UUID) -> uuid.UUID | None:
+    row = await Site.select(Site.organization).where(Site.id == site_id).first()
+    return row["organization"] if row else None
+
+
+def site_info(row: dict[str, Any]) -> SiteInfo:
+    return SiteInfo(
+        id=row["id"],
+        organization_id=row["organization"],
+        name=row["name"],
+        name_en=row["name_en"],
+        timezone=row["timezone"],
+        keep_photo_location=row["keep_photo_location"],
+    )
+
+
+def record_site(row: dict[str, Any]) -> None:
+    changelog.record(row["id"], "site", row["id"], version=row["version"], data=site_info(row))
+
+
+async def snapshot_site(
+    site_id: uuid.UUID, after: str | None, limit: int
+) -> list[tuple[str, int, SiteInfo]]:
+    """The site itself, as the one row of its own snapshot."""
+    if limit < 1 or (after is not None and after >= str(site_id)):
+        return []
+    row = await Site.select().where(Site.id == site_id).first()
+    return [] if row is None else [(str(row["id"]), row["version"], site_info(row))]
 
 
 async def find_site(name: str) -> dict | None:

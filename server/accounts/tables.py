@@ -8,6 +8,7 @@ from piccolo.columns import (
     UUID,
     Boolean,
     ForeignKey,
+    Integer,
     OnDelete,
     Timestamptz,
     Varchar,
@@ -29,6 +30,7 @@ class Site(Table, tablename="site"):
     timezone = Varchar(length=64, default="Asia/Shanghai")
     keep_photo_location = Boolean(default=False)
     """Viewers see photos with their EXIF location; by default it is removed from their copy."""
+    version = Integer(default=1)
     created_at = Timestamptz()
 
 
@@ -50,6 +52,8 @@ class Membership(Table, tablename="membership"):
     site = ForeignKey(Site, on_delete=OnDelete.restrict, null=False, index=True)
     role = Varchar(length=20)
     expires_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+    """Of the person as devices see them at this site; grows with every change."""
     created_at = Timestamptz()
 
 

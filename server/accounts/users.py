@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from server.accounts.access import ADMINS, EVERYONE, Caller, check_role
 from server.accounts.passwords import hash_password
 from server.accounts.tables import Membership, User
-from server.accounts.wire import MemberCreate, MemberOut, SiteRole
+from server.accounts.wire import MemberCreate, MemberOut, PersonInfo, SiteRole
 from server.clock import new_id, utcnow
 from server.db import transaction
 from server.errors import DomainError
+from sync import changelog
 
 
 async def create_user(
@@ -44,31 +46,83 @@ async def create_user(
 async def set_membership(
     user_id: uuid.UUID, site_id: uuid.UUID, role: str, expires_at: datetime | None = None
 ) -> None:
-    """Give `user_id` exactly one role at `site_id` (replacing any earlier one)."""
+    """Give `user_id` exactly one role at `site_id` (replacing any earlier one). An
+    `expires_at` already past ends the membership: devices drop the person from the site."""
     check_role(role)
-    existing = (
-        await Membership.select(Membership.id)
-        .where((Membership.user == user_id) & (Membership.site == site_id))
-        .first()
-        .run()
-    )
-    if existing:
-        await (
-            Membership.update({Membership.role: role, Membership.expires_at: expires_at})
-            .where(Membership.id == existing["id"])
+    async with transaction():
+        where = (Membership.user == user_id) & (Membership.site == site_id)
+        updated = (
+            await Membership.update(
+                {
+                    Membership.role: role,
+                    Membership.expires_at: expires_at,
+                    Membership.version: Membership.version + 1,
+                }
+            )
+            .where(where)
+            .returning(Membership.version)
             .run()
         )
-    else:
-        await Membership.insert(
-            Membership(
-                id=new_id(),
-                user=user_id,
-                site=site_id,
-                role=role,
-                expires_at=expires_at,
-                created_at=utcnow(),
+        version = updated[0]["version"] if updated else 1
+        if not updated:
+            await Membership.insert(
+                Membership(
+                    id=new_id(),
+                    user=user_id,
+                    site=site_id,
+                    role=role,
+                    expires_at=expires_at,
+                    version=version,
+                    created_at=utcnow(),
+                )
+            ).run()
+        if _has_ended(expires_at):
+            changelog.record(site_id, "person", user_id, version=version, deleted=True)
+        else:
+            user = (
+                await User.select(User.display_name, User.active).where(User.id == user_id).first()
             )
-        ).run()
+            person = {
+                "user": user_id,
+                "user.display_name": user["display_name"],
+                "user.active": user["active"],
+                "role": role,
+            }
+            changelog.record(site_id, "person", user_id, version=version, data=person_info(person))
+
+
+def _has_ended(expires_at: datetime | None) -> bool:
+    if expires_at is None:
+        return False
+    if expires_at.tzinfo is None:  # stored as UTC, like every time without an offset
+        expires_at = expires_at.replace(tzinfo=UTC)
+    return expires_at <= utcnow()
+
+
+def person_info(row: dict[str, Any]) -> PersonInfo:
+    return PersonInfo(
+        id=row["user"], name=row["user.display_name"], role=row["role"], active=row["user.active"]
+    )
+
+
+async def snapshot_person(
+    site_id: uuid.UUID, after: str | None, limit: int
+) -> list[tuple[str, int, PersonInfo]]:
+    """The site's current members (deactivated people too: `active` tells the device)."""
+    query = Membership.select(
+        Membership.user,
+        Membership.role,
+        Membership.version,
+        Membership.user.display_name,
+        Membership.user.active,
+    ).where(
+        (Membership.site == site_id)
+        & (Membership.expires_at.is_null() | (Membership.expires_at > utcnow()))
+    )
+    if after is not None:
+        query = query.where(Membership.user > uuid.UUID(after))
+    rows = await query.order_by(Membership.user).limit(limit)
+    return [(str(r["user"]), r["version"], person_info(r)) for r in rows]
 
 
 async def find_user(username: str) -> dict | None:

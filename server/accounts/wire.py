@@ -108,3 +108,24 @@ class MemberOut(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     role: str
     expires_at: datetime | None = None
+
+
+class SiteInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """A site as devices keep it offline (pulled as entity `site`)."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    name_en: str
+    timezone: str
+    keep_photo_location: bool
+
+
+class PersonInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """A member of a site as devices see them (entity `person`): a name to show and a
+    role, never a username or a credential."""
+
+    id: uuid.UUID
+    name: str
+    role: str
+    active: bool

@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
+
 from checklists import Template
 from checklists.templates import LocationKind
 from server.accounts.access import EVERYONE, MANAGERS, Caller
@@ -19,7 +21,13 @@ from server.db import transaction
 from server.errors import DomainError, not_found
 from server.inspections.tables import SiteChecklist, TemplateVersion
 from server.inspections.templates import latest_templates
-from server.inspections.wire import SiteChecklistOut, SiteChecklistSet, TemplateSummary
+from server.inspections.wire import (
+    SiteChecklistOut,
+    SiteChecklistRecord,
+    SiteChecklistSet,
+    TemplateSummary,
+)
+from sync import changelog
 
 LOCATION_KINDS = frozenset(LocationKind.__args__)  # type: ignore[attr-defined]
 
@@ -125,16 +133,26 @@ async def set_site_checklist(
     async with transaction():
         where = (SiteChecklist.site == site_id) & (SiteChecklist.template_key == template_key)
         if await SiteChecklist.exists().where(where):
-            await SiteChecklist.update(values).where(where)
+            values[SiteChecklist.version] = SiteChecklist.version + 1
+            rows = await SiteChecklist.update(values).where(where).returning(*_RECORDED)
         else:
-            await SiteChecklist.insert(
+            rows = await SiteChecklist.insert(
                 SiteChecklist(
                     id=new_id(),
                     site=site_id,
                     template_key=template_key,
+                    version=1,
                     **{column._meta.name: value for column, value in values.items()},
                 )
-            )
+            ).returning(*_RECORDED)
+        row = rows[0]
+        changelog.record(
+            site_id,
+            "site_checklist",
+            template_key,
+            version=row["version"],
+            data=site_checklist_record(row),
+        )
     return await _one(caller, site_id, template_key)
 
 
@@ -144,10 +162,57 @@ async def clear_site_checklist(
     """Back to the template's own `applies_to` at this site."""
     caller.require(site_id, MANAGERS)
     await _require_template(caller, template_key)
-    await SiteChecklist.delete().where(
-        (SiteChecklist.site == site_id) & (SiteChecklist.template_key == template_key)
-    )
+    async with transaction():
+        cleared = await (
+            SiteChecklist.delete()
+            .where((SiteChecklist.site == site_id) & (SiteChecklist.template_key == template_key))
+            .returning(SiteChecklist.version)
+        )
+        if cleared:
+            changelog.record(
+                site_id,
+                "site_checklist",
+                template_key,
+                version=cleared[0]["version"] + 1,
+                deleted=True,
+            )
     return await _one(caller, site_id, template_key)
+
+
+_RECORDED = (
+    SiteChecklist.template_key,
+    SiteChecklist.enabled,
+    SiteChecklist.asset_categories,
+    SiteChecklist.location_kinds,
+    SiteChecklist.version,
+)
+
+
+def site_checklist_record(row: dict[str, Any]) -> SiteChecklistRecord:
+    def listed(value: Any) -> list[str]:
+        # A JSON column read without decoding (as RETURNING gives it) is still text.
+        return msgspec.json.decode(value) if isinstance(value, str) else value
+
+    return SiteChecklistRecord(
+        template_key=row["template_key"],
+        enabled=row["enabled"],
+        asset_categories=listed(row["asset_categories"]),
+        location_kinds=listed(row["location_kinds"]),
+    )
+
+
+async def snapshot_site_checklist(
+    site_id: uuid.UUID, after: str | None, limit: int
+) -> list[tuple[str, int, SiteChecklistRecord]]:
+    """The site's overrides, by template key."""
+    rows = await SiteChecklist.select(*_RECORDED).where(SiteChecklist.site == site_id)
+    # A few dozen at most, sorted here: the database's collation might order text otherwise.
+    rows.sort(key=lambda row: row["template_key"])
+    return [
+        (row["template_key"], row["version"], site_checklist_record(row))
+        for row in rows
+        if after is None or row["template_key"] > after
+    ][:limit]
 
 
 async def _require_template(caller: Caller, template_key: str) -> None:

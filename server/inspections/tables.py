@@ -54,6 +54,8 @@ class SiteChecklist(Table, tablename="site_checklist"):
     enabled = Boolean(default=True)
     asset_categories = JSON(default=[])
     location_kinds = JSON(default=[])
+    version = Integer(default=1)
+    """Grows with every change; starts again at 1 after the override was cleared."""
     updated_at = Timestamptz()
     updated_by = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
 

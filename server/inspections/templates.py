@@ -10,11 +10,18 @@ import msgspec
 
 from checklists import InvalidTemplate, Template, load_library, parse_template
 from server.accounts.access import ADMINS, Caller
+from server.accounts.sites import lock_organization, organization_of_site, site_ids_of
 from server.clock import new_id, utcnow
 from server.db import transaction
 from server.errors import DomainError, forbidden, not_found
 from server.inspections.tables import TemplateVersion
-from server.inspections.wire import TemplatePublished, TemplateSummary, TemplateVersionOut
+from server.inspections.wire import (
+    TemplatePublished,
+    TemplateRecord,
+    TemplateSummary,
+    TemplateVersionOut,
+)
+from sync import changelog
 
 
 def _content_sha256(template: Template) -> str:
@@ -38,9 +45,11 @@ async def publish_template(
     organization_id: uuid.UUID, template: Template, by: uuid.UUID | None
 ) -> TemplatePublished:
     """Store `template` as the next version of its key, unless its content equals the
-    latest version's. Published versions are never changed."""
+    latest version's. Published versions are never changed. Every site of the organization
+    is sent the new version."""
     digest = _content_sha256(template)
     async with transaction():
+        await lock_organization(organization_id)
         latest = (
             await TemplateVersion.select(TemplateVersion.version, TemplateVersion.content_sha256)
             .where(
@@ -69,6 +78,12 @@ async def publish_template(
                 published_by=by,
             )
         )
+        # Encoded once: an organization may have thousands of sites.
+        data = msgspec.Raw(
+            msgspec.json.encode(TemplateRecord(key=template.key, version=version, template=stored))
+        )
+        for site_id in await site_ids_of(organization_id):
+            changelog.record(site_id, "template", template.key, version=version, data=data)
     return TemplatePublished(key=template.key, version=version, created=True)
 
 
@@ -79,11 +94,13 @@ async def publish_for(caller: Caller, template: Template) -> TemplatePublished:
 
 
 async def install_library(organization_id: uuid.UUID) -> int:
-    """Publish every built-in template into an organization; returns how many were new."""
+    """Publish every built-in template into an organization, all or none; returns how many
+    were new."""
     created = 0
-    for template in load_library().values():
-        result = await publish_template(organization_id, template, None)
-        created += result.created
+    async with transaction():
+        for template in load_library().values():
+            result = await publish_template(organization_id, template, None)
+            created += result.created
     return created
 
 
@@ -139,6 +156,26 @@ async def latest_templates(organization_id: uuid.UUID) -> list[tuple[dict[str, A
         organization_id, TemplateVersion.id, *_SUMMARY, TemplateVersion.body
     )
     return [(row, decode_version(row["id"], row.pop("body"))) for row in rows]
+
+
+async def snapshot_template(
+    site_id: uuid.UUID, after: str | None, limit: int
+) -> list[tuple[str, int, TemplateRecord]]:
+    """The latest version of every template key of the site's organization."""
+    organization_id = await organization_of_site(site_id)
+    if organization_id is None:
+        return []
+    # A few dozen keys, sorted here: the database's collation might order text otherwise.
+    latest = sorted(await latest_templates(organization_id), key=lambda pair: pair[0]["key"])
+    return [
+        (
+            row["key"],
+            row["version"],
+            TemplateRecord(key=row["key"], version=row["version"], template=template),
+        )
+        for row, template in latest
+        if after is None or row["key"] > after
+    ][:limit]
 
 
 _SUMMARY = (

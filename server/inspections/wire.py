@@ -41,6 +41,25 @@ class TemplatePublished(msgspec.Struct, frozen=True, kw_only=True):
     """False when the content equals the latest version's: nothing new was published."""
 
 
+class TemplateRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The latest version of a template key, as devices keep it offline (entity
+    `template`). Older versions are not sent: a device fills in the latest."""
+
+    key: str
+    version: int
+    template: Template
+
+
+class SiteChecklistRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A site's own answer to where a template applies (entity `site_checklist`); without
+    one, the template's `applies_to` holds."""
+
+    template_key: str
+    enabled: bool
+    asset_categories: list[str]
+    location_kinds: list[str]
+
+
 class Request(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Base of request bodies: unknown fields are errors, not silently dropped."""
 

@@ -15,7 +15,15 @@ from server.db import contains, transaction
 from server.errors import DomainError, not_found
 from server.registry.locations import MAX_PAGE, path_of, site_tree, subtree_ids
 from server.registry.tables import Asset, Location
-from server.registry.wire import AssetCreate, AssetOut, AssetPage, AssetUpdate, AttributeValue
+from server.registry.wire import (
+    AssetCreate,
+    AssetOut,
+    AssetPage,
+    AssetRecord,
+    AssetUpdate,
+    AttributeValue,
+)
+from sync import changelog
 
 CATEGORIES = (
     "fire_extinguisher",
@@ -96,6 +104,7 @@ async def create_asset(caller: Caller, data: AssetCreate) -> AssetOut:
             updated_at=now,
         )
         await Asset.insert(asset).run()
+        record_asset(asset.to_dict())
     return await get_asset(caller, asset.id)
 
 
@@ -163,7 +172,13 @@ async def update_asset(caller: Caller, asset_id: uuid.UUID, data: AssetUpdate) -
                 changes[column] = value
         changes[Asset.version] = row["version"] + 1
         changes[Asset.updated_at] = utcnow()
-        await Asset.update(changes).where(Asset.id == asset_id).run()
+        rows = (
+            await Asset.update(changes)
+            .where(Asset.id == asset_id)
+            .returning(*Asset.all_columns())
+            .run()
+        )
+        record_asset(rows[0])
     return await get_asset(caller, asset_id)
 
 
@@ -207,6 +222,43 @@ async def list_assets(
     rows = await query.order_by(Asset.id).limit(limit + 1).output(load_json=True).run()
     items = await _render(rows[:limit])
     return AssetPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
+
+
+def asset_record(row: dict[str, Any]) -> AssetRecord:
+    attributes = row["attributes"]
+    if isinstance(attributes, str):  # a JSON column read without decoding
+        attributes = msgspec.json.decode(attributes)
+    return AssetRecord(
+        id=row["id"],
+        site_id=row["site"],
+        location_id=row["location"],
+        category=row["category"],
+        name=row["name"],
+        name_en=row["name_en"],
+        asset_number=row["asset_number"],
+        serial_number=row["serial_number"],
+        attributes=attributes or {},
+        keeper_id=row["keeper"],
+        status=row["status"],
+        version=row["version"],
+    )
+
+
+def record_asset(row: dict[str, Any]) -> None:
+    changelog.record(
+        row["site"], "asset", row["id"], version=row["version"], data=asset_record(row)
+    )
+
+
+async def snapshot_asset(
+    site_id: uuid.UUID, after: str | None, limit: int
+) -> list[tuple[str, int, AssetRecord]]:
+    """Every asset of the site, retired ones too."""
+    query = Asset.select().where(Asset.site == site_id)
+    if after is not None:
+        query = query.where(Asset.id > uuid.UUID(after))
+    rows = await query.order_by(Asset.id).limit(limit).output(load_json=True)
+    return [(str(r["id"]), r["version"], asset_record(r)) for r in rows]
 
 
 async def _check_refs(

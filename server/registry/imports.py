@@ -19,7 +19,7 @@ from server.accounts.access import MANAGERS, Caller
 from server.clock import new_id, utcnow
 from server.db import transaction
 from server.errors import DomainError
-from server.registry.assets import check_attributes
+from server.registry.assets import check_attributes, record_asset
 from server.registry.locations import path_of, site_tree
 from server.registry.tables import Asset, AssetImport
 from server.registry.wire import ImportResult, RowError
@@ -237,6 +237,8 @@ async def import_assets(
                 return await import_assets(caller, site_id, content, filename)
             for start in range(0, len(drafts), INSERT_CHUNK):
                 await Asset.insert(*drafts[start : start + INSERT_CHUNK])
+            for draft in drafts:
+                record_asset(draft.to_dict())
             await AssetImport.insert(
                 AssetImport(
                     id=new_id(),

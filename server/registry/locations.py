@@ -13,7 +13,14 @@ from server.clock import new_id, utcnow
 from server.db import contains, transaction
 from server.errors import DomainError, not_found
 from server.registry.tables import Asset, Location
-from server.registry.wire import LocationCreate, LocationOut, LocationPage, LocationUpdate
+from server.registry.wire import (
+    LocationCreate,
+    LocationOut,
+    LocationPage,
+    LocationRecord,
+    LocationUpdate,
+)
+from sync import changelog
 
 # The template language's `applies_to.location_kinds` must name the same kinds.
 KINDS: tuple[str, ...] = get_args(LocationKind)
@@ -91,8 +98,6 @@ async def create_location(caller: Caller, data: LocationCreate) -> LocationOut:
         earlier = await Location.select().where(Location.id == data.id).first()
         if earlier is not None:
             return await _replayed(caller, earlier, data)
-    if data.parent_id is not None:
-        await _check_parent(caller, data.site_id, data.parent_id)
     now = utcnow()
     location = Location(
         id=data.id or new_id(),
@@ -108,7 +113,11 @@ async def create_location(caller: Caller, data: LocationCreate) -> LocationOut:
         created_at=now,
         updated_at=now,
     )
-    await Location.insert(location).run()
+    async with transaction():
+        if data.parent_id is not None:
+            await _check_parent(caller, data.site_id, data.parent_id)
+        await Location.insert(location).run()
+        record_location(location.to_dict())
     return await get_location(caller, location.id)
 
 
@@ -172,7 +181,13 @@ async def update_location(
         if changes:
             changes[Location.version] = row["version"] + 1
             changes[Location.updated_at] = utcnow()
-            await Location.update(changes).where(Location.id == location_id).run()
+            rows = (
+                await Location.update(changes)
+                .where(Location.id == location_id)
+                .returning(*Location.all_columns())
+                .run()
+            )
+            record_location(rows[0])
     return await get_location(caller, location_id)
 
 
@@ -206,6 +221,38 @@ async def list_locations(
     trees = {s: await site_tree(s) for s in {r["site"] for r in rows[:limit]}}
     items = [_out(r, path_of(trees[r["site"]], r["id"])) for r in rows[:limit]]
     return LocationPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
+
+
+def location_record(row: dict[str, Any]) -> LocationRecord:
+    return LocationRecord(
+        id=row["id"],
+        site_id=row["site"],
+        parent_id=row["parent"],
+        kind=row["kind"],
+        name=row["name"],
+        name_en=row["name_en"],
+        code=row["code"],
+        sort_order=row["sort_order"],
+        status=row["status"],
+        version=row["version"],
+    )
+
+
+def record_location(row: dict[str, Any]) -> None:
+    changelog.record(
+        row["site"], "location", row["id"], version=row["version"], data=location_record(row)
+    )
+
+
+async def snapshot_location(
+    site_id: uuid.UUID, after: str | None, limit: int
+) -> list[tuple[str, int, LocationRecord]]:
+    """Every location of the site, retired ones too."""
+    query = Location.select().where(Location.site == site_id)
+    if after is not None:
+        query = query.where(Location.id > uuid.UUID(after))
+    rows = await query.order_by(Location.id).limit(limit)
+    return [(str(r["id"]), r["version"], location_record(r)) for r in rows]
 
 
 def _visible_sites(caller: Caller, site_id: uuid.UUID | None) -> list[uuid.UUID]:

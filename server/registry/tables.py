@@ -64,6 +64,7 @@ class Tag(Table, tablename="tag"):
         Location, on_delete=OnDelete.restrict, null=True, default=None, index=True
     )
     status = Varchar(length=16, default="active")
+    version = Integer(default=1)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

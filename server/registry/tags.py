@@ -25,9 +25,11 @@ from server.registry.wire import (
     TagOut,
     TagPage,
     TagRebind,
+    TagRecord,
     TagResolution,
     TagTarget,
 )
+from sync import changelog
 
 MAX_CODE_ATTEMPTS = 8
 
@@ -91,14 +93,51 @@ async def _insert_tag(
         "asset": asset_id,
         "location": location_id,
         "status": "active",
+        "version": 1,
         "created_at": now,
         "updated_at": now,
     }
     await Tag.insert(Tag(**row)).run()
+    record_tag(row)
     return row
 
 
-async def _record(
+async def _update_tag(tag_id: uuid.UUID, changes: dict[Any, Any]) -> dict[str, Any]:
+    """Change a tag and return it as stored; every change grows its version."""
+    changes = {**changes, Tag.version: Tag.version + 1, Tag.updated_at: utcnow()}
+    rows = await Tag.update(changes).where(Tag.id == tag_id).returning(*Tag.all_columns())
+    record_tag(rows[0])
+    return rows[0]
+
+
+def tag_record(row: dict[str, Any]) -> TagRecord:
+    return TagRecord(
+        id=row["id"],
+        site_id=row["site"],
+        code=row["code"],
+        status=row["status"],
+        asset_id=row["asset"],
+        location_id=row["location"],
+    )
+
+
+def record_tag(row: dict[str, Any]) -> None:
+    changelog.record(row["site"], "tag", row["id"], version=row["version"], data=tag_record(row))
+
+
+async def snapshot_tag(
+    site_id: uuid.UUID, after: str | None, limit: int
+) -> list[tuple[str, int, TagRecord]]:
+    """Every tag of the site, replaced and retired ones too (a scan of an old label
+    must still say what became of it)."""
+    query = Tag.select().where(Tag.site == site_id)
+    if after is not None:
+        query = query.where(Tag.id > uuid.UUID(after))
+    rows = await query.order_by(Tag.id).limit(limit)
+    return [(str(r["id"]), r["version"], tag_record(r)) for r in rows]
+
+
+async def _add_event(
     tag: dict[str, Any], kind: str, by: uuid.UUID | None, note: str = "", **refs: Any
 ) -> None:
     await TagEvent.insert(
@@ -134,7 +173,7 @@ async def issue_tag(caller: Caller, data: TagCreate, public_url: str) -> TagOut:
             ) == (site_id, data.asset_id, data.location_id, "active"):
                 return tag_out(earlier, public_url)
         tag = await _insert_tag(site_id, data.asset_id, data.location_id, code)
-        await _record(tag, "issued", caller.user_id, data.note)
+        await _add_event(tag, "issued", caller.user_id, data.note)
     return tag_out(tag, public_url)
 
 
@@ -166,7 +205,7 @@ async def issue_missing_tags(
     async with transaction():
         for asset_id, location_id in wanted:
             tag = await _insert_tag(site_id, asset_id, location_id, None)
-            await _record(tag, "issued", by or caller.user_id)
+            await _add_event(tag, "issued", by or caller.user_id)
     return TagBulkIssued(issued=len(wanted))
 
 
@@ -202,11 +241,9 @@ async def replace_tag(caller: Caller, code: str, note: str, public_url: str) -> 
         caller.require(old["site"], MANAGERS, "tag")
         _require_active(old)
         new = await _insert_tag(old["site"], old["asset"], old["location"], None)
-        await Tag.update({Tag.status: "replaced", Tag.updated_at: utcnow()}).where(
-            Tag.id == old["id"]
-        )
-        await _record(old, "replaced", caller.user_id, note, other_tag=new["id"])
-        await _record(new, "issued", caller.user_id, note, other_tag=old["id"])
+        await _update_tag(old["id"], {Tag.status: "replaced"})
+        await _add_event(old, "replaced", caller.user_id, note, other_tag=new["id"])
+        await _add_event(new, "issued", caller.user_id, note, other_tag=old["id"])
     return tag_out(new, public_url)
 
 
@@ -224,15 +261,10 @@ async def rebind_tag(caller: Caller, code: str, data: TagRebind, public_url: str
                 field="asset_id" if data.asset_id else "location_id",
             )
         previous = {"previous_asset": tag["asset"], "previous_location": tag["location"]}
-        tag = {**tag, "asset": data.asset_id, "location": data.location_id, "updated_at": utcnow()}
-        await Tag.update(
-            {
-                Tag.asset: tag["asset"],
-                Tag.location: tag["location"],
-                Tag.updated_at: tag["updated_at"],
-            }
-        ).where(Tag.id == tag["id"])
-        await _record(tag, "rebound", caller.user_id, data.note, **previous)
+        tag = await _update_tag(
+            tag["id"], {Tag.asset: data.asset_id, Tag.location: data.location_id}
+        )
+        await _add_event(tag, "rebound", caller.user_id, data.note, **previous)
     return tag_out(tag, public_url)
 
 
@@ -242,11 +274,8 @@ async def retire_tag(caller: Caller, code: str, note: str, public_url: str) -> T
         caller.require(tag["site"], MANAGERS, "tag")
         if tag["status"] == "retired":
             return tag_out(tag, public_url)
-        tag = {**tag, "status": "retired", "updated_at": utcnow()}
-        await Tag.update({Tag.status: "retired", Tag.updated_at: tag["updated_at"]}).where(
-            Tag.id == tag["id"]
-        )
-        await _record(tag, "retired", caller.user_id, note)
+        tag = await _update_tag(tag["id"], {Tag.status: "retired"})
+        await _add_event(tag, "retired", caller.user_id, note)
     return tag_out(tag, public_url)
 
 

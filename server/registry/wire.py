@@ -205,3 +205,49 @@ class ImportResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     dry_run: bool
     already_imported_at: datetime | None = None
     """Set when this exact file was imported before: nothing was imported again."""
+
+
+class LocationRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A location as devices keep it offline (entity `location`); a device builds paths
+    from `parent_id`."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    parent_id: uuid.UUID | None
+    kind: str
+    name: str
+    name_en: str
+    code: str
+    sort_order: int
+    status: str
+    version: int
+
+
+class AssetRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """An asset as devices keep it offline (entity `asset`); the keeper is named by the
+    site's `person` records."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    location_id: uuid.UUID | None
+    category: str
+    name: str
+    name_en: str
+    asset_number: str
+    serial_number: str
+    attributes: dict[str, AttributeValue]
+    keeper_id: uuid.UUID | None
+    status: str
+    version: int
+
+
+class TagRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A tag as devices keep it offline (entity `tag`), so a scan resolves without a
+    network; replaced and retired tags stay, with their status."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    code: str
+    status: str
+    asset_id: uuid.UUID | None
+    location_id: uuid.UUID | None

@@ -1,0 +1,214 @@
+"""Snapshots for a new device (R27): per entity, the current rows of one site, in pages
+that cover each row once, each row exactly as the change log recorded its last change."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from server.accounts import users
+from server.inspections.tables import Finding
+from server.inspections.templates import install_library
+from server.syncing.entities import FEEDS
+from tests.factories import (
+    School,
+    make_asset,
+    make_location,
+    make_person,
+    make_school,
+    make_tag,
+)
+from tests.inspections.helpers import extinguisher_answers, submission, submit
+from tests.inspections.test_templates import SIMPLE, publish
+from tests.syncing.recorded import encoded, feed, page_through, recorded
+
+NAMES = ("site", "person", "template", "site_checklist", "location", "asset", "tag", "finding")
+
+
+async def a_busy_school(api) -> tuple[School, School, dict[str, set[tuple[str, str]]]]:
+    """A school with some of everything, some of it changed, retired or ended; another
+    school of the same organization with a little of its own. Returns the ids the first
+    school's snapshot must hold and must not."""
+    school = await make_school()
+    await install_library(school.organization_id)
+    admin = await make_person(school, "admin")
+    inspector = await make_person(school, "inspector")
+    leaver = await make_person(school, "guard")
+    auditor = await make_person(
+        school, "auditor", expires_at=datetime.now(UTC) + timedelta(days=30)
+    )
+    await users.set_membership(leaver.user_id, school.site_id, "guard", datetime.now(UTC))
+    await users.set_membership(inspector.user_id, school.site_id, "maintainer")
+
+    building = await make_location(admin, school, "教学楼A")
+    floor = await make_location(admin, school, "3F", parent=building, kind="floor")
+    old_room = await make_location(admin, school, "301", parent=floor, kind="room")
+    await api.patch(f"/api/locations/{old_room}", json={"status": "retired"}, headers=admin.headers)
+    await make_location(admin, school, "食堂", kind="building")
+
+    assets = [
+        await make_asset(admin, school, asset_number=f"MHQ-{n}", location=floor) for n in range(4)
+    ]
+    await api.patch(
+        f"/api/assets/{assets[0]}",
+        json={"attributes": {"expiry_date": "2031-06-30", "kg": 4}},
+        headers=admin.headers,
+    )
+    await api.patch(f"/api/assets/{assets[1]}", json={"status": "retired"}, headers=admin.headers)
+
+    codes = [await make_tag(admin, asset=a) for a in assets[:3]]
+    await api.post(f"/api/tags/{codes[0]}/replace", json={}, headers=admin.headers)
+    await api.post(f"/api/tags/{codes[1]}/retire", json={}, headers=admin.headers)
+    await api.post(
+        f"/api/tags/{codes[2]}/rebind", json={"location_id": str(building)}, headers=admin.headers
+    )
+
+    base = f"/api/sites/{school.site_id}/checklists"
+    for key in (
+        "fire_extinguisher_monthly",
+        "kitchen_gas_weekly",
+        "building_structure_monthly",
+        "water_dispenser_weekly",
+    ):
+        await api.put(f"{base}/{key}", json={"enabled": False}, headers=admin.headers)
+    await api.put(
+        f"{base}/fire_extinguisher_monthly",
+        json={"asset_categories": ["fire_extinguisher"]},
+        headers=admin.headers,
+    )
+    await api.delete(f"{base}/kitchen_gas_weekly", headers=admin.headers)
+
+    now = datetime.now(UTC)
+    for n, asset in enumerate(assets[2:]):
+        failed = submission(
+            asset=asset,
+            answers=extinguisher_answers(hose="fail", body="fail"),
+            completed_at=now - timedelta(days=3 + n),
+        )
+        assert (await submit(api, inspector, failed)).status_code == 201
+    passed = submission(asset=assets[2], completed_at=now - timedelta(days=1))
+    assert (await submit(api, inspector, passed)).status_code == 201
+    rechecked = await Finding.select(Finding.id).where(Finding.status == "rechecked")
+    open_ = await Finding.select(Finding.id).where(Finding.status == "open")
+    # Closed long ago: a new device is not sent it. Open however old: it is.
+    long_ago = now - timedelta(days=100)
+    await Finding.update({Finding.updated_at: long_ago}).where(Finding.id == rechecked[0]["id"])
+    await Finding.update({Finding.updated_at: long_ago}).where(Finding.id == open_[0]["id"])
+
+    other = await make_school(organization_id=school.organization_id)
+    other_admin = await make_person(other, "admin")
+    other_room = await make_location(other_admin, other, "分校301", kind="room")
+    await make_tag(other_admin, location=other_room)
+    await make_asset(other_admin, other)
+
+    expected = {
+        "present": {
+            ("person", str(auditor.user_id)),
+            ("location", str(old_room)),
+            ("asset", str(assets[1])),
+            ("site_checklist", "fire_extinguisher_monthly"),
+            ("site_checklist", "building_structure_monthly"),
+            ("finding", str(open_[0]["id"])),
+        },
+        "absent": {
+            ("person", str(leaver.user_id)),
+            ("person", str(other_admin.user_id)),
+            ("site_checklist", "kitchen_gas_weekly"),
+            ("finding", str(rechecked[0]["id"])),
+            ("location", str(other_room)),
+        },
+    }
+    return school, other, expected
+
+
+async def snapshot(name: str, site_id: uuid.UUID, limit: int = 2) -> list[tuple[str, int, object]]:
+    return [row for page in await page_through(name, site_id, limit) for row in page]
+
+
+async def replayed(name: str, site_id: uuid.UUID) -> dict[str, tuple[int, str]]:
+    """What a device that replayed the site's whole change log would hold: per id, the
+    version and data of its last change, unless that was a deletion."""
+    held: dict[str, tuple[int, str]] = {}
+    for change in await recorded(name, scope=site_id):
+        if change.op == "put":
+            held[change.id] = (change.version, change.raw)
+        else:
+            held.pop(change.id, None)
+    return held
+
+
+async def test_feeds_are_registered_in_a_fixed_order(clean):
+    assert tuple(f.name for f in FEEDS) == NAMES
+
+
+async def test_pages_of_two_cover_every_row_once_in_id_order_with_the_recorded_data(api):
+    school, _, expected = await a_busy_school(api)
+    everything: set[tuple[str, str]] = set()
+    for name in NAMES:
+        rows = await snapshot(name, school.site_id, limit=2)
+        ids = [entity_id for entity_id, _, _ in rows]
+        assert ids == sorted(set(ids)), name
+        held = await replayed(name, school.site_id)
+        if name == "finding":
+            # Closed and unchanged for 90 days: left out of a snapshot, still in the log.
+            held = {k: v for k, v in held.items() if (name, k) not in expected["absent"]}
+        assert set(ids) == set(held), name
+        for entity_id, version, data in rows:
+            assert (version, encoded(data)) == held[entity_id], (name, entity_id)
+        assert len(rows) > 2 or name == "site", name
+        everything |= {(name, i) for i in ids}
+    assert expected["present"] <= everything
+    assert not expected["absent"] & everything
+
+
+async def test_a_snapshot_is_the_same_read_twice_and_whatever_the_page_size(api):
+    school, _, _ = await a_busy_school(api)
+    for name in NAMES:
+        whole = await feed(name).snapshot(school.site_id, None, 10_000)
+        assert await snapshot(name, school.site_id, limit=1) == whole
+        assert await snapshot(name, school.site_id, limit=3) == whole
+        assert await feed(name).snapshot(school.site_id, whole[-1][0], 10) == []
+        assert await feed(name).snapshot(school.site_id, None, 0) == []
+
+
+async def test_a_site_created_after_templates_were_published_gets_them_in_its_snapshot(api):
+    school, other, _ = await a_busy_school(api)
+    assert not await recorded("template", scope=other.site_id)
+    first = await feed("template").snapshot(school.site_id, None, 10_000)
+    second = await feed("template").snapshot(other.site_id, None, 10_000)
+    assert len(second) > 2
+    assert [(i, v, encoded(d)) for i, v, d in second] == [(i, v, encoded(d)) for i, v, d in first]
+
+
+async def test_templates_are_the_latest_version_of_each_key_of_the_sites_organization(api):
+    school = await make_school()
+    stranger = await make_school()
+    admin = await make_person(school, "admin")
+    await publish(api, admin, SIMPLE)
+    await publish(api, admin, SIMPLE.replace("照明正常", "照明灯具完好"))
+    rows = await feed("template").snapshot(school.site_id, None, 10)
+    assert [(i, v) for i, v, _ in rows] == [("stairwell_check", 2)]
+    assert encoded(rows[0][2]) == (await recorded("template"))[-1].raw
+    assert await feed("template").snapshot(stranger.site_id, None, 10) == []
+
+
+async def test_the_site_snapshot_is_the_site_itself(api):
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    await api.patch(f"/api/sites/{school.site_id}", json={"name": "新名字"}, headers=admin.headers)
+    rows = await feed("site").snapshot(school.site_id, None, 5)
+    assert [(i, v) for i, v, _ in rows] == [(str(school.site_id), 2)]
+    assert encoded(rows[0][2]) == (await recorded("site"))[-1].raw
+    assert await feed("site").snapshot(school.site_id, str(school.site_id), 5) == []
+
+
+async def test_people_are_the_current_members_with_names_and_roles_only(api):
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    stranger = await make_person(await make_school(), "admin")
+    rows = await feed("person").snapshot(school.site_id, None, 10)
+    assert [i for i, _, _ in rows] == [str(admin.user_id)]
+    assert encoded(rows[0][2]) == (
+        f'{{"id":"{admin.user_id}","name":"测试admin","role":"admin","active":true}}'
+    )
+    assert str(stranger.user_id) not in {i for i, _, _ in rows}

@@ -117,7 +117,16 @@ def push(store_path: Path) -> None:
     with opened(store_path) as store:
 
         async def work(client: DeviceClient) -> None:
-            report = await client.push()
+            from sync.client import ServerUnavailable, SyncError
+
+            try:
+                report = await client.push()
+            except ServerUnavailable:
+                raise
+            except SyncError as refused:
+                # Photos do not wait on records (R39): send them, then report the refusal.
+                await client.upload_blobs()
+                raise refused from None
             click.echo(
                 f"sent {report.sent} records in {report.batches} batches: {report.settled} "
                 f"answered, {report.needs_attention} need attention, {report.remaining} queued"

@@ -34,6 +34,7 @@ from sync.retry import RetryPolicy, is_retryable
 from sync.store import DeviceStore
 from sync.wire import (
     PROTOCOL_VERSION,
+    SCOPE_RESET,
     Op,
     PullRequest,
     PullResponse,
@@ -48,6 +49,7 @@ DEFAULT_PULL_LIMIT = 500
 # A server that answers gap again after the lost ops were put back is not one this device
 # can reconcile alone; and a pull whose scopes never stop having more is a server bug.
 MAX_GAP_RECOVERIES = 3
+MAX_RESETS = 3
 MAX_PULL_ROUNDS = 100_000
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -277,6 +279,7 @@ class DeviceClient:
         identity = self.store.require_identity()
         pages = changes = requests = 0
         statuses: dict[str, str] = {}
+        resets: dict[str, int] = {}
         while True:
             request = PullRequest(
                 protocol=PROTOCOL_VERSION,
@@ -298,6 +301,13 @@ class DeviceClient:
                 pages += 1
                 changes += len(page.changes)
                 statuses[page.scope] = page.status
+                if page.status == SCOPE_RESET:
+                    resets[page.scope] = resets.get(page.scope, 0) + 1
+                    if resets[page.scope] > MAX_RESETS:
+                        raise SyncError(
+                            f"the server keeps resetting scope {page.scope}",
+                            code="sync.reset_persists",
+                        )
             self.store.note_pull(answer.last_applied_seq, answer.server_hlc, now_ms=self._now_ms())
             if not any(page.has_more for page in answer.scopes):
                 break

@@ -129,6 +129,9 @@ class DeviceStore:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The store holds the device's bearer token: readable by its owner only (SQLite
+            # gives the -wal and -shm files the same mode).
+            self.path.touch(mode=0o600, exist_ok=True)
         # isolation_level=None: transactions are begun explicitly, BEGIN IMMEDIATE for
         # writes, so two processes on one file (the CLI and a simulator) queue instead of
         # failing on a lock upgrade.

@@ -23,7 +23,7 @@ from server.device_cli import device
 from sync.client import DeviceClient
 from sync.device import BlobFile
 from sync.store import DeviceStore
-from tests.factories import make_tag
+from tests.factories import make_asset, make_tag
 from tests.inspections.helpers import extinguisher_answers, extinguisher_school
 
 TEMPLATE = "fire_extinguisher_monthly"
@@ -120,6 +120,37 @@ async def test_a_restarted_client_keeps_its_outbox_and_sends_each_op_once(api, c
             report = await client.push()
         assert (report.settled, report.last_applied_seq) == (3, 3)
     assert await server_count(api, inspector, school.site_id) == 3
+
+
+async def test_a_pull_in_small_pages_gets_everything_then_only_what_changed(api, clean, tmp_path):
+    school, admin, inspector, _ = await tagged_extinguisher_with_admin()
+    for n in range(4):
+        await make_tag(admin, asset=await make_asset(admin, school, asset_number=f"MHQ-1{n}"))
+    whole = DeviceStore(tmp_path / "whole.sqlite3")
+    paged = DeviceStore(tmp_path / "paged.sqlite3")
+    async with DeviceClient(whole) as one, DeviceClient(paged, pull_limit=2) as other:
+        for client in (one, other):
+            await client.enrol(clean.url, inspector.token)
+            await client.pull()
+        assert paged.cache.counts() == whole.cache.counts()
+        assert paged.cache.counts()["tag"] == 5
+        assert [(r.entity, r.id, r.version) for r in paged.cache.all("asset")] == [
+            (r.entity, r.id, r.version) for r in whole.cache.all("asset")
+        ]
+
+        asset = paged.cache.all("asset")[0]
+        renamed = await api.patch(
+            f"/api/assets/{asset.id}",
+            json={"name": "二氧化碳灭火器", "version": asset.version},
+            headers=admin.headers,
+        )
+        assert renamed.status_code == 200, renamed.text
+        again = await other.pull()
+        assert again.changes >= 1 and again.changes < 5
+        cached = paged.cache.get("asset", asset.id)
+        assert cached.data["name"] == "二氧化碳灭火器" and cached.version > asset.version
+    whole.close()
+    paged.close()
 
 
 class LoseAnswers(httpx.AsyncBaseTransport):

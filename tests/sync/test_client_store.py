@@ -17,7 +17,7 @@ import msgspec
 import pytest
 
 from sync import cache
-from sync.client import DeviceClient, RequestRefused, ServerUnavailable
+from sync.client import DeviceClient, RequestRefused, ServerUnavailable, SyncError
 from sync.device import BlobFile, Identity, StoreError
 from sync.hlc import Hlc, parse_hlc
 from sync.ids import uuid7
@@ -487,3 +487,28 @@ async def test_a_single_op_over_the_limit_is_refused_and_stays_queued(store):
             await client.push()
     assert refused.value.code == "sync.op_too_large"
     assert store.outbox.count() == 1
+
+
+def test_the_store_holding_the_token_is_readable_by_its_owner_only(tmp_path):
+    with DeviceStore(tmp_path / "private.sqlite3") as private:
+        private.enrol(identity())
+    assert (tmp_path / "private.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_scope_reset_again_and_again_stops_the_pull(store):
+    def always_reset(request: httpx.Request) -> httpx.Response:
+        body = {
+            "scopes": [
+                {"scope": SITE, "status": "reset", "changes": [], "cursor": None, "has_more": True}
+            ],
+            "last_applied_seq": 0,
+            "server_now": NOW.isoformat(),
+            "server_hlc": f"{NOW_MS:013d}-0000-server",
+        }
+        return httpx.Response(200, json=body)
+
+    client, _ = client_for(store, always_reset)
+    async with client:
+        with pytest.raises(SyncError) as stopped:
+            await client.pull()
+    assert stopped.value.code == "sync.reset_persists"

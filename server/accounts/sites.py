@@ -42,10 +42,11 @@ async def lock_organization(organization_id: uuid.UUID) -> None:
     a template both take it, so a template is either recorded into the new site or already
     published when the site's first snapshot is read; never neither."""
     if not is_sqlite():  # SQLite's single writer serialises them already
+        # NO KEY UPDATE: rows that merely reference the organization need not wait.
         await (
             Organization.select(Organization.id)
             .where(Organization.id == organization_id)
-            .lock_rows()
+            .lock_rows("NO KEY UPDATE")
         )
 
 

@@ -29,7 +29,15 @@ from typing import Any
 import httpx
 import msgspec
 
-from sync.device import BlobFile, DeviceStatus, Identity
+from sync.device import (
+    BlobFile,
+    BlobReport,
+    DeviceStatus,
+    Identity,
+    PullReport,
+    PushReport,
+    SyncReport,
+)
 from sync.retry import RetryPolicy, is_retryable
 from sync.store import DeviceStore
 from sync.wire import (
@@ -80,39 +88,6 @@ class ServerUnavailable(SyncError):
 
 class RequestRefused(SyncError):
     """The server refused the request (4xx): retrying the same request will not help."""
-
-
-class PushReport(msgspec.Struct, frozen=True, kw_only=True):
-    sent: int
-    """Ops sent (counting an op once however many times it was retried)."""
-    settled: int
-    """Ops that left the outbox with a final answer."""
-    needs_attention: int
-    """Of `settled`, the rejected and conflicting ones."""
-    batches: int
-    remaining: int
-    last_applied_seq: int
-
-
-class PullReport(msgspec.Struct, frozen=True, kw_only=True):
-    pages: int
-    changes: int
-    requests: int
-    scopes: dict[str, str]
-    """Each scope's last status: ok, reset or removed."""
-
-
-class BlobReport(msgspec.Struct, frozen=True, kw_only=True):
-    uploaded: int
-    failed: int
-    remaining: int
-    errors: list[str] = []
-
-
-class SyncReport(msgspec.Struct, frozen=True, kw_only=True):
-    push: PushReport
-    pull: PullReport
-    blobs: BlobReport
 
 
 class DeviceClient:

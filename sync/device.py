@@ -1,4 +1,5 @@
-"""What a device knows about itself, as the client and its store hand it out.
+"""What a device knows about itself and what each sync did, as the client and its store
+hand them out.
 
 Plain msgspec structs, so `roundkeeper device status --json` is one `msgspec.json.encode`.
 """
@@ -101,3 +102,36 @@ class DeviceStatus(msgspec.Struct, frozen=True, kw_only=True):
     cached: dict[str, int]
     """Cached records per entity."""
     needs_attention: list[AttentionOp]
+
+
+class PushReport(msgspec.Struct, frozen=True, kw_only=True):
+    sent: int
+    """Ops sent (counting an op once however many times it was retried)."""
+    settled: int
+    """Ops that left the outbox with a final answer."""
+    needs_attention: int
+    """Of `settled`, the rejected and conflicting ones."""
+    batches: int
+    remaining: int
+    last_applied_seq: int
+
+
+class PullReport(msgspec.Struct, frozen=True, kw_only=True):
+    pages: int
+    changes: int
+    requests: int
+    scopes: dict[str, str]
+    """Each scope's last status: ok, reset or removed."""
+
+
+class BlobReport(msgspec.Struct, frozen=True, kw_only=True):
+    uploaded: int
+    failed: int
+    remaining: int
+    errors: list[str] = []
+
+
+class SyncReport(msgspec.Struct, frozen=True, kw_only=True):
+    push: PushReport
+    pull: PullReport
+    blobs: BlobReport

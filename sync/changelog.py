@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from sync.bulk import insert_rows
 from sync.tables import SyncChange, SyncCounter
 from sync.wire import DEL, PUT
 
@@ -93,20 +94,21 @@ async def flush(buffer: ChangeBuffer) -> int | None:
     )
     position = numbered[0]["position"]
     now = datetime.now(UTC)
-    await SyncChange.insert(
-        *(
-            SyncChange(
-                position=position,
-                scope=scope,
-                entity=entity,
-                entity_id=entity_id,
-                op=op,
-                version=version,
-                data=data,
-                changed_at=now,
-            )
+    await insert_rows(
+        SyncChange,
+        [
+            {
+                "position": position,
+                "scope": scope,
+                "entity": entity,
+                "entity_id": entity_id,
+                "op": op,
+                "version": version,
+                "data": data,
+                "changed_at": now,
+            }
             for scope, entity, entity_id, op, version, data in buffer.changes
-        )
+        ],
     )
     buffer.position = position
     buffer.changes.clear()

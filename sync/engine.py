@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import re
 import sqlite3
 import uuid
@@ -24,6 +25,7 @@ import msgspec
 from piccolo.engine.postgres import PostgresEngine
 
 from sync import changelog
+from sync.bulk import insert_rows
 from sync.hlc import SERVER_NODE, Hlc, InvalidHlc, parse_hlc, receive, tick
 from sync.rules import SKEW_FLAG_MS, cap_and_skew, plan_batch
 from sync.tables import SyncDevice, SyncOp
@@ -264,7 +266,9 @@ def _decode(context: _Context, op: Op) -> Any:
         return Outcome(REJECTED, "sync.invalid_body", reason, where)
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse(text: str) -> Hlc | None:
+    # A batch's clocks are read several times (decode, ledger, skew); parse each once.
     try:
         return parse_hlc(text)
     except InvalidHlc:
@@ -319,7 +323,7 @@ async def _answer(
         stored = {row["device_seq"]: row for row in rows}
     results: list[OpResult] = []
     answered: dict[int, tuple[uuid.UUID, OpResult]] = {}
-    ledger: list[SyncOp] = []
+    ledger: list[dict[str, Any]] = []
     new_last = last
     for index, (op, verdict) in enumerate(zip(request.ops, verdicts, strict=True)):
         if verdict == "gap":
@@ -334,8 +338,7 @@ async def _answer(
         answered[op.device_seq] = (op.op_id, result)
         new_last = op.device_seq
         ledger.append(_ledger_row(context, op, outcome))
-    if ledger:
-        await SyncOp.insert(*ledger)
+    await insert_rows(SyncOp, ledger)
     return results, new_last
 
 
@@ -406,28 +409,28 @@ def _outcome_from_row(row: dict[str, Any], status: str | None = None) -> Outcome
     )
 
 
-def _ledger_row(context: _Context, op: Op, outcome: Outcome) -> SyncOp:
+def _ledger_row(context: _Context, op: Op, outcome: Outcome) -> dict[str, Any]:
     hlc = _parse(op.hlc)
     capped = cap_and_skew(context.request.device_now, context.server_now, hlc).hlc if hlc else None
     raw_result, raw_current = _raw(outcome.result), _raw(outcome.current)
-    return SyncOp(
-        device_id=context.request.device_id,
-        device_seq=op.device_seq,
-        op_id=op.op_id,
-        type=op.type[:64],
-        v=op.v,
-        status=outcome.status,
-        code=outcome.code,
-        detail=outcome.detail,
-        field=outcome.field,
-        result=bytes(raw_result).decode() if raw_result else None,
-        current=bytes(raw_current).decode() if raw_current else None,
-        parallel=outcome.parallel,
-        scope=outcome.scope,
-        hlc=str(capped) if capped else op.hlc[:100],
-        occurred_at=op.occurred_at,
-        received_at=context.server_now,
-    )
+    return {
+        "device_id": context.request.device_id,
+        "device_seq": op.device_seq,
+        "op_id": op.op_id,
+        "type": op.type[:64],
+        "v": op.v,
+        "status": outcome.status,
+        "code": outcome.code,
+        "detail": outcome.detail,
+        "field": outcome.field,
+        "result": bytes(raw_result).decode() if raw_result else None,
+        "current": bytes(raw_current).decode() if raw_current else None,
+        "parallel": outcome.parallel,
+        "scope": outcome.scope,
+        "hlc": str(capped) if capped else op.hlc[:100],
+        "occurred_at": op.occurred_at,
+        "received_at": context.server_now,
+    }
 
 
 async def _record_device(context: _Context, last_applied_seq: int) -> None:

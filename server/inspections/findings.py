@@ -8,10 +8,11 @@ then created already rechecked. A pass only rechecks failures observed before it
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -24,7 +25,12 @@ from server.inspections.tables import Finding, Inspection
 from server.inspections.wire import FindingOut
 from server.registry.targets import location_subtree
 from sync import changelog
+from sync.bulk import insert_rows
 
+if TYPE_CHECKING:
+    from server.inspections.inspections import InspectionRow
+
+LATE_SLICE = 20
 RECENT = timedelta(days=90)
 """A new device is sent the open findings of a site and those changed this recently (as
 long as deletions are kept in the change log)."""
@@ -52,12 +58,15 @@ class FindingBook:
     later: dict[tuple[TargetKey, str], list[tuple[datetime, uuid.UUID, Evaluation]]] = field(
         default_factory=dict
     )
-    created: list[Finding] = field(default_factory=list)
+    created: list[FindingRow] = field(default_factory=list)
+    late: defaultdict[tuple[TargetKey, str, str], list[FindingRow]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    """New findings that a pass already stored may recheck (a failure synced late)."""
 
     @classmethod
-    async def load(cls, targets: Iterable[tuple[TargetKey, str]], since: datetime) -> FindingBook:
-        """Open findings on these (target, template) pairs, and the inspections of them
-        completed after `since` (to recheck failures that arrive late)."""
+    async def load(cls, targets: Iterable[tuple[TargetKey, str]]) -> FindingBook:
+        """Open findings on these (target, template) pairs."""
         book = cls()
         pairs = set(targets)
         if not pairs:
@@ -73,29 +82,11 @@ class FindingBook:
             pair = (target_key(row["asset"], row["location"]), row["template_key"])
             if pair in pairs:
                 book.open.setdefault((*pair, row["item_key"]), []).append(_Open(row))
-        later = await Inspection.select(
-            Inspection.id,
-            Inspection.asset,
-            Inspection.location,
-            Inspection.template_key,
-            Inspection.completed_at,
-            Inspection.evaluation,
-        ).where(
-            (Inspection.completed_at > since)
-            & Inspection.template_key.is_in(keys)
-            & _target_filter(Inspection, assets, locations)
-        )
-        superseded = await _superseded_among([row["id"] for row in later])
-        for row in later:
-            pair = (target_key(row["asset"], row["location"]), row["template_key"])
-            if pair in pairs and row["id"] not in superseded:
-                evaluation = msgspec.json.decode(row["evaluation"], type=Evaluation)
-                book.later.setdefault(pair, []).append((row["completed_at"], row["id"], evaluation))
         return book
 
     def record(
         self,
-        inspection: Inspection,
+        inspection: InspectionRow,
         template: Template,
         evaluation: Evaluation,
         answers: dict[str, Any],
@@ -118,6 +109,8 @@ class FindingBook:
                 if rechecked is not None:
                     row.status = "rechecked"
                     row.rechecked_by, row.rechecked_at = rechecked[1], rechecked[0]
+                else:
+                    self.late[(*pair, result.key)].append(row)
                 self.created.append(row)
                 self.open.setdefault((*pair, result.key), []).append(
                     _Open(_as_row(row), changed=False)
@@ -149,7 +142,46 @@ class FindingBook:
         ]
         return min(passes) if passes else None
 
+    async def _recheck_late_failures(self) -> None:
+        """For each new finding, the earliest stored pass of its item after it was
+        observed. Inspections of one thing are days apart, so the first few later ones
+        nearly always settle it; they are read in small slices, oldest first."""
+        by_pair: defaultdict[tuple[TargetKey, str], list[FindingRow]] = defaultdict(list)
+        for (target, template_key, _), rows in self.late.items():
+            by_pair[(target, template_key)] += rows
+        for (target, template_key), waiting in by_pair.items():
+            waiting = [row for row in waiting if row.status == "open"]
+            after = min((row.observed_at for row in waiting), default=None)
+            while waiting and after is not None:
+                later = await (
+                    Inspection.select(Inspection.id, Inspection.completed_at, Inspection.evaluation)
+                    .where(
+                        _target_filter(Inspection, *_split(target))
+                        & (Inspection.template_key == template_key)
+                        & (Inspection.completed_at > after)
+                    )
+                    .order_by(Inspection.completed_at)
+                    .limit(LATE_SLICE)
+                )
+                superseded = await _superseded_among([row["id"] for row in later])
+                for row in later:
+                    if row["id"] in superseded:
+                        continue
+                    passed = {
+                        r.key
+                        for r in msgspec.json.decode(row["evaluation"], type=Evaluation).items
+                        if r.result == "pass"
+                    }
+                    for finding in waiting:
+                        if finding.item_key in passed and row["completed_at"] > finding.observed_at:
+                            finding.status = "rechecked"
+                            finding.rechecked_by = row["id"]
+                            finding.rechecked_at = row["completed_at"]
+                    waiting = [f for f in waiting if f.status == "open"]
+                after = later[-1]["completed_at"] if len(later) == LATE_SLICE else None
+
     async def write(self) -> None:
+        await self._recheck_late_failures()
         created_ids = {row.id for row in self.created}
         now = utcnow()
         for entries in self.open.values():
@@ -174,10 +206,20 @@ class FindingBook:
                 )
                 for stored in updated:
                     record_finding(stored)
-        if self.created:
-            await Finding.insert(*self.created)
-            for finding in self.created:
-                record_finding(finding.to_dict())
+        await insert_rows(
+            Finding,
+            [
+                {**finding.to_dict(), "photos": msgspec.json.encode(finding.photos).decode()}
+                for finding in self.created
+            ],
+        )
+        for finding in self.created:
+            record_finding(finding.to_dict())
+
+
+def _split(target: TargetKey) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    asset_id, location_id = target
+    return ([asset_id], []) if asset_id is not None else ([], [location_id] if location_id else [])
 
 
 def _target_filter(table: Any, assets: list[uuid.UUID], locations: list[uuid.UUID]) -> Any:
@@ -205,15 +247,40 @@ def _recheck(row: dict[str, Any], inspection_id: uuid.UUID, at: datetime) -> Non
     row["rechecked_at"] = at
 
 
+@dataclass(slots=True)
+class FindingRow:
+    """A finding row about to be inserted (plain values: see sync.bulk)."""
+
+    id: uuid.UUID
+    site: uuid.UUID
+    inspection: uuid.UUID
+    template_key: str
+    item_key: str
+    asset: uuid.UUID | None
+    location: uuid.UUID | None
+    severity: str
+    observed_at: datetime
+    photos: list[str]
+    status: str
+    rechecked_by: uuid.UUID | None
+    rechecked_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
 def _new_finding(
-    inspection: Inspection,
+    inspection: InspectionRow,
     template: Template,
     item_key: str,
     critical: set[str],
     answers: dict[str, Any],
-) -> Finding:
+) -> FindingRow:
     now = utcnow()
-    return Finding(
+    return FindingRow(
         id=new_id(),
         site=inspection.site,
         inspection=inspection.id,
@@ -233,7 +300,7 @@ def _new_finding(
     )
 
 
-def _as_row(finding: Finding) -> dict[str, Any]:
+def _as_row(finding: FindingRow) -> dict[str, Any]:
     return {
         "id": finding.id,
         "inspection": finding.inspection,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from checklists import Evaluation, Template, evaluate, validate
+from checklists import Evaluation, InvalidAnswers, Template, evaluate
 from checklists.templates import PhotoItem, SignatureItem
 from server.accounts.access import EVERYONE, MANAGERS, Caller
 from server.accounts.sites import get_site
@@ -38,6 +38,7 @@ from server.inspections.wire import (
     PersonRef,
 )
 from server.registry.targets import TargetInfo, find_targets
+from sync.bulk import insert_rows
 
 SUBMITTERS = EVERYONE - {"auditor"}
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -69,6 +70,38 @@ def blob_refs(template: Template, answers: dict[str, Any]) -> list[str]:
     return refs
 
 
+@dataclass(slots=True)
+class InspectionRow:
+    """An inspection row about to be inserted (plain values: see sync.bulk)."""
+
+    id: uuid.UUID
+    site: uuid.UUID
+    template: uuid.UUID
+    template_key: str
+    template_version: int
+    asset: uuid.UUID | None
+    location: uuid.UUID | None
+    inspector: uuid.UUID
+    device: uuid.UUID | None
+    started_at: datetime
+    completed_at: datetime
+    received_at: datetime
+    latitude: float | None
+    longitude: float | None
+    accuracy_m: float | None
+    note: str
+    answers: str
+    evaluation: str
+    result: str
+    score: float
+    critical_failure: bool
+    supersedes: uuid.UUID | None
+    content_sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
 @dataclass
 class Plan:
     """One submission that will be stored (`new`) or already was (`duplicate`)."""
@@ -78,7 +111,7 @@ class Plan:
     site_id: uuid.UUID
     evaluation: Evaluation
     blobs: list[str]
-    row: Inspection | None = None
+    row: InspectionRow | None = None
 
 
 @dataclass
@@ -87,9 +120,8 @@ class SubmissionBatch:
     book: FindingBook = field(default_factory=FindingBook)
 
     async def write(self) -> None:
-        rows = [p.row for p in self.results if isinstance(p, Plan) and p.row is not None]
-        if rows:
-            await Inspection.insert(*rows)
+        rows = [p.row.to_dict() for p in self.results if isinstance(p, Plan) and p.row]
+        await insert_rows(Inspection, rows)
         await self.book.write()
 
 
@@ -189,8 +221,7 @@ async def plan(
     batch = SubmissionBatch(results=results)  # type: ignore[arg-type]
     if new:
         batch.book = await FindingBook.load(
-            [(target_key(p.row.asset, p.row.location), p.row.template_key) for p in new],  # type: ignore[union-attr]
-            since=min(p.submission.completed_at for p in new),
+            [(target_key(p.row.asset, p.row.location), p.row.template_key) for p in new]  # type: ignore[union-attr]
         )
         for p in new:
             if p.submission.supersedes is not None:
@@ -254,14 +285,6 @@ async def _plan_one(
         raise await _unknown_template(caller, submission)
     version_id, template = version
 
-    problems = validate(template, submission.answers)
-    if problems:
-        raise _reject(
-            "inspection.invalid_answers",
-            f"{len(problems)} problems in the answers; nothing was stored",
-            problems[0].path,
-            errors=[{"path": p.path, "code": p.code, "reason": p.reason} for p in problems],
-        )
     if submission.supersedes is not None:
         _check_supersedes(caller, submission, target, stored, seen, superseded)
 
@@ -270,11 +293,21 @@ async def _plan_one(
         zone = timezones[target.site_id] = ZoneInfo(
             (await get_site(caller, target.site_id)).timezone
         )
-    evaluation = evaluate(
-        template, submission.answers, today=submission.completed_at.astimezone(zone).date()
-    )
+    try:
+        # Evaluation validates first; problems come back all at once.
+        evaluation = evaluate(
+            template, submission.answers, today=submission.completed_at.astimezone(zone).date()
+        )
+    except InvalidAnswers as exc:
+        problems = exc.problems
+        raise _reject(
+            "inspection.invalid_answers",
+            f"{len(problems)} problems in the answers; nothing was stored",
+            problems[0].path,
+            errors=[{"path": p.path, "code": p.code, "reason": p.reason} for p in problems],
+        ) from None
     geo = submission.geolocation
-    row = Inspection(
+    row = InspectionRow(
         id=submission.id,
         site=target.site_id,
         template=version_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from server.accounts.access import Caller
 from server.clock import utcnow
 from server.db import snapshot
+from server.syncing.entities import FEEDS
 from server.syncing.push import check_device
 from sync import engine, feed
 from sync.tables import SyncDevice
@@ -13,8 +14,6 @@ from sync.wire import PullRequest, PullResponse
 
 
 async def pull_changes(caller: Caller, request: PullRequest) -> PullResponse:
-    from server.syncing.entities import FEEDS
-
     check_device(caller, request.device_id, request.protocol)
     allowed = {str(site_id) for site_id in caller.site_ids()}
     pages = []

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Literal
 
-from litestar import Controller, Request, post
-from litestar.params import Body
+from litestar import Controller, Request, get, post
+from litestar.params import Body, FromQuery, QueryParameter
 
 from server.deps import CurrentCaller
 from server.errors import decode_body
-from server.syncing import pull, push
+from server.syncing import pull, push, refusals
+from server.syncing.refusals import RefusedOp
 from sync.wire import PullRequest, PullResponse, PushRequest, PushResponse
 
 
@@ -21,6 +23,17 @@ class SyncController(Controller):
         op's body stays raw until its type decodes it). See sync/PROTOCOL.md."""
         data = decode_body(await request.body(), PushRequest)
         return await push.push_ops(caller, data)
+
+    @get("/refused")
+    async def refused(
+        self,
+        caller: CurrentCaller,
+        site_id: FromQuery[uuid.UUID],
+        status: FromQuery[Literal["rejected", "conflict"] | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> list[RefusedOp]:
+        """Ops of this site that were rejected or in conflict, newest first (managers)."""
+        return await refusals.list_refused_ops(caller, site_id, status=status, limit=limit)
 
     @post("/pull", status_code=200)
     async def pull(

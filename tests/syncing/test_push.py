@@ -238,3 +238,36 @@ async def test_rule_9_only_committed_ops_are_acknowledged_under_concurrent_confl
             # A device sends its own version of a shared id again in later rounds.
             assert status in ("applied", "duplicate", "conflict"), status
             assert inspection_id in stored
+
+
+async def test_refused_and_conflicting_ops_are_listed_for_the_sites_managers(api):
+    school, _, inspector, asset = await extinguisher_school()
+    device = await device_of(api, inspector)
+    body = submission(asset=asset)
+    first = device.op(body)
+    bad = device.op(submission(asset=asset, answers=extinguisher_answers(hose="broken")))
+    changed = device.op(dict(body, note="changed on the phone"))
+    answer = await device.push_ok([first, bad, changed])
+    assert [r["status"] for r in answer["results"]] == ["applied", "rejected", "conflict"]
+    manager = await make_person(school, "manager")
+    listing = await api.get(
+        "/api/sync/refused", params={"site_id": str(school.site_id)}, headers=manager.headers
+    )
+    assert listing.status_code == 200, listing.text
+    refused = listing.json()
+    assert [(r["status"], r["code"]) for r in refused] == [
+        ("conflict", "inspection.conflict"),
+        ("rejected", "inspection.invalid_answers"),
+    ]
+    assert refused[1]["op_id"] == bad["op_id"]
+    assert refused[1]["user_name"] == "测试inspector"
+    only = await api.get(
+        "/api/sync/refused",
+        params={"site_id": str(school.site_id), "status": "rejected"},
+        headers=manager.headers,
+    )
+    assert len(only.json()) == 1
+    mine = await api.get(
+        "/api/sync/refused", params={"site_id": str(school.site_id)}, headers=inspector.headers
+    )
+    assert mine.status_code == 403

@@ -228,7 +228,10 @@ async def _sync(client: DeviceClient, run: _Run) -> None:
         run.push_ended()
     try:
         await client.pull()
-        run.photos += (await client.upload_blobs()).uploaded
+        # Await first: `run.photos += await ...` would read the total before the upload and
+        # lose the other devices' uploads made meanwhile.
+        uploaded = (await client.upload_blobs()).uploaded
+        run.photos += uploaded
     except Exception as exc:
         run.error(f"pull: {type(exc).__name__}: {exc}")
     run.syncs += 1

@@ -61,6 +61,7 @@ async def test_simulated_devices_leave_the_server_with_exactly_what_was_acknowle
     assert result.errors == []
     assert result.made == 90 and result.pending == 0
     assert result.statuses == {"applied": 90}
-    assert result.photos_uploaded > 0
+    photos = sum(path.stat().st_size > 0 for path in tmp_path.glob("photos-*/*.png"))
+    assert photos > 0 and result.photos_uploaded == photos
     assert result.verification is not None and result.verification.exact
     assert result.verification.on_server == 90

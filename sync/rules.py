@@ -94,3 +94,27 @@ def cap_and_skew(device_now: datetime, server_now: datetime, hlc: Hlc) -> ClockC
     server_ms = (server_now - _UNIX_EPOCH) // timedelta(milliseconds=1)
     capped = cap(hlc, server_ms + MAX_AHEAD_MS)
     return ClockCheck(capped, skew_ms, abs(skew_ms) > SKEW_FLAG_MS or capped != hlc)
+
+
+TransitionVerdict = Literal["applied", "parallel", "conflict"]
+
+
+def judge_transition(*, legal: bool, base_version: int, current_version: int) -> TransitionVerdict:
+    """R18-R20: a transition of a mutable record, made on a device from `base_version`.
+
+    Illegal from the record's current state: `conflict` (the device is sent the current
+    state). Legal and made from the current version: `applied`. Legal but made from an
+    older version while someone else changed the record: `parallel` (applied, flagged). A
+    base newer than the server's own version cannot come from a correct device: conflict.
+    """
+    if not legal or base_version > current_version:
+        return "conflict"
+    return "applied" if base_version == current_version else "parallel"
+
+
+def last_writer_wins(current_hlc: str | None, incoming_hlc: str) -> bool:
+    """R21: whether a free-text value written at `incoming_hlc` replaces the one written at
+    `current_hlc`. Canonical HLCs compare in byte order; the node (the device id) makes two
+    different writers' clocks unequal, so every server and device picks the same winner
+    whatever order the writes arrive in. A rewrite at the same clock is the same write."""
+    return current_hlc is None or incoming_hlc.encode() > current_hlc.encode()

@@ -214,7 +214,9 @@ async def test_a_refused_record_is_kept_for_a_person_and_does_not_block_the_next
     assert await server_count(api, inspector, school.site_id) == 1
 
 
-async def test_photos_upload_apart_and_a_bad_one_never_holds_back_records(api, clean, tmp_path):
+async def test_rule_39_photos_upload_apart_and_a_bad_one_never_holds_back_records(
+    api, clean, tmp_path
+):
     school, inspector, asset, _ = await tagged_extinguisher()
     good = tmp_path / "gauge.png"
     good.write_bytes(png())

@@ -1,3 +1,4 @@
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
@@ -12,6 +13,8 @@ from sync.rules import (
     classify_seq,
     content_digest,
     fact_outcome,
+    judge_transition,
+    last_writer_wins,
     plan_batch,
 )
 
@@ -157,3 +160,37 @@ def test_cap_and_skew_compares_instants_across_offsets() -> None:
 def test_cap_and_skew_refuses_naive_datetimes() -> None:
     with pytest.raises(ValueError, match="offset"):
         cap_and_skew(SERVER_NOW.replace(tzinfo=None), SERVER_NOW, Hlc(SERVER_MS, 0, DEVICE))
+
+
+def test_rule_18_a_transition_from_the_current_version_is_applied():
+    assert judge_transition(legal=True, base_version=4, current_version=4) == "applied"
+
+
+def test_rule_19_a_stale_transition_that_is_still_legal_is_applied_as_parallel():
+    assert judge_transition(legal=True, base_version=2, current_version=4) == "parallel"
+
+
+def test_rule_20_an_illegal_transition_is_a_conflict_whatever_its_base():
+    for base in (2, 4):
+        assert judge_transition(legal=False, base_version=base, current_version=4) == "conflict"
+    # A base the server never issued cannot come from a correct device.
+    assert judge_transition(legal=True, base_version=5, current_version=4) == "conflict"
+
+
+def test_rule_21_last_writer_wins_by_clock_and_every_arrival_order_agrees():
+    node_a, node_b = "0192a3b4-0000-7000-8000-00000000000a", "0192a3b4-0000-7000-8000-00000000000b"
+    early = str(Hlc(1_800_000_000_000, 0, node_b))
+    late = str(Hlc(1_800_000_000_001, 0, node_a))
+    same_ms_a = str(Hlc(1_800_000_000_002, 0, node_a))
+    same_ms_b = str(Hlc(1_800_000_000_002, 0, node_b))
+    assert last_writer_wins(None, early)
+    assert last_writer_wins(early, late) and not last_writer_wins(late, early)
+    assert last_writer_wins(same_ms_a, same_ms_b) and not last_writer_wins(same_ms_b, same_ms_a)
+    assert not last_writer_wins(late, late)
+    writes = [early, same_ms_b, late, same_ms_a]
+    for order in itertools.permutations(writes):
+        winner = None
+        for hlc in order:
+            if last_writer_wins(winner, hlc):
+                winner = hlc
+        assert winner == same_ms_b

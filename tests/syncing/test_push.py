@@ -160,35 +160,62 @@ async def test_rule_13_a_malformed_request_is_400_with_the_path(api):
     assert (naive.status_code, naive.json()["field"]) == (400, "device_now")
 
 
-async def test_rule_15_16_a_fact_sent_twice_is_a_duplicate_and_other_content_a_conflict(api):
+async def test_rule_15_a_fact_that_arrived_another_way_is_a_duplicate_with_its_result(api):
+    _, _, inspector, asset = await extinguisher_school()
+    body = submission(asset=asset)
+    assert (await submit(api, inspector, body)).status_code == 201
+    device = await device_of(api, inspector)
+    answer = await device.push_ok([device.op(body)])
+    duplicate = answer["results"][0]
+    assert duplicate["status"] == "duplicate"
+    assert duplicate["result"]["id"] == body["id"]
+    assert duplicate["result"]["result"] == "pass"
+    assert await Inspection.count() == 1
+
+
+async def test_rule_16_other_content_under_a_stored_id_is_a_conflict_and_the_first_stays(api):
     _, _, inspector, asset = await extinguisher_school()
     body = submission(asset=asset)
     assert (await submit(api, inspector, body)).status_code == 201
     device = await device_of(api, inspector)
     changed = dict(body, answers=extinguisher_answers(gauge_zone="red"))
-    answer = await device.push_ok([device.op(body), device.op(changed)])
-    duplicate, conflict = answer["results"]
-    assert duplicate["status"] == "duplicate"
-    assert duplicate["result"]["id"] == body["id"]
+    conflict = (await device.push_ok([device.op(changed)]))["results"][0]
     assert conflict["status"] == "conflict"
     assert conflict["code"] == "inspection.conflict"
     assert conflict["current"]["evaluation"]["result"] == "pass"
+    kept = await api.get(f"/api/inspections/{body['id']}", headers=inspector.headers)
+    assert kept.json()["answers"]["gauge_zone"] == "green"
     assert await Inspection.count() == 1
 
 
-async def test_rule_34_35_a_clock_days_ahead_loses_nothing_and_is_flagged(api):
+async def test_rule_34_a_clock_far_ahead_never_drags_the_server_clock(api):
     _, _, inspector, asset = await extinguisher_school()
     device = await device_of(api, inspector)
     device.clock_offset = timedelta(days=3)
     body = submission(asset=asset, completed_at=device.now() - timedelta(minutes=1))
     answer = await device.push_ok([device.op(body)])
     assert answer["results"][0]["status"] == "applied"
-    assert answer["skew_ms"] > 2 * 24 * 3600 * 1000
     server_hlc_ms = int(answer["server_hlc"].split("-")[0])
     server_now = datetime.fromisoformat(answer["server_now"])
     assert server_hlc_ms <= server_now.timestamp() * 1000 + 5 * 60 * 1000
+    stored = await SyncOp.select(SyncOp.hlc).first()
+    assert int(stored["hlc"].split("-")[0]) <= server_now.timestamp() * 1000 + 5 * 60 * 1000
+
+
+async def test_rule_35_skew_is_recorded_and_flagged_and_never_refuses(api):
+    _, _, inspector, asset = await extinguisher_school()
+    device = await device_of(api, inspector)
+    device.clock_offset = -timedelta(days=2)
+    answer = await device.push_ok([device.op(submission(asset=asset))])
+    assert answer["results"][0]["status"] == "applied"
+    assert answer["skew_ms"] < -47 * 3600 * 1000
     row = await SyncDevice.select().where(SyncDevice.id == device.id).first()
     assert row["skew_flagged"] is True
+    assert row["last_skew_ms"] == answer["skew_ms"]
+    device.clock_offset = timedelta(0)
+    await device.push_ok([device.op(submission(asset=asset))])
+    row = await SyncDevice.select().where(SyncDevice.id == device.id).first()
+    assert row["skew_flagged"] is False
 
 
 async def test_rule_38_photos_not_uploaded_yet_are_listed_and_do_not_block(api):

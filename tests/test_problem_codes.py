@@ -1,0 +1,67 @@
+"""R42 (sync/PROTOCOL.md): problem codes are stable. Devices and integrations branch on
+them for years, so a shipped code keeps its meaning and status; new codes may be added."""
+
+from server.errors import STATUS
+
+SHIPPED = {
+    "request.invalid": 400,
+    "request.malformed_json": 400,
+    "request.too_large": 413,
+    "request.unsupported_media_type": 415,
+    "auth.required": 401,
+    "auth.invalid_credentials": 401,
+    "auth.token_revoked": 401,
+    "auth.session_expired": 401,
+    "auth.rate_limited": 429,
+    "auth.csrf_failed": 403,
+    "auth.forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "conflict": 409,
+    "user.username_taken": 409,
+    "site.unknown_timezone": 400,
+    "location.parent_in_other_site": 400,
+    "location.cycle": 409,
+    "location.in_use": 409,
+    "asset.number_taken": 409,
+    "asset.location_in_other_site": 400,
+    "asset.keeper_not_member": 400,
+    "asset.retired": 409,
+    "tag.invalid_code": 400,
+    "tag.code_taken": 409,
+    "tag.target_required": 400,
+    "tag.retired": 409,
+    "tag.not_active": 409,
+    "import.invalid_rows": 422,
+    "import.unreadable_file": 400,
+    "labels.too_many": 413,
+    "template.invalid": 422,
+    "inspection.id_not_uuid7": 400,
+    "inspection.target_required": 400,
+    "inspection.completed_in_future": 422,
+    "inspection.started_after_completed": 422,
+    "inspection.unknown_template": 422,
+    "inspection.unknown_version": 422,
+    "inspection.invalid_answers": 422,
+    "inspection.supersedes_mismatch": 422,
+    "inspection.conflict": 409,
+    "inspection.already_superseded": 409,
+    "blob.invalid_name": 400,
+    "blob.hash_mismatch": 400,
+    "blob.unsupported_type": 415,
+    "blob.corrupt_image": 400,
+    "blob.too_many_pixels": 400,
+    "labels.font_missing": 503,
+    "sync.device_required": 403,
+    "sync.device_mismatch": 403,
+    "sync.unsupported_protocol": 400,
+    "sync.too_many_ops": 413,
+    "sync.busy": 503,
+    "server.not_ready": 503,
+    "server.error": 500,
+}
+
+
+def test_rule_42_every_shipped_problem_code_keeps_its_status():
+    missing = {code: status for code, status in SHIPPED.items() if STATUS.get(code) != status}
+    assert missing == {}

@@ -9,6 +9,7 @@ same way Piccolo itself stores them.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,7 +32,8 @@ async def insert_rows(table: type[Table], rows: Sequence[dict[str, Any]]) -> Non
         raise NoTransaction(f"insert into {table._meta.tablename} outside a transaction")
     columns = list(rows[0])
     names = ", ".join(f'"{name}"' for name in columns)
-    values = [tuple(row[name] for name in columns) for row in rows]
+    pick = operator.itemgetter(*columns)
+    values = [pick(row) for row in rows] if len(columns) > 1 else [(pick(row),) for row in rows]
     if isinstance(engine, PostgresEngine):
         marks = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
     else:

@@ -27,5 +27,7 @@ bench: setup
 	$(BIN)/python bench/bench_tags.py --postgres
 	$(BIN)/python bench/bench_inspections.py
 	$(BIN)/python bench/bench_inspections.py --postgres
+	$(BIN)/python bench/bench_push.py
+	$(BIN)/python bench/bench_push.py --postgres
 	$(BIN)/python bench/bench_evaluation.py
 	$(BIN)/python bench/bench_labels.py

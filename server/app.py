@@ -22,10 +22,13 @@ from server.accounts.controllers import (
 from server.blobs.controllers import BlobController
 from server.errors import EXCEPTION_HANDLERS, DomainError, problem_response
 from server.inspections.controllers import (
+    ActionController,
     AssetHistoryController,
     FindingController,
     InspectionController,
+    ReportController,
     ScanController,
+    ServiceLevelController,
     SiteChecklistController,
     TemplateController,
 )
@@ -96,6 +99,9 @@ def create_app(settings: Settings) -> Litestar:
             InspectionController,
             AssetHistoryController,
             FindingController,
+            ReportController,
+            ActionController,
+            ServiceLevelController,
             SyncController,
         ],
         dependencies={

@@ -147,6 +147,15 @@ async def sites_keeping_photo_location(site_ids: Iterable[uuid.UUID]) -> set[uui
     return {row["id"] for row in rows}
 
 
+async def site_timezones(site_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each site's IANA timezone (for callers already authorised)."""
+    wanted = list(set(site_ids))
+    if not wanted:
+        return {}
+    rows = await Site.select(Site.id, Site.timezone).where(Site.id.is_in(wanted))
+    return {row["id"]: row["timezone"] for row in rows}
+
+
 async def site_ids_of(organization_id: uuid.UUID) -> list[uuid.UUID]:
     rows = await Site.select(Site.id).where(Site.organization == organization_id)
     return [row["id"] for row in rows]

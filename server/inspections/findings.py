@@ -21,6 +21,7 @@ from checklists.templates import PhotoItem
 from server.accounts.access import EVERYONE, Caller
 from server.clock import new_id, utcnow
 from server.errors import not_found
+from server.inspections import actions
 from server.inspections.tables import Finding, Inspection
 from server.inspections.wire import FindingOut
 from server.registry.targets import location_subtree
@@ -63,6 +64,8 @@ class FindingBook:
         default_factory=lambda: defaultdict(list)
     )
     """New findings that a pass already stored may recheck (a failure synced late)."""
+    raised: dict[uuid.UUID, tuple[str, str, uuid.UUID]] = field(default_factory=dict)
+    """Per new finding: the item's label (zh-CN, en) and who found it, for its action."""
 
     @classmethod
     async def load(cls, targets: Iterable[tuple[TargetKey, str]]) -> FindingBook:
@@ -97,6 +100,7 @@ class FindingBook:
         pair = (target, template.key)
         completed_at = inspection.completed_at
         critical = {item.key for item in template.items if item.critical}
+        labels = {item.key: item.label for item in template.items}
         for result in evaluation.items:
             if result.result == "pass":
                 for entry in self.open.get((*pair, result.key), []):
@@ -105,6 +109,8 @@ class FindingBook:
                         entry.changed = True
             elif result.result == "fail":
                 row = _new_finding(inspection, template, result.key, critical, answers)
+                label = labels[result.key]
+                self.raised[row.id] = (label.zh_cn, label.en, inspection.inspector)
                 rechecked = self._later_pass(pair, result.key, completed_at)
                 if rechecked is not None:
                     row.status = "rechecked"
@@ -184,6 +190,8 @@ class FindingBook:
         await self._recheck_late_failures()
         created_ids = {row.id for row in self.created}
         now = utcnow()
+        rechecked: list[tuple[uuid.UUID, uuid.UUID, datetime]] = []
+        withdrawn: list[uuid.UUID] = []
         for entries in self.open.values():
             for entry in entries:
                 row = entry.row
@@ -206,6 +214,12 @@ class FindingBook:
                 )
                 for stored in updated:
                     record_finding(stored)
+                    if stored["status"] == "rechecked":
+                        rechecked.append(
+                            (stored["id"], stored["rechecked_by"], stored["rechecked_at"])
+                        )
+                    elif stored["status"] == "withdrawn":
+                        withdrawn.append(stored["id"])
         await insert_rows(
             Finding,
             [
@@ -215,6 +229,30 @@ class FindingBook:
         )
         for finding in self.created:
             record_finding(finding.to_dict())
+        await actions.raise_actions(
+            [self._action_for(f) for f in self.created if f.status != "withdrawn"]
+        )
+        await actions.follow_findings(rechecked, withdrawn)
+
+    def _action_for(self, finding: FindingRow) -> actions.NewAction:
+        title, title_en, inspector = self.raised[finding.id]
+        return actions.NewAction(
+            site=finding.site,
+            source="finding",
+            title=title,
+            title_en=title_en,
+            raised_at=finding.observed_at,
+            requester=inspector,
+            asset=finding.asset,
+            location=finding.location,
+            finding=finding.id,
+            # A critical item is put right the same day; others by the next working day.
+            priority="high" if finding.severity == "high" else "normal",
+            size="small" if finding.severity == "high" else "large",
+            closed_by=(finding.rechecked_by, finding.rechecked_at)
+            if finding.status == "rechecked"
+            else None,
+        )
 
 
 def _split(target: TargetKey) -> tuple[list[uuid.UUID], list[uuid.UUID]]:

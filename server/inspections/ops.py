@@ -15,8 +15,10 @@ import msgspec
 
 from server.accounts.access import Caller
 from server.errors import DomainError
+from server.inspections.actions import StepPlan, plan_steps, write_steps
 from server.inspections.inspections import Plan, SubmissionBatch, plan
-from server.inspections.wire import InspectionSubmit
+from server.inspections.reports import ReportPlan, plan_reports, write_reports
+from server.inspections.wire import ActionTransition, InspectionSubmit, ReportSubmit
 from sync.engine import Outcome
 from sync.wire import APPLIED, CONFLICT, DUPLICATE, REJECTED
 
@@ -67,4 +69,89 @@ def _outcome(result: Plan | DomainError) -> Outcome:
         },
         scope=str(result.site_id),
         blobs=result.blobs,
+    )
+
+
+@dataclass
+class _PreparedReports:
+    plans: list[ReportPlan | DomainError]
+    outcomes: list[Outcome]
+
+    async def write(self) -> None:
+        await write_reports([p for p in self.plans if isinstance(p, ReportPlan)])
+
+
+class HazardReported:
+    """A hazard report or repair request (a fact)."""
+
+    type = "hazard.reported"
+    versions = frozenset({1})
+
+    def decode(self, v: int, body: msgspec.Raw) -> ReportSubmit:
+        return msgspec.json.decode(body, type=ReportSubmit)
+
+    async def prepare(
+        self, principal: Caller, bodies: list[Any], *, now: datetime
+    ) -> _PreparedReports:
+        plans = await plan_reports(principal, bodies, now=now)
+        outcomes = [
+            _refusal(p, conflicts=frozenset({"report.conflict"}))
+            if isinstance(p, DomainError)
+            else Outcome(
+                status=APPLIED if p.outcome == "new" else DUPLICATE,
+                result={"id": str(p.report.id)},
+                scope=str(p.site_id),
+                blobs=list(p.report.photos),
+            )
+            for p in plans
+        ]
+        return _PreparedReports(plans, outcomes)
+
+
+@dataclass
+class _PreparedSteps:
+    caller: Caller
+    plans: list[StepPlan | DomainError]
+    outcomes: list[Outcome]
+
+    async def write(self) -> None:
+        await write_steps([p for p in self.plans if isinstance(p, StepPlan)], self.caller)
+
+
+class ActionTransitioned:
+    """A step in a corrective action's life, carrying the version the person saw (R18-R20)."""
+
+    type = "action.transitioned"
+    versions = frozenset({1})
+
+    def decode(self, v: int, body: msgspec.Raw) -> ActionTransition:
+        return msgspec.json.decode(body, type=ActionTransition)
+
+    async def prepare(
+        self, principal: Caller, bodies: list[Any], *, now: datetime
+    ) -> _PreparedSteps:
+        plans = await plan_steps(principal, bodies)
+        outcomes = [
+            _refusal(p, conflicts=frozenset({"action.conflict", "action.step_conflict"}))
+            if isinstance(p, DomainError)
+            else Outcome(
+                status=DUPLICATE if p.outcome == "duplicate" else APPLIED,
+                parallel=p.outcome == "parallel",
+                result={"action_id": str(p.step.action_id), "event_id": str(p.event_id)},
+                scope=str(p.action["site"]),
+                blobs=list(p.step.photos),
+            )
+            for p in plans
+        ]
+        return _PreparedSteps(principal, plans, outcomes)
+
+
+def _refusal(error: DomainError, *, conflicts: frozenset[str]) -> Outcome:
+    return Outcome(
+        status=CONFLICT if error.code in conflicts else REJECTED,
+        code=error.code,
+        detail=error.detail,
+        field=f"body.{error.field}" if error.field else "body",
+        current=error.current,
+        scope=str(error.site_id) if error.site_id else None,
     )

@@ -2,11 +2,29 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from server.inspections.tables import Finding, Inspection, SiteChecklist, TemplateVersion
+from server.inspections.tables import (
+    ActionEvent,
+    CorrectiveAction,
+    Finding,
+    Inspection,
+    Report,
+    SiteChecklist,
+    SiteServiceLevel,
+    TemplateVersion,
+)
 
 APP_CONFIG = AppConfig(
     app_name="inspections",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[TemplateVersion, SiteChecklist, Inspection, Finding],
+    table_classes=[
+        TemplateVersion,
+        SiteChecklist,
+        Inspection,
+        Finding,
+        Report,
+        CorrectiveAction,
+        ActionEvent,
+        SiteServiceLevel,
+    ],
     migration_dependencies=["server.accounts.piccolo_app", "server.registry.piccolo_app"],
 )

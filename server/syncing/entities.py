@@ -16,6 +16,7 @@ from typing import Any
 
 from server.accounts.sites import snapshot_site
 from server.accounts.users import snapshot_person
+from server.inspections.actions import snapshot_action
 from server.inspections.findings import snapshot_finding
 from server.inspections.site_checklists import snapshot_site_checklist
 from server.inspections.templates import snapshot_template
@@ -41,4 +42,5 @@ FEEDS: tuple[EntityFeed, ...] = (
     EntityFeed("asset", snapshot_asset),
     EntityFeed("tag", snapshot_tag),
     EntityFeed("finding", snapshot_finding),
+    EntityFeed("action", snapshot_action),
 )

@@ -17,7 +17,7 @@ from server.blobs.blobs import missing_blobs
 from server.clock import utcnow
 from server.db import transaction
 from server.errors import DomainError
-from server.inspections.ops import InspectionSubmitted
+from server.inspections.ops import ActionTransitioned, HazardReported, InspectionSubmitted
 from sync import engine
 from sync.wire import PROTOCOL_VERSION, PushRequest, PushResponse
 
@@ -26,7 +26,8 @@ MAX_BYTES = 8 * 1024 * 1024
 RETRY_AFTER_S = 2
 
 HANDLERS: dict[str, engine.OpHandler] = {
-    handler.type: handler for handler in (InspectionSubmitted(),)
+    handler.type: handler
+    for handler in (InspectionSubmitted(), HazardReported(), ActionTransitioned())
 }
 
 _TEMPORARY = (

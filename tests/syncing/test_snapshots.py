@@ -22,7 +22,17 @@ from tests.inspections.helpers import extinguisher_answers, submission, submit
 from tests.inspections.test_templates import SIMPLE, publish
 from tests.syncing.recorded import encoded, feed, page_through, recorded
 
-NAMES = ("site", "person", "template", "site_checklist", "location", "asset", "tag", "finding")
+NAMES = (
+    "site",
+    "person",
+    "template",
+    "site_checklist",
+    "location",
+    "asset",
+    "tag",
+    "finding",
+    "action",
+)
 
 
 async def a_busy_school(api) -> tuple[School, School, dict[str, set[tuple[str, str]]]]:

@@ -6,7 +6,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,46 @@ def demo() -> None:
         click.echo(f"  {username:<11} {role:<11} {display_name}")
     if tag_url:
         click.echo(f"Try a tag (an extinguisher's QR): {tag_url}")
+
+
+@main.group("sync")
+def sync_group() -> None:
+    """What the sync engine keeps."""
+
+
+@sync_group.command("prune")
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=90),
+    default=90,
+    show_default=True,
+    help="keep the change log and the answers to ops this long (at least 90: R29)",
+)
+@click.option(
+    "--keep-refused-days",
+    type=click.IntRange(min=1),
+    default=365,
+    show_default=True,
+    help="keep the answers to rejected and conflicting ops this long (managers list them)",
+)
+def sync_prune(keep_days: int, keep_refused_days: int) -> None:
+    """Delete old change-log rows and op answers; devices with an older cursor re-download."""
+    from server.clock import utcnow
+    from sync import retention
+
+    async def work(settings: Settings) -> retention.PruneResult:
+        now = utcnow()
+        return await retention.prune(
+            older_than=now - timedelta(days=keep_days),
+            refused_older_than=now - timedelta(days=keep_refused_days),
+            transaction=db.transaction,
+        )
+
+    result = _run(work)
+    click.echo(
+        f"deleted {result.changes} changes (cursors below position {result.pruned_through} "
+        f"are reset), {result.ops} op answers and {result.refused_ops} refused op answers"
+    )
 
 
 @main.group("site")

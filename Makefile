@@ -31,6 +31,7 @@ bench: setup
 	$(BIN)/python bench/bench_push.py --postgres
 	$(BIN)/python bench/bench_evaluation.py
 	$(BIN)/python bench/bench_labels.py
+	$(BIN)/python bench/bench_occurrences.py
 	$(BIN)/python bench/bench_pull.py
 	$(BIN)/python bench/bench_pull.py --postgres
 	$(BIN)/python bench/bench_initial_sync.py

@@ -16,9 +16,15 @@ import msgspec
 from server.accounts.access import Caller
 from server.errors import DomainError
 from server.inspections.actions import StepPlan, plan_steps, write_steps
+from server.inspections.excusals import ExcusalPlan, plan_excusals, write_excusals
 from server.inspections.inspections import Plan, SubmissionBatch, plan
 from server.inspections.reports import ReportPlan, plan_reports, write_reports
-from server.inspections.wire import ActionTransition, InspectionSubmit, ReportSubmit
+from server.inspections.wire import (
+    ActionTransition,
+    InspectionSubmit,
+    OccurrenceExcuse,
+    ReportSubmit,
+)
 from sync.engine import Outcome
 from sync.wire import APPLIED, CONFLICT, DUPLICATE, REJECTED
 
@@ -144,6 +150,41 @@ class ActionTransitioned:
             for p in plans
         ]
         return _PreparedSteps(principal, plans, outcomes)
+
+
+@dataclass
+class _PreparedExcusals:
+    plans: list[ExcusalPlan | DomainError]
+    outcomes: list[Outcome]
+
+    async def write(self) -> None:
+        await write_excusals([p for p in self.plans if isinstance(p, ExcusalPlan)])
+
+
+class OccurrenceExcused:
+    """An occurrence on one target excused, "won't do, with a reason" (a fact)."""
+
+    type = "occurrence.excused"
+    versions = frozenset({1})
+
+    def decode(self, v: int, body: msgspec.Raw) -> OccurrenceExcuse:
+        return msgspec.json.decode(body, type=OccurrenceExcuse)
+
+    async def prepare(
+        self, principal: Caller, bodies: list[Any], *, now: datetime
+    ) -> _PreparedExcusals:
+        plans = await plan_excusals(principal, bodies)
+        outcomes = [
+            _refusal(p, conflicts=frozenset({"occurrence.conflict"}))
+            if isinstance(p, DomainError)
+            else Outcome(
+                status=APPLIED if p.outcome == "new" else DUPLICATE,
+                result={"id": str(p.excusal.id)},
+                scope=str(p.site_id),
+            )
+            for p in plans
+        ]
+        return _PreparedExcusals(plans, outcomes)
 
 
 def _refusal(error: DomainError, *, conflicts: frozenset[str]) -> Outcome:

@@ -1,12 +1,13 @@
 """What scanning a tag answers: the tag and its target (from the registry), with the
-checklists that apply to the target at its site, how each went last time, and the
-target's open findings."""
+checklists that apply to the target at its site, how each went last time, the target's
+open findings, and what its schedules have due on it."""
 
 from __future__ import annotations
 
 import msgspec
 
 from server.accounts.access import Caller
+from server.inspections.due import due_on
 from server.inspections.findings import open_findings_on
 from server.inspections.history import last_inspections
 from server.inspections.site_checklists import applicable_templates
@@ -35,4 +36,5 @@ async def scan_tag(caller: Caller, code: str, public_url: str) -> TagScan:
             for summary, _ in offered
         ],
         open_findings=await open_findings_on(asset_id, location_id),
+        due=await due_on(caller, site_id, asset_id, location_id),
     )

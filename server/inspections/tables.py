@@ -1,4 +1,4 @@
-"""Template versions, inspections and the findings they raise.
+"""Template versions, inspections and the findings they raise; schedules of recurring work.
 
 A published version is never changed or deleted: an inspection made against version 3 is
 judged against version 3 forever. An inspection is a fact: stored once, never edited; a
@@ -9,6 +9,7 @@ from piccolo.columns import (
     JSON,
     UUID,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Integer,
@@ -194,3 +195,64 @@ class SiteServiceLevel(Table, tablename="site_service_level"):
     size = Varchar(length=8)
     extra_days = Integer(default=0)
     min_hours = Float(default=2.0)
+
+
+class SiteCalendar(Table, tablename="site_calendar"):
+    """A site's school calendar: terms, holidays and make-up school days, as
+    checklists.SchoolCalendar JSON. One row per site; `version` grows with every change."""
+
+    id = UUID(primary_key=True)
+    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False)
+    calendar = JSON()
+    version = Integer(default=1)
+    updated_at = Timestamptz()
+    updated_by = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
+
+
+class Schedule(Table, tablename="schedule"):
+    """Recurring work: a template to be filled in for a set of targets, by the rules of its
+    versions. The template and the targets never change; a schedule that should cover other
+    things is ended and a new one made, so what was due stays what it was."""
+
+    id = UUID(primary_key=True)
+    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    template_key = Varchar(length=64)
+    targets = JSON()
+    """server.inspections.wire.TargetSpec as JSON: a category, a location subtree, or names."""
+    version = Integer(default=1)
+    """Grows with every version added: the version devices are sent."""
+    created_at = Timestamptz()
+    created_by = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
+    updated_at = Timestamptz()
+
+
+class ScheduleVersion(Table, tablename="schedule_version"):
+    """A schedule's rule from `effective_from` (a local date at the site) until the next
+    version. Never dated before the day it was added, so the past is never rewritten."""
+
+    id = UUID(primary_key=True)
+    schedule = ForeignKey(Schedule, on_delete=OnDelete.restrict, null=False, index=True)
+    effective_from = Date()
+    rule = Text()
+    """checklists.Rule as JSON, or `null`: the schedule stops from this date."""
+    skip_holidays = Boolean(default=False)
+    added_at = Timestamptz()
+    added_by = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
+
+
+class OccurrenceExcusal(Table, tablename="occurrence_excusal"):
+    """One occurrence of a schedule on one target excused ("won't do, with a reason"). A
+    fact made on a device or the web, stored once."""
+
+    id = UUID(primary_key=True)
+    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    schedule = ForeignKey(Schedule, on_delete=OnDelete.restrict, null=False, index=True)
+    occurrence_key = Varchar(length=100)
+    occurrence_date = Date()
+    """The occurrence's local date, so old excusals can be left out of a device's snapshot."""
+    asset = ForeignKey(ASSET, on_delete=OnDelete.restrict, null=True, default=None)
+    location = ForeignKey(LOCATION, on_delete=OnDelete.restrict, null=True, default=None)
+    reason = Text()
+    excused_by = ForeignKey(USER, on_delete=OnDelete.restrict, null=False)
+    received_at = Timestamptz()
+    content_sha256 = Varchar(length=64)

@@ -17,7 +17,10 @@ from typing import Any
 from server.accounts.sites import snapshot_site
 from server.accounts.users import snapshot_person
 from server.inspections.actions import snapshot_action
+from server.inspections.calendars import snapshot_calendar
+from server.inspections.excusals import snapshot_excusal
 from server.inspections.findings import snapshot_finding
+from server.inspections.schedules import snapshot_schedule
 from server.inspections.site_checklists import snapshot_site_checklist
 from server.inspections.templates import snapshot_template
 from server.registry.assets import snapshot_asset
@@ -43,4 +46,7 @@ FEEDS: tuple[EntityFeed, ...] = (
     EntityFeed("tag", snapshot_tag),
     EntityFeed("finding", snapshot_finding),
     EntityFeed("action", snapshot_action),
+    EntityFeed("calendar", snapshot_calendar),
+    EntityFeed("schedule", snapshot_schedule),
+    EntityFeed("excusal", snapshot_excusal),
 )

@@ -17,7 +17,12 @@ from server.blobs.blobs import missing_blobs
 from server.clock import utcnow
 from server.db import transaction
 from server.errors import DomainError
-from server.inspections.ops import ActionTransitioned, HazardReported, InspectionSubmitted
+from server.inspections.ops import (
+    ActionTransitioned,
+    HazardReported,
+    InspectionSubmitted,
+    OccurrenceExcused,
+)
 from sync import engine
 from sync.wire import PROTOCOL_VERSION, PushRequest, PushResponse
 
@@ -27,7 +32,12 @@ RETRY_AFTER_S = 2
 
 HANDLERS: dict[str, engine.OpHandler] = {
     handler.type: handler
-    for handler in (InspectionSubmitted(), HazardReported(), ActionTransitioned())
+    for handler in (
+        InspectionSubmitted(),
+        HazardReported(),
+        ActionTransitioned(),
+        OccurrenceExcused(),
+    )
 }
 
 _TEMPORARY = (

@@ -293,3 +293,36 @@ async def test_a_site_sets_its_own_service_levels(api):
     changed = await api.put(f"{path}/large", json={"extra_days": 2}, headers=admin.headers)
     assert changed.status_code == 200, changed.text
     assert {lv["size"]: lv["extra_days"] for lv in changed.json()}["large"] == 2
+
+
+async def test_every_step_from_every_state_through_the_api(api):
+    """The state machine as the database keeps it: each transition tried from each state
+    by a manager who is also the requester (so only legality decides)."""
+    from server.inspections.action_rules import MOVES, next_state
+
+    school, admin, _, asset = await extinguisher_school()
+    other = await make_person(school, "maintainer")
+    await failing_inspection(api, admin, asset)
+    action = await only_action(api, admin)
+    for state in ("open", "in_progress", "fixed", "verified", "cancelled"):
+        for transition in MOVES:
+            await CorrectiveAction.update(
+                {CorrectiveAction.state: state, CorrectiveAction.version: 1}
+            ).where(CorrectiveAction.id == action["id"])
+            response = await step(
+                api,
+                admin,
+                dict(action, version=1),
+                transition,
+                reason="复查",
+                owner_id=str(other.user_id),
+            )
+            expected = next_state(state, transition)
+            if expected is None:
+                assert response.status_code == 409, (state, transition, response.text)
+                assert response.json()["code"] == "action.conflict"
+                assert response.json()["field"] == "transition"
+            else:
+                assert response.status_code == 200, (state, transition, response.text)
+                assert response.json()["action"]["state"] == expected
+                assert response.json()["action"]["version"] == 2

@@ -37,6 +37,8 @@ from server.inspections.controllers import (
     SiteChecklistController,
     TemplateController,
 )
+from server.notifications.controllers import WebhookController
+from server.notifications.runner import BackgroundDispatcher
 from server.registry.controllers import (
     AssetController,
     ImportController,
@@ -73,6 +75,7 @@ async def readyz() -> Response[Health]:
 
 def create_app(settings: Settings) -> Litestar:
     engine = db.engine_from_url(settings.database_url)
+    notifier = BackgroundDispatcher.from_settings(settings)
 
     async def on_startup() -> None:
         await db.start(engine)
@@ -113,6 +116,7 @@ def create_app(settings: Settings) -> Litestar:
             DueController,
             ExcusalController,
             SyncController,
+            WebhookController,
         ],
         dependencies={
             "caller": Provide(provide_caller),
@@ -120,8 +124,8 @@ def create_app(settings: Settings) -> Litestar:
         },
         signature_namespace={"Caller": Caller, "Settings": Settings},
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[on_startup],
-        on_shutdown=[on_shutdown],
+        on_startup=[on_startup, notifier.start],
+        on_shutdown=[notifier.stop, on_shutdown],
         request_max_body_size=JSON_BODY_LIMIT,
         openapi_config=OpenAPIConfig(
             title="Roundkeeper",

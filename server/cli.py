@@ -163,6 +163,27 @@ def sync_prune(keep_days: int, keep_refused_days: int) -> None:
     )
 
 
+@main.group("notify")
+def notify_group() -> None:
+    """Site webhooks."""
+
+
+@notify_group.command("run-once")
+def notify_run_once() -> None:
+    """One dispatcher pass: find new events, send what is due (safe beside running servers
+    and other passes; for a cron job or systemd timer)."""
+    from server.notifications.dispatcher import run_pass
+
+    async def work(settings: Settings) -> Any:
+        return await run_pass()
+
+    report = _run(work)
+    click.echo(
+        f"{report.events} events, {report.created} new deliveries; sent {report.delivered}, "
+        f"{report.retrying} to retry, {report.failed} failed"
+    )
+
+
 @main.group("site")
 def site_group() -> None:
     """Organizations and sites."""

@@ -14,6 +14,7 @@ APP_REGISTRY = AppRegistry(
         "server.registry.piccolo_app",
         "server.inspections.piccolo_app",
         "server.blobs.piccolo_app",
+        "server.notifications.piccolo_app",
         "sync.piccolo_app",
     ]
 )

@@ -41,6 +41,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_lockout_minutes: int = 15
     # None: Secure cookies exactly when the public URL is https.
     secure_cookies: bool | None = None
+    # Whether this process sends webhooks itself (from_env: on in development, off in
+    # production unless asked for), and how often it looks for work.
+    notify_in_process: bool = False
+    notify_interval_s: int = 30
 
     @property
     def cookie_secure(self) -> bool:
@@ -105,6 +109,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if secure not in ("", "true", "false"):
             raise SettingsError("ROUNDKEEPER_SECURE_COOKIES must be true or false")
         proxies = tuple(p.strip() for p in get("TRUSTED_PROXIES", "").split(",") if p.strip())
+        notify = get("NOTIFY_IN_PROCESS", "true" if environment == "development" else "false")
+        if notify.lower() not in ("true", "false"):
+            raise SettingsError("ROUNDKEEPER_NOTIFY_IN_PROCESS must be true or false")
         return cls(
             database_url=database_url,
             public_url=public_url,
@@ -123,6 +130,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             login_max_failures=get_int("LOGIN_MAX_FAILURES", 5, 1),
             login_lockout_minutes=get_int("LOGIN_LOCKOUT_MINUTES", 15, 1),
             secure_cookies=None if not secure else secure == "true",
+            notify_in_process=notify.lower() == "true",
+            notify_interval_s=get_int("NOTIFY_INTERVAL_S", 30, 1),
         )
 
 

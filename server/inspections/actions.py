@@ -580,3 +580,89 @@ def _event(
 
 def _digest(step: ActionTransition) -> str:
     return hashlib.sha256(msgspec.json.encode(step, order="sorted")).hexdigest()
+
+
+# --- for notifications (read-only) ---------------------------------------------------
+
+
+class NotifiableAction(msgspec.Struct, frozen=True, kw_only=True):
+    action: ActionOut
+    stored_at: datetime
+    """When the server stored it: an action that synced late is news when it arrives."""
+
+
+class ActionsToNotify(msgspec.Struct, frozen=True, kw_only=True):
+    raised_high: list[NotifiableAction]
+    overdue: list[NotifiableAction]
+
+
+class SiteDayFigures(msgspec.Struct, frozen=True, kw_only=True):
+    open_actions: list[ActionOut]
+    inspections: int
+    """Completed in the day (business time); a corrected one counts once, as its correction."""
+    failed_inspections: int
+
+
+_NOTIFY_CHUNK = 500
+
+
+async def actions_for_notifications(
+    site_ids: list[uuid.UUID], *, since: datetime, until: datetime
+) -> ActionsToNotify:
+    """What site webhooks are told, for sites known to have them (no caller to scope by).
+
+    `raised_high`: high-priority actions raised from findings or hazard reports, stored in
+    [since, until] and still open. `overdue`: open actions whose due time passed in
+    [since, until], or that changed in it while already past due (a late sync, a reopen)."""
+    closed = list(action_rules.CLOSED)
+    raised: list[NotifiableAction] = []
+    overdue: list[NotifiableAction] = []
+    for start in range(0, len(site_ids), _NOTIFY_CHUNK):
+        chunk = site_ids[start : start + _NOTIFY_CHUNK]
+        rows = await CorrectiveAction.select().where(
+            CorrectiveAction.site.is_in(chunk)
+            & (CorrectiveAction.priority == "high")
+            & CorrectiveAction.source.is_in(["finding", "hazard"])
+            & (CorrectiveAction.created_at >= since)
+            & (CorrectiveAction.created_at <= until)
+            & CorrectiveAction.state.not_in(closed)
+        )
+        raised += [NotifiableAction(action=action_out(r), stored_at=r["created_at"]) for r in rows]
+        rows = await CorrectiveAction.select().where(
+            CorrectiveAction.site.is_in(chunk)
+            & CorrectiveAction.state.not_in(closed)
+            & (CorrectiveAction.due_at <= until)
+            & ((CorrectiveAction.due_at >= since) | (CorrectiveAction.updated_at >= since))
+        )
+        overdue += [NotifiableAction(action=action_out(r), stored_at=r["created_at"]) for r in rows]
+    return ActionsToNotify(raised_high=raised, overdue=overdue)
+
+
+async def site_day_for_notifications(
+    site_id: uuid.UUID, *, day_start: datetime, day_end: datetime
+) -> SiteDayFigures:
+    """A site's morning digest: its actions not yet closed, and the inspections completed in
+    [day_start, day_end) with how many failed."""
+    from server.inspections.tables import Inspection
+
+    rows = await CorrectiveAction.select().where(
+        (CorrectiveAction.site == site_id)
+        & CorrectiveAction.state.not_in(list(action_rules.CLOSED))
+    )
+    done = await Inspection.select(Inspection.id, Inspection.result).where(
+        (Inspection.site == site_id)
+        & (Inspection.completed_at >= day_start)
+        & (Inspection.completed_at < day_end)
+    )
+    corrected = {
+        r["supersedes"]
+        for r in await Inspection.select(Inspection.supersedes).where(
+            Inspection.supersedes.is_in([r["id"] for r in done] or [uuid.UUID(int=0)])
+        )
+    }
+    current = [r for r in done if r["id"] not in corrected]
+    return SiteDayFigures(
+        open_actions=[action_out(r) for r in rows],
+        inspections=len(current),
+        failed_inspections=sum(1 for r in current if r["result"] == "fail"),
+    )

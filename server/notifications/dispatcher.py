@@ -1,0 +1,212 @@
+"""One dispatcher pass: find events, make their deliveries, send what is due.
+
+Any number of passes may run at once, in one process or many (see `deliveries` for how):
+each event is delivered to each webhook at least once, normally exactly once. The
+in-process loop (`runner`) and `roundkeeper notify run-once` both run `run_pass`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from server.clock import new_id, utcnow
+from server.db import transaction
+from server.notifications import formats
+from server.notifications.deliveries import (
+    Claimed,
+    Outcome,
+    any_due,
+    claim_due,
+    create_deliveries,
+    record_outcome,
+)
+from server.notifications.events import SOURCES, Source, Window
+from server.notifications.tables import NotificationCursor
+from server.notifications.webhooks import subscribers
+from server.notifications.wire import PassReport
+
+log = logging.getLogger("roundkeeper.notifications")
+
+RESPONSE_READ_MAX = 64 * 1024
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    timeout_s: float = 10.0
+    """For one POST, connecting included."""
+    max_attempts: int = 8
+    """Attempts in a series before a delivery is `failed` (a manual retry starts another)."""
+    backoff_s: float = 60.0
+    """The wait after the first failed attempt; it doubles after each further one."""
+    backoff_cap_s: float = 3600.0
+    batch: int = 50
+    concurrency: int = 10
+    overlap: timedelta = timedelta(minutes=10)
+    """How far before its last look a source looks again: a transaction that stamped a row
+    before the last look but committed after it is still found."""
+    catch_up: timedelta = timedelta(days=3)
+    """After a longer stop, older events are not announced (the digest still counts them)."""
+    sources: Sequence[Source] = field(default_factory=lambda: SOURCES)
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claimed delivery is this dispatcher's: longer than sending a whole
+        batch can take, so a delivery is taken over only from a dispatcher that stopped."""
+        rounds = -(-self.batch // self.concurrency)
+        return timedelta(seconds=self.timeout_s * rounds + 60)
+
+
+def backoff_s(tries: int, policy: DispatchPolicy, rand: float | None = None) -> float:
+    """Exponential, capped, with jitter (between half and all of the step) so that
+    receivers that failed together are not retried together."""
+    step = min(policy.backoff_cap_s, policy.backoff_s * 2 ** max(0, tries - 1))
+    return step / 2 + (random.random() if rand is None else rand) * step / 2
+
+
+async def run_pass(
+    *,
+    now: datetime | None = None,
+    policy: DispatchPolicy | None = None,
+    client: httpx.AsyncClient | None = None,
+) -> PassReport:
+    """Find events up to `now` (default: the clock) and send every delivery due by then."""
+    policy = policy or DispatchPolicy()
+    now = (now or utcnow()).astimezone(UTC)
+    report = PassReport()
+    await collect(now, policy, report)
+    if client is None:
+        async with httpx.AsyncClient() as own:
+            await send_due(now, policy, own, report)
+    else:
+        await send_due(now, policy, client, report)
+    return report
+
+
+async def collect(now: datetime, policy: DispatchPolicy, report: PassReport) -> None:
+    hooks = await subscribers()
+    for source in policy.sources:
+        listening = [hook for hook in hooks if source.kind in hook.events]
+        if not listening:
+            continue
+        sites: dict[uuid.UUID, datetime] = {}
+        for hook in listening:  # oldest first: the first of a site is its earliest
+            sites.setdefault(hook.site_id, hook.created_at)
+        since = max(min(sites.values()), now - policy.catch_up)
+        scanned_to = await _scanned_to(source.kind)
+        if scanned_to is not None:
+            since = max(since, scanned_to - policy.overlap)
+        try:
+            events = await source.scan(Window(since=since, until=now, sites=sites))
+        except Exception:
+            # One broken source must not keep the others' events (or any sending) back.
+            log.exception(
+                "notifications: the %s source failed; it is asked again next pass", source.kind
+            )
+            continue
+        async with transaction():
+            report.created += await create_deliveries(events, listening, now)
+            await _advance(source.kind, now)
+        report.events += len(events)
+
+
+async def send_due(
+    now: datetime, policy: DispatchPolicy, client: httpx.AsyncClient, report: PassReport
+) -> None:
+    """Each due delivery gets one attempt in a pass: a failed one is due again only later."""
+    if not await any_due(now):
+        return
+    gate = asyncio.Semaphore(policy.concurrency)
+
+    async def send(claimed: Claimed) -> str | None:
+        async with gate:
+            try:
+                return await _attempt(claimed, now, policy, client)
+            except Exception:
+                # Its claim lapses and another pass sends it again.
+                log.exception("notifications: sending delivery %s failed", claimed.id)
+                return None
+
+    while batch := await claim_due(now, policy.batch, policy.lease):
+        for status in await asyncio.gather(*(send(claimed) for claimed in batch)):
+            if status == "delivered":
+                report.delivered += 1
+            elif status == "failed":
+                report.failed += 1
+            elif status == "pending":
+                report.retrying += 1
+
+
+async def _attempt(
+    claimed: Claimed, now: datetime, policy: DispatchPolicy, client: httpx.AsyncClient
+) -> str | None:
+    # Robots check the signature's timestamp against their own clock: sign with the real one.
+    request = formats.build_request(
+        format=claimed.format,
+        url=claimed.url,
+        secret=claimed.secret,
+        delivery_id=claimed.id,
+        event=claimed.event,
+        now=utcnow(),
+    )
+    started = time.perf_counter()
+    status_code: int | None = None
+    body = b""
+    try:
+        async with client.stream(
+            "POST",
+            request.url,
+            content=request.body,
+            headers=request.headers,
+            timeout=policy.timeout_s,
+        ) as response:
+            status_code = response.status_code
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) >= RESPONSE_READ_MAX:
+                    break
+        error = formats.judge_response(claimed.format, status_code, body)
+    except httpx.TimeoutException:
+        error = f"no answer within {policy.timeout_s:g} s"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    outcome = Outcome(
+        status_code=status_code,
+        error=error,
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        response=formats.response_excerpt(body),
+        at=utcnow(),
+    )
+    if error:
+        log.info("notifications: delivery %s attempt %d: %s", claimed.id, claimed.attempt, error)
+    retry_at = max(now, outcome.at) + timedelta(seconds=backoff_s(claimed.tries, policy))
+    return await record_outcome(
+        claimed, outcome, give_up=claimed.tries >= policy.max_attempts, retry_at=retry_at
+    )
+
+
+async def _scanned_to(source: str) -> datetime | None:
+    row = (
+        await NotificationCursor.select(NotificationCursor.scanned_to)
+        .where(NotificationCursor.source == source)
+        .first()
+    )
+    return row["scanned_to"] if row else None
+
+
+async def _advance(source: str, now: datetime) -> None:
+    """Only ever forwards: a pass that started earlier and finished later moves nothing."""
+    await NotificationCursor.insert(
+        NotificationCursor(id=new_id(), source=source, scanned_to=now)
+    ).on_conflict(action="DO NOTHING")
+    await NotificationCursor.update({NotificationCursor.scanned_to: now}).where(
+        (NotificationCursor.source == source) & (NotificationCursor.scanned_to < now)
+    )

@@ -1,0 +1,305 @@
+"""Where events come from: sources that scan the domains' state for what a site's webhooks
+should hear about. A source is asked about a window of time and answers every event in it,
+whether or not it answered it before; the unique event key makes finding one twice
+harmless, so the dispatcher can look back a little further than it last looked.
+
+`SOURCES` is the list the dispatcher asks. `occurrence.overdue` is answered by
+`overdue_occurrences`, empty until schedules exist (see its docstring for the hook).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from server.accounts.sites import site_timezones, snapshot_site
+from server.accounts.users import display_names
+from server.inspections.actions import actions_for_notifications, site_day_for_notifications
+from server.inspections.wire import ActionOut
+from server.notifications.deliveries import keys_present
+from server.notifications.wire import DigestFigures, Event, OpenActionAges, SiteRef, Wording
+
+DIGEST_AT = time(7, 0)
+"""Site-local time of the managers' morning digest."""
+
+STATE_ZH = {"open": "待处理", "in_progress": "处理中", "fixed": "已整改待验证"}
+STATE_EN = {"open": "open", "in_progress": "in progress", "fixed": "fixed, awaiting check"}
+
+
+@dataclass(frozen=True)
+class Window:
+    since: datetime
+    until: datetime
+    """The dispatcher's "now" (UTC)."""
+    sites: dict[uuid.UUID, datetime]
+    """The sites with an active webhook for this source's events, each with when its
+    earliest such webhook was made (nothing before that is sent to any of them)."""
+
+
+EventSource = Callable[[Window], Awaitable[list[Event]]]
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    """The event kind it finds; also the name of its cursor."""
+    scan: EventSource
+
+
+async def high_priority_findings(window: Window) -> list[Event]:
+    """finding.high: a high-priority action raised from a failed critical item or a hazard
+    report, when the server stores it (a finding that syncs late is news when it lands)."""
+    found = await actions_for_notifications(
+        list(window.sites), since=window.since, until=window.until
+    )
+    sites = await site_refs({n.action.site_id for n in found.raised_high})
+    owners = await _owner_names([n.action for n in found.raised_high])
+    return [
+        _action_event(
+            "finding.high",
+            f"finding.high:{n.action.id}",
+            n.stored_at,
+            n.action,
+            sites[n.action.site_id],
+            owners,
+            window.until,
+        )
+        for n in found.raised_high
+        if n.action.site_id in sites
+    ]
+
+
+async def overdue_actions(window: Window) -> list[Event]:
+    """action.overdue: an action past its due time and not closed, once per action and due
+    time."""
+    found = await actions_for_notifications(
+        list(window.sites), since=window.since, until=window.until
+    )
+    sites = await site_refs({n.action.site_id for n in found.overdue})
+    owners = await _owner_names([n.action for n in found.overdue])
+    return [
+        _action_event(
+            "action.overdue",
+            f"action.overdue:{n.action.id}:{_utc_stamp(n.action.due_at)}",
+            max(n.action.due_at, n.stored_at),
+            n.action,
+            sites[n.action.site_id],
+            owners,
+            window.until,
+        )
+        for n in found.overdue
+        if n.action.site_id in sites
+    ]
+
+
+async def daily_digests(window: Window) -> list[Event]:
+    """digest.daily: each site's digest for managers, once a site-local day, from 07:00
+    local time until the day ends (a day's digest is never sent the next day)."""
+    zones = await site_timezones(window.sites)
+    due: dict[str, tuple[uuid.UUID, date, datetime]] = {}
+    for site_id, zone_name in zones.items():
+        zone = ZoneInfo(zone_name)
+        local_now = window.until.astimezone(zone)
+        if local_now.time() < DIGEST_AT:
+            continue
+        day = local_now.date()
+        at = datetime.combine(day, DIGEST_AT, tzinfo=zone).astimezone(UTC)
+        if window.sites[site_id] <= at:
+            due[f"digest.daily:{site_id}:{day.isoformat()}"] = (site_id, day, at)
+    # Working out a digest reads a whole site; do it only while one is still to be made.
+    made = await keys_present(set(due))
+    wanted = {key: value for key, value in due.items() if key not in made}
+    sites = await site_refs({site_id for site_id, _, _ in wanted.values()})
+    return [
+        await _digest(key, sites[site_id], day, at, window.until)
+        for key, (site_id, day, at) in wanted.items()
+        if site_id in sites
+    ]
+
+
+async def overdue_occurrences(window: Window) -> list[Event]:
+    """occurrence.overdue — the hook for schedules.
+
+    Nothing yet: schedules and their occurrences do not exist. When they do, their service
+    module exports a read-only query (as `actions_for_notifications` does for actions),
+    e.g. `overdue_occurrences_for_notifications(site_ids, since, until)`, answering the
+    occurrences whose window closed in [since, until] (or that changed in it while already
+    overdue) and are neither done nor excused; this function calls it and makes one Event
+    per occurrence with key `occurrence.overdue:{occurrence id}` (an occurrence is overdue
+    once: its window never moves), `at` = the end of its window (or when it was stored, if
+    later), and the schedule's template, target and window in `data`. No domain imports
+    this package, so the registration lives here, not in schedules."""
+    return []
+
+
+SOURCES: list[Source] = [
+    Source("finding.high", high_priority_findings),
+    Source("action.overdue", overdue_actions),
+    Source("digest.daily", daily_digests),
+    Source("occurrence.overdue", overdue_occurrences),
+]
+
+
+async def site_refs(site_ids: set[uuid.UUID]) -> dict[uuid.UUID, SiteRef]:
+    refs = {}
+    for site_id in site_ids:
+        for _, _, info in await snapshot_site(site_id, None, 1):
+            refs[site_id] = SiteRef(
+                id=info.id, name=info.name, name_en=info.name_en, timezone=info.timezone
+            )
+    return refs
+
+
+def _action_event(
+    kind: str,
+    key: str,
+    at: datetime,
+    action: ActionOut,
+    site: SiteRef,
+    owners: dict[uuid.UUID, str],
+    now: datetime,
+) -> Event:
+    zone = ZoneInfo(site.timezone)
+    due = action.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    owner = owners.get(action.owner_id) if action.owner_id else None
+    title_en = action.title_en or action.title
+    if kind == "finding.high":
+        hazard = action.source == "hazard"
+        zh = Wording(
+            title="隐患报告" if hazard else "检查发现高优先级隐患",
+            lines=[
+                f"**{site.name}**",
+                f"事项：{action.title}",
+                f"来源：{'隐患报告' if hazard else '检查不合格（关键项）'}",
+                f"责任人：{owner or '未指派'}",
+                f"整改期限：{due}",
+            ],
+        )
+        en = Wording(
+            title="Hazard reported" if hazard else "High-priority finding",
+            lines=[
+                f"**{site.name_en or site.name}**",
+                f"Item: {title_en}",
+                f"Source: {'hazard report' if hazard else 'failed critical inspection item'}",
+                f"Owner: {owner or 'unassigned'}",
+                f"Due: {due} ({site.timezone})",
+            ],
+        )
+    else:
+        late = _duration(now - action.due_at)
+        zh = Wording(
+            title="整改逾期",
+            lines=[
+                f"**{site.name}**",
+                f"事项：{action.title}",
+                f"状态：{STATE_ZH.get(action.state, action.state)}",
+                f"责任人：{owner or '未指派'}",
+                f"整改期限：{due}（已逾期 {late[0]}）",
+            ],
+        )
+        en = Wording(
+            title="Corrective action overdue",
+            lines=[
+                f"**{site.name_en or site.name}**",
+                f"Item: {title_en}",
+                f"State: {STATE_EN.get(action.state, action.state)}",
+                f"Owner: {owner or 'unassigned'}",
+                f"Due: {due} ({site.timezone}), overdue by {late[1]}",
+            ],
+        )
+    if action.description:
+        zh = Wording(title=zh.title, lines=[*zh.lines, f"说明：{_clip(action.description)}"])
+        en = Wording(title=en.title, lines=[*en.lines, f"Description: {_clip(action.description)}"])
+    return Event(
+        key=key,
+        kind=kind,  # type: ignore[arg-type]
+        site=site,
+        at=at.astimezone(UTC),
+        zh=zh,
+        en=en,
+        data={"action": msgspec.to_builtins(action)},
+    )
+
+
+async def _digest(key: str, site: SiteRef, day: date, at: datetime, now: datetime) -> Event:
+    zone = ZoneInfo(site.timezone)
+    day_start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=zone)
+    day_end = datetime.combine(day, time(0), tzinfo=zone)
+    figures = await site_day_for_notifications(
+        site.id, day_start=day_start.astimezone(UTC), day_end=day_end.astimezone(UTC)
+    )
+    ages = [now - a.raised_at for a in figures.open_actions]
+    digest = DigestFigures(
+        date=day.isoformat(),
+        open_actions=len(figures.open_actions),
+        open_high_priority=sum(1 for a in figures.open_actions if a.priority == "high"),
+        open_by_age=OpenActionAges(
+            under_1_day=sum(1 for age in ages if age < timedelta(days=1)),
+            days_1_to_3=sum(1 for age in ages if timedelta(days=1) <= age < timedelta(days=3)),
+            days_3_to_7=sum(1 for age in ages if timedelta(days=3) <= age < timedelta(days=7)),
+            over_7_days=sum(1 for age in ages if age >= timedelta(days=7)),
+        ),
+        overdue_actions=sum(1 for a in figures.open_actions if a.due_at < now),
+        inspections_yesterday=figures.inspections,
+        failed_inspections_yesterday=figures.failed_inspections,
+    )
+    by_age = digest.open_by_age
+    zh = Wording(
+        title=f"每日简报 {digest.date}",
+        lines=[
+            f"**{site.name}**",
+            f"未关闭整改：{digest.open_actions} 项（高优先级 {digest.open_high_priority} 项）",
+            f"按时长：1天内 {by_age.under_1_day}，1–3天 {by_age.days_1_to_3}，"
+            f"3–7天 {by_age.days_3_to_7}，7天以上 {by_age.over_7_days}",
+            f"已逾期：{digest.overdue_actions} 项",
+            f"昨日检查：{digest.inspections_yesterday} 次，"
+            f"不合格 {digest.failed_inspections_yesterday} 次",
+        ],
+    )
+    en = Wording(
+        title=f"Daily digest {digest.date}",
+        lines=[
+            f"**{site.name_en or site.name}**",
+            f"Open corrective actions: {digest.open_actions} "
+            f"({digest.open_high_priority} high priority)",
+            f"By age: under 1 day {by_age.under_1_day}, 1–3 days {by_age.days_1_to_3}, "
+            f"3–7 days {by_age.days_3_to_7}, over 7 days {by_age.over_7_days}",
+            f"Overdue: {digest.overdue_actions}",
+            f"Yesterday's inspections: {digest.inspections_yesterday}, "
+            f"failed {digest.failed_inspections_yesterday}",
+        ],
+    )
+    return Event(
+        key=key,
+        kind="digest.daily",
+        site=site,
+        at=at,
+        zh=zh,
+        en=en,
+        data=msgspec.to_builtins(digest),
+    )
+
+
+async def _owner_names(actions: list[ActionOut]) -> dict[uuid.UUID, str]:
+    return await display_names(list({a.owner_id for a in actions if a.owner_id}))
+
+
+def _duration(delta: timedelta) -> tuple[str, str]:
+    hours = max(0, int(delta.total_seconds() // 3600))
+    if hours < 48:
+        return f"{hours} 小时", f"{hours} h"
+    return f"{hours // 24} 天", f"{hours // 24} days"
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _utc_stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -4,7 +4,7 @@ whether or not it answered it before; the unique event key makes finding one twi
 harmless, so the dispatcher can look back a little further than it last looked.
 
 `SOURCES` is the list the dispatcher asks. `occurrence.overdue` is answered by
-`overdue_occurrences`, empty until schedules exist (see its docstring for the hook).
+`overdue_occurrences`, empty until it is connected to schedules (see its docstring).
 """
 
 from __future__ import annotations
@@ -123,17 +123,17 @@ async def daily_digests(window: Window) -> list[Event]:
 
 
 async def overdue_occurrences(window: Window) -> list[Event]:
-    """occurrence.overdue — the hook for schedules.
+    """occurrence.overdue — the hook for schedules, not yet connected.
 
-    Nothing yet: schedules and their occurrences do not exist. When they do, their service
-    module exports a read-only query (as `actions_for_notifications` does for actions),
-    e.g. `overdue_occurrences_for_notifications(site_ids, since, until)`, answering the
-    occurrences whose window closed in [since, until] (or that changed in it while already
-    overdue) and are neither done nor excused; this function calls it and makes one Event
-    per occurrence with key `occurrence.overdue:{occurrence id}` (an occurrence is overdue
-    once: its window never moves), `at` = the end of its window (or when it was stored, if
-    later), and the schedule's template, target and window in `data`. No domain imports
-    this package, so the registration lives here, not in schedules."""
+    Schedules answer it with `server.inspections.due.overdue_occurrences(site_id, since,
+    now)`: the occurrences overdue at `now` whose windows closed at or after `since`, each
+    with a stable key `schedule_id:occurrence_key:target_id`. Connecting it means calling
+    that for each site of `window` and making one Event per occurrence with key
+    `occurrence.overdue:{that key}` (an occurrence is overdue once: its window never moves),
+    `at` = the end of its window, and the due entry in `data`. It works out a whole site's
+    schedules on every call, so it should be asked less often than every pass (or answered
+    from a narrower query) before it is connected for many sites. No domain imports this
+    package, so the connection is made here, not in schedules."""
     return []
 
 

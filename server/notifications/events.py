@@ -3,8 +3,7 @@ should hear about. A source is asked about a window of time and answers every ev
 whether or not it answered it before; the unique event key makes finding one twice
 harmless, so the dispatcher can look back a little further than it last looked.
 
-`SOURCES` is the list the dispatcher asks. `occurrence.overdue` is answered by
-`overdue_occurrences`, empty until it is connected to schedules (see its docstring).
+`SOURCES` is the list the dispatcher asks.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import msgspec
 from server.accounts.sites import site_timezones, snapshot_site
 from server.accounts.users import display_names
 from server.inspections.actions import actions_for_notifications, site_day_for_notifications
+from server.inspections.due import overdue_occurrences as due_occurrences
 from server.inspections.wire import ActionOut
 from server.notifications.deliveries import keys_present
 from server.notifications.wire import DigestFigures, Event, OpenActionAges, SiteRef, Wording
@@ -123,18 +123,50 @@ async def daily_digests(window: Window) -> list[Event]:
 
 
 async def overdue_occurrences(window: Window) -> list[Event]:
-    """occurrence.overdue — the hook for schedules, not yet connected.
+    """occurrence.overdue: a scheduled check whose window closed without an inspection,
+    once per occurrence (its window never moves, so its key never changes).
 
-    Schedules answer it with `server.inspections.due.overdue_occurrences(site_id, since,
-    now)`: the occurrences overdue at `now` whose windows closed at or after `since`, each
-    with a stable key `schedule_id:occurrence_key:target_id`. Connecting it means calling
-    that for each site of `window` and making one Event per occurrence with key
-    `occurrence.overdue:{that key}` (an occurrence is overdue once: its window never moves),
-    `at` = the end of its window, and the due entry in `data`. It works out a whole site's
-    schedules on every call, so it should be asked less often than every pass (or answered
-    from a narrower query) before it is connected for many sites. No domain imports this
-    package, so the connection is made here, not in schedules."""
-    return []
+    Working this out reads a whole site's schedules, so it is asked only for the sites with
+    a webhook that wants these events; `window.since` keeps each pass to the occurrences
+    whose windows closed since the last one (with the dispatcher's look-back)."""
+    events: list[Event] = []
+    sites = await site_refs(set(window.sites))
+    for site_id, site in sites.items():
+        zone = ZoneInfo(site.timezone)
+        for entry in await due_occurrences(site_id, window.since, window.until):
+            closed = entry.occurrence.due_end
+            when = closed.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            late = _duration(window.until - closed)
+            zh = Wording(
+                title="定期检查逾期未做",
+                lines=[
+                    f"**{site.name}**",
+                    f"检查：{entry.title_zh}",
+                    f"对象：{entry.target.name}",
+                    f"应完成时间：{when}（已逾期 {late[0]}）",
+                ],
+            )
+            en = Wording(
+                title="Scheduled check overdue",
+                lines=[
+                    f"**{site.name_en or site.name}**",
+                    f"Check: {entry.title_en or entry.title_zh}",
+                    f"On: {entry.target.name}",
+                    f"Due by: {when} ({site.timezone}), {late[1]} ago",
+                ],
+            )
+            events.append(
+                Event(
+                    key=f"occurrence.overdue:{entry.key}",
+                    kind="occurrence.overdue",
+                    site=site,
+                    at=closed,
+                    zh=zh,
+                    en=en,
+                    data={"due": msgspec.to_builtins(entry)},
+                )
+            )
+    return events
 
 
 SOURCES: list[Source] = [

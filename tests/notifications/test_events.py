@@ -257,3 +257,26 @@ async def test_a_registered_source_is_delivered_like_the_others(api, receiver):
     assert len(asked) == 2 and set(asked[0].sites) == {school.site_id}
     [request] = receiver.requests
     assert request.json()["event"] == "occurrence.overdue"
+
+
+async def test_a_scheduled_check_not_done_in_its_window_is_announced_once(api, receiver):
+    from tests.inspections.scheduling import born, make_schedule
+
+    school, admin, _, asset = await extinguisher_school()
+    await born(datetime.now(UTC) - timedelta(days=7), assets=(asset,))
+    await make_schedule(api, admin, school.site_id, {"every": "daily"})
+    await add_webhook(api, admin, school, receiver.url(), ["occurrence.overdue"])
+    shanghai = ZoneInfo("Asia/Shanghai")
+    today = datetime.now(UTC).astimezone(shanghai).date()
+    window_closes = datetime.combine(today + timedelta(days=1), time(0), tzinfo=shanghai)
+
+    assert (await dispatch(now=window_closes - timedelta(minutes=5))).created == 0
+    first = await dispatch(now=window_closes + timedelta(minutes=5))
+    assert (first.created, first.delivered) == (1, 1)
+    assert (await dispatch(now=window_closes + timedelta(minutes=10))).created == 0
+    [request] = receiver.requests
+    payload = request.json()
+    assert payload["event"] == "occurrence.overdue"
+    assert payload["zh"]["title"] == "定期检查逾期未做"
+    assert payload["data"]["due"]["target"]["asset_id"] == str(asset)
+    assert payload["data"]["due"]["occurrence"]["key"] == today.isoformat()

@@ -4,10 +4,11 @@ import uuid
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, get, post
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromQuery, QueryParameter
 
 from server.deps import CurrentCaller
-from server.errors import decode_body
+from server.errors import DomainError, decode_body
 from server.syncing import pull, push, refusals
 from server.syncing.refusals import RefusedOp
 from sync.wire import PullRequest, PullResponse, PushRequest, PushResponse
@@ -21,8 +22,15 @@ class SyncController(Controller):
     async def push(self, caller: CurrentCaller, request: Request) -> PushResponse:
         """Apply a device's ops in order, exactly once (body: sync.wire.PushRequest; each
         op's body stays raw until its type decodes it). See sync/PROTOCOL.md."""
-        data = decode_body(await request.body(), PushRequest)
-        return await push.push_ops(caller, data)
+        try:
+            body = await request.body()
+        except RequestEntityTooLarge:
+            # R12: refused whole, with the limit, so the device knows to send fewer ops.
+            raise DomainError(
+                "request.too_large",
+                f"a push body may be at most {push.MAX_BYTES} bytes; send fewer ops at a time",
+            ) from None
+        return await push.push_ops(caller, decode_body(body, PushRequest))
 
     @get("/refused")
     async def refused(

@@ -131,31 +131,25 @@ async def follow_findings(
     rechecked: list[tuple[uuid.UUID, uuid.UUID, datetime]], withdrawn: list[uuid.UUID]
 ) -> None:
     """A passing re-check verifies the actions of its findings; a corrected inspection's
-    withdrawn findings cancel theirs."""
-    for finding_id, inspection_id, at in rechecked:
-        await _system_close(finding_id, "verified", "rechecked", at, inspection=inspection_id)
+    withdrawn findings cancel theirs. One read for all of them, one write of the events."""
+    closing: dict[uuid.UUID, tuple[str, str, datetime, uuid.UUID | None, str]] = {
+        finding_id: ("verified", "rechecked", at, inspection_id, "")
+        for finding_id, inspection_id, at in rechecked
+    }
+    now = utcnow()
     for finding_id in withdrawn:
-        await _system_close(
-            finding_id, "cancelled", "withdrawn", utcnow(), reason="the inspection was corrected"
-        )
-
-
-async def _system_close(
-    finding_id: uuid.UUID,
-    state: str,
-    kind: str,
-    at: datetime,
-    *,
-    inspection: uuid.UUID | None = None,
-    reason: str = "",
-) -> None:
-    row = await CorrectiveAction.select().where(CorrectiveAction.finding == finding_id).first()
-    if row is None or row["state"] in action_rules.CLOSED:
+        closing[finding_id] = ("cancelled", "withdrawn", now, None, "the inspection was corrected")
+    if not closing:
         return
-    updated = await _update(row, {"state": state, "closed_at": at})
-    await insert_rows(
-        ActionEvent,
-        [
+    rows = await CorrectiveAction.select().where(
+        CorrectiveAction.finding.is_in(list(closing))
+        & CorrectiveAction.state.not_in(list(action_rules.CLOSED))
+    )
+    events = []
+    for row in rows:
+        state, kind, at, inspection, reason = closing[row["finding"]]
+        updated = await _update(row, {"state": state, "closed_at": at})
+        events.append(
             _event(
                 row["id"],
                 kind,
@@ -166,9 +160,9 @@ async def _system_close(
                 inspection=inspection,
                 reason=reason,
             )
-        ],
-    )
-    record_action(updated)
+        )
+        record_action(updated)
+    await insert_rows(ActionEvent, events)
 
 
 # --- steps ---------------------------------------------------------------------------

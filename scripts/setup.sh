@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs what Roundkeeper needs on a Debian machine: the CJK font for label captions
-# (system package) and a virtualenv with the project and its development tools.
+# Installs what Roundkeeper needs on a Debian machine: the CJK font for label captions and
+# the phone app's pages, Chromium for the phone app's browser tests (system packages), and
+# a virtualenv with the project and its development tools (Playwright drives that Chromium;
+# it never downloads a browser of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=()
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || apt_packages+=(fonts-wqy-microhei)
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
     sudo=""

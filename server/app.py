@@ -49,6 +49,7 @@ from server.registry.controllers import (
 )
 from server.settings import Settings
 from server.syncing.controllers import SyncController
+from server.web.controllers import WebAppController
 
 JSON_BODY_LIMIT = 1024 * 1024
 
@@ -117,6 +118,7 @@ def create_app(settings: Settings) -> Litestar:
             ExcusalController,
             SyncController,
             WebhookController,
+            WebAppController,
         ],
         dependencies={
             "caller": Provide(provide_caller),

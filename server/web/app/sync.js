@@ -1,0 +1,33 @@
+// Keeping the phone's copy of reference data fresh: pull every scope until no page says
+// has_more, applying each page with its cursor in one transaction (store.applyPage).
+
+import * as api from "./api.js";
+import * as store from "./store.js";
+
+const MAX_PAGES = 10000;
+let running = null;
+
+// One pull to the end; concurrent callers share it. Returns the time it finished.
+export function pullAll() {
+  running ??= (async () => {
+    try {
+      const { token, deviceId } = await store.getMeta("device");
+      for (let n = 0; n < MAX_PAGES; n++) {
+        const cursors = await store.allCursors();
+        const answer = await api.pull(token, deviceId, cursors);
+        let more = false;
+        for (const page of answer.scopes) {
+          await store.applyPage(page);
+          more ||= page.has_more;
+        }
+        if (!more) break;
+      }
+      const at = new Date().toISOString();
+      await store.setMeta({ last_sync: at });
+      return at;
+    } finally {
+      running = null;
+    }
+  })();
+  return running;
+}

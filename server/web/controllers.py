@@ -1,0 +1,112 @@
+"""The phone app's files, served as they are (no build step).
+
+The shell is at `/app/`; its modules, translations, icons and manifest under `/web/`; the
+service worker at `/sw.js`, so that its scope covers both `/app/` and `/t/` and a tag URL
+opened by the phone's camera app is answered by the app, offline too. Browsers without the
+app still get the server-rendered `/t/{code}` page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from litestar import Controller, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+WEB_DIR = Path(__file__).parent
+SHELL = "index.html"
+SERVICE_WORKER = "sw.js"
+# Only these folders and files are public; the package's Python files are not.
+PUBLIC_DIRS = ("app", "i18n", "icons")
+PUBLIC_FILES = ("manifest.webmanifest",)
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".webmanifest": "application/manifest+json; charset=utf-8",
+    ".png": "image/png",
+}
+# The shell allows nothing from elsewhere and no inline code.
+SHELL_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def public_files() -> list[str]:
+    """The URL paths the service worker caches on install: the shell and every public file."""
+    paths = ["/app/"]
+    for folder in PUBLIC_DIRS:
+        for file in sorted((WEB_DIR / folder).rglob("*")):
+            if file.is_file() and file.suffix in CONTENT_TYPES:
+                paths.append(f"/web/{file.relative_to(WEB_DIR).as_posix()}")
+    paths += [f"/web/{name}" for name in PUBLIC_FILES]
+    return paths
+
+
+def build_id() -> str:
+    """A digest of every file the app is made of: any change makes the browser install the
+    new service worker, which caches the new files and drops the old ones."""
+    digest = hashlib.sha256()
+    for name in [SHELL, SERVICE_WORKER, *(p.removeprefix("/web/") for p in public_files()[1:])]:
+        digest.update(name.encode() + b"\0" + (WEB_DIR / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _public_path(path: str) -> Path:
+    relative = path.strip("/")
+    file = (WEB_DIR / relative).resolve()
+    if not file.is_relative_to(WEB_DIR.resolve()) or file.suffix not in CONTENT_TYPES:
+        raise NotFoundException()
+    parts = file.relative_to(WEB_DIR.resolve()).parts
+    allowed = (len(parts) > 1 and parts[0] in PUBLIC_DIRS) or (
+        len(parts) == 1 and parts[0] in PUBLIC_FILES
+    )
+    if not allowed or not file.is_file():
+        raise NotFoundException()
+    return file
+
+
+class WebAppController(Controller):
+    include_in_schema = False
+
+    @get("/", cache=False)
+    async def root(self) -> Redirect:
+        return Redirect(path="/app/")
+
+    @get("/app", cache=False)
+    async def shell(self) -> Response[bytes]:
+        return Response(
+            (WEB_DIR / SHELL).read_bytes(), media_type=CONTENT_TYPES[".html"], headers=SHELL_HEADERS
+        )
+
+    @get("/sw.js", cache=False)
+    async def service_worker(self) -> Response[bytes]:
+        text = (
+            (WEB_DIR / SERVICE_WORKER)
+            .read_text(encoding="utf-8")
+            .replace("__BUILD__", build_id())
+            .replace("__FILES__", ",".join(public_files()))
+        )
+        return Response(
+            text.encode(),
+            media_type=CONTENT_TYPES[".js"],
+            headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"},
+        )
+
+    @get("/web/{path:path}", cache=False)
+    async def web_file(self, path: FromPath[str]) -> Response[bytes]:
+        file = _public_path(path)
+        return Response(
+            file.read_bytes(),
+            media_type=CONTENT_TYPES[file.suffix],
+            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+        )

@@ -1,0 +1,159 @@
+"""The phone app in a real browser at a phone's size: log in, enrol, pull, open a tag URL,
+and open it again offline, served by the service worker from IndexedDB."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+from playwright.async_api import BrowserContext, Page, expect
+
+from qr.codes import ALPHABET, is_valid_code, new_code, normalize_code
+from server.inspections.templates import install_library
+from tests.factories import PASSWORD, make_asset, make_location, make_person, make_school, make_tag
+from tests.web.conftest import PHONE
+
+# Browser tests run on one database: what they add over the API tests is the browser side.
+pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
+EXTINGUISHER = "手提式干粉灭火器 MFZ/ABC4"
+EXTINGUISHER_EN = "ABC dry powder extinguisher 4 kg"
+
+
+class ConsoleErrors(list):
+    def watch(self, page: Page) -> Page:
+        page.on("console", lambda m: self.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.append(str(e)))
+        return page
+
+
+async def new_phone(browser) -> BrowserContext:
+    return await browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="allow")
+
+
+async def a_school_with_an_extinguisher():
+    school = await make_school()
+    await install_library(school.organization_id)
+    admin = await make_person(school, "admin")
+    inspector = await make_person(school, "inspector")
+    building = await make_location(admin, school, "教学楼A")
+    floor = await make_location(admin, school, "3F", parent=building, kind="floor")
+    asset = await make_asset(admin, school, name=EXTINGUISHER, location=floor)
+    code = await make_tag(admin, asset=asset)
+    return inspector, code
+
+
+async def log_in(page: Page, username: str) -> None:
+    await page.get_by_test_id("login-form").locator("#username").fill(username)
+    await page.locator("#password").fill(PASSWORD)
+    await page.get_by_test_id("login-submit").click()
+
+
+async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browser, clean) -> None:
+    started = time.monotonic()
+    inspector, code = await a_school_with_an_extinguisher()
+    context = await new_phone(browser)
+    errors = ConsoleErrors()
+    page = errors.watch(await context.new_page())
+
+    await page.goto(f"{clean.url}/app/")
+    await expect(page.get_by_test_id("login-form")).to_contain_text("登录")
+    await log_in(page, inspector.username)
+    # Enrolled as a device and pulled: the status line says when it last synced.
+    status = page.get_by_test_id("sync-status")
+    await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    await expect(status).to_contain_text("上次同步")
+    await expect(status).to_contain_text("待上传 0 条")
+    device = await page.evaluate(
+        """async () => {
+          const db = await new Promise((ok) => { const r = indexedDB.open("roundkeeper");
+                                                  r.onsuccess = () => ok(r.result); });
+          const meta = db.transaction("meta").objectStore("meta");
+          return await new Promise((ok) => { const r = meta.get("device");
+                                             r.onsuccess = () => ok(r.result); });
+        }"""
+    )
+    assert device["token"].startswith("rk_") and device["deviceId"]
+    await page.evaluate("navigator.serviceWorker.ready")
+
+    # The tag URL a phone's camera opens: answered by the app from its own copy.
+    await page.goto(f"{clean.url}/t/{code}")
+    await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
+    await expect(page.get_by_test_id("target-location")).to_have_text("教学楼A › 3F")
+    await expect(page.get_by_test_id("target-category")).to_have_text("灭火器")
+    checklists = page.get_by_test_id("checklist")
+    await expect(checklists).to_have_text(["灭火器月度检查"])
+    await expect(checklists.first).to_have_attribute("data-key", "fire_extinguisher_monthly")
+
+    # Offline, a reload still shows it: the service worker serves the app, IndexedDB the data.
+    await context.set_offline(True)
+    await page.reload()
+    await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
+    await expect(page.get_by_test_id("checklist")).to_have_text(["灭火器月度检查"])
+    await expect(status).to_have_attribute("data-state", "offline")
+
+    # A code typed with one wrong character is refused by the check character.
+    await page.get_by_test_id("back").click()
+    wrong = code[:3] + next(c for c in ALPHABET if c != code[3]) + code[4:]
+    await page.get_by_test_id("code-input").fill(wrong)
+    await page.get_by_test_id("code-submit").click()
+    await expect(page.get_by_test_id("code-error")).to_contain_text("校验位不符")
+    assert "/t/" not in page.url
+    # The right code, typed with a hyphen and in lower case, opens the target.
+    await page.get_by_test_id("code-input").fill(f"{code[:4]}-{code[4:]}".lower())
+    await page.get_by_test_id("code-submit").click()
+    await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
+
+    # English: every string from the translation file, the data's English names where kept.
+    await page.get_by_test_id("lang").click()
+    await expect(page.get_by_test_id("target-category")).to_have_text("Fire extinguisher")
+    await expect(page.get_by_test_id("checklist")).to_have_text(["Fire extinguisher monthly check"])
+    await expect(status).to_contain_text("Offline")
+
+    # Large touch targets at 360x640.
+    await page.get_by_test_id("back").click()
+    for test_id in ("code-submit", "sync-now", "logout", "lang"):
+        box = await page.get_by_test_id(test_id).bounding_box()
+        assert box is not None and box["height"] >= 44, (test_id, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (test_id, box)
+
+    # Logging out (online) clears the phone's copy.
+    await context.set_offline(False)
+    await page.get_by_test_id("logout").click()
+    await expect(page.get_by_test_id("login-form")).to_be_visible()
+    await page.goto(f"{clean.url}/t/{code}")
+    await expect(page.get_by_test_id("login-form")).to_be_visible()
+
+    assert errors == []
+    await context.close()
+    assert time.monotonic() - started < 30
+
+
+async def test_typed_codes_are_read_as_python_reads_them(browser, clean) -> None:
+    rng = random.Random(6)
+    codes = [new_code(lambda n: rng.randbytes(n)) for _ in range(200)]
+    typed = list(codes)
+    for code in codes[:60]:
+        i = rng.randrange(8)
+        typed.append(code[:i] + rng.choice(ALPHABET.replace(code[i], "")) + code[i + 1 :])
+        j = rng.randrange(7)
+        typed.append(code[:j] + code[j + 1] + code[j] + code[j + 2 :])
+        typed.append(f" {code[:4].lower()}-{code[4:]} ".replace("0", "o").replace("1", "l"))
+    typed += ["", "K7QM", "K7QMX3P9Z", "K7QM_X3P9", "ÄBCDEFGH", "ＡＢＣＤＥＦＧＨ"]
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/web/i18n/zh-CN.json")
+    answers = await page.evaluate(
+        """async (typed) => {
+          const { normalizeCode } = await import("/web/app/codes.js");
+          return typed.map((text) => {
+            try { return normalizeCode(text); } catch (e) { return "!" + e.reason; }
+          });
+        }""",
+        typed,
+    )
+    await context.close()
+    expected = [normalize_code(t) if is_valid_code(t) else None for t in typed]
+    assert [None if a.startswith("!") else a for a in answers] == expected
+    assert answers[:200] == codes

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
 from checklists import SchoolCalendar
@@ -357,6 +357,17 @@ class ScheduleController(Controller):
     ) -> ScheduleOut:
         """A new rule from a date, today or later (`rule: null` ends the schedule); the
         days before it keep the rule they had."""
+        return await schedules.change_schedule(caller, site_id, schedule_id, data)
+
+    @patch("/{schedule_id:uuid}")
+    async def patch_schedule(
+        self,
+        caller: CurrentCaller,
+        site_id: Id,
+        schedule_id: Id,
+        data: Annotated[ScheduleChange, Body()],
+    ) -> ScheduleOut:
+        """The same as `POST .../versions`: a schedule changes only by a new version."""
         return await schedules.change_schedule(caller, site_id, schedule_id, data)
 
     @delete("/{schedule_id:uuid}", status_code=200)

@@ -181,12 +181,16 @@ async def find_due(
     result: list[Found] = []
     for schedule, found, targets in planned:
         for thing, covered_from, covered_until in targets:
-            covered = [
-                o
-                for o in found
-                if covered_from <= o.local_date
-                and (covered_until is None or o.local_date <= covered_until)
-            ]
+            covered = found
+            if covered_from > found[0].local_date or (
+                covered_until is not None and covered_until < found[-1].local_date
+            ):
+                covered = [
+                    o
+                    for o in found
+                    if covered_from <= o.local_date
+                    and (covered_until is None or o.local_date <= covered_until)
+                ]
             if not covered:
                 continue
             key = target_id(thing)
@@ -204,7 +208,7 @@ async def find_due(
             f.occurrence.due_start,
             f.schedule.template_key,
             f.thing.name,
-            str(target_id(f.thing)),
+            target_id(f.thing),
             f.occurrence.key,
         )
     )

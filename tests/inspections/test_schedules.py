@@ -222,6 +222,12 @@ async def test_a_new_version_takes_effect_from_its_date_and_ending_is_a_version_
         ("2026-11-20", 15),
         ("2027-01-01", 2),
     ]
+    patched = await api.patch(
+        base,
+        json={"rule": {"every": "monthly", "day": 2}, "effective_from": "2027-01-01"},
+        headers=admin.headers,
+    )
+    assert patched.json() == replaced.json()
     ended = await api.delete(base, params={"effective_from": "2027-03-01"}, headers=admin.headers)
     assert ended.status_code == 200, ended.text
     assert [v["rule"] for v in ended.json()["versions"]][-1] is None

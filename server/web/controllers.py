@@ -22,10 +22,11 @@ SERVICE_WORKER = "sw.js"
 # Only these folders and files are public; the package's Python files are not.
 PUBLIC_DIRS = ("app", "i18n", "icons")
 PUBLIC_FILES = ("manifest.webmanifest",)
+# Litestar adds "; charset=utf-8" to text/* itself.
 CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
     ".json": "application/json; charset=utf-8",
     ".webmanifest": "application/manifest+json; charset=utf-8",
     ".png": "image/png",

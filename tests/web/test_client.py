@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
@@ -14,9 +15,7 @@ from server.inspections.templates import install_library
 from tests.factories import PASSWORD, make_asset, make_location, make_person, make_school, make_tag
 from tests.web.conftest import PHONE
 
-# Browser tests run on one database: what they add over the API tests is the browser side.
-pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 EXTINGUISHER = "手提式干粉灭火器 MFZ/ABC4"
 EXTINGUISHER_EN = "ABC dry powder extinguisher 4 kg"
 
@@ -44,6 +43,26 @@ async def a_school_with_an_extinguisher():
     return inspector, code
 
 
+async def snap(page: Page, name: str, backend: str) -> None:
+    """Screenshots of the main screens at a phone's size, to look at (build/screenshots)."""
+    await page.screenshot(path=SCREENSHOTS / f"{name}-{backend}.png", full_page=True)
+
+
+async def outbox(page: Page, action: str) -> None:
+    """Puts a record into the outbox, or empties it (the outbox has no writer yet)."""
+    await page.evaluate(
+        """async (action) => {
+          const db = await new Promise((ok) => { const r = indexedDB.open("roundkeeper");
+                                                  r.onsuccess = () => ok(r.result); });
+          const tx = db.transaction("outbox", "readwrite");
+          if (action === "add") tx.objectStore("outbox").put({ device_seq: 1 });
+          else tx.objectStore("outbox").clear();
+          await new Promise((ok) => { tx.oncomplete = ok; });
+        }""",
+        action,
+    )
+
+
 async def log_in(page: Page, username: str) -> None:
     await page.get_by_test_id("login-form").locator("#username").fill(username)
     await page.locator("#password").fill(PASSWORD)
@@ -57,14 +76,17 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browse
     errors = ConsoleErrors()
     page = errors.watch(await context.new_page())
 
+    backend = clean.backend
     await page.goto(f"{clean.url}/app/")
     await expect(page.get_by_test_id("login-form")).to_contain_text("登录")
+    await snap(page, "login", backend)
     await log_in(page, inspector.username)
     # Enrolled as a device and pulled: the status line says when it last synced.
     status = page.get_by_test_id("sync-status")
     await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
     await expect(status).to_contain_text("上次同步")
     await expect(status).to_contain_text("待上传 0 条")
+    await snap(page, "home", backend)
     device = await page.evaluate(
         """async () => {
           const db = await new Promise((ok) => { const r = indexedDB.open("roundkeeper");
@@ -85,6 +107,7 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browse
     checklists = page.get_by_test_id("checklist")
     await expect(checklists).to_have_text(["灭火器月度检查"])
     await expect(checklists.first).to_have_attribute("data-key", "fire_extinguisher_monthly")
+    await snap(page, "target", backend)
 
     # Offline, a reload still shows it: the service worker serves the app, IndexedDB the data.
     await context.set_offline(True)
@@ -92,6 +115,7 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browse
     await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
     await expect(page.get_by_test_id("checklist")).to_have_text(["灭火器月度检查"])
     await expect(status).to_have_attribute("data-state", "offline")
+    await snap(page, "target-offline", backend)
 
     # A code typed with one wrong character is refused by the check character.
     await page.get_by_test_id("back").click()
@@ -100,6 +124,7 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browse
     await page.get_by_test_id("code-submit").click()
     await expect(page.get_by_test_id("code-error")).to_contain_text("校验位不符")
     assert "/t/" not in page.url
+    await snap(page, "mistyped-code", backend)
     # The right code, typed with a hyphen and in lower case, opens the target.
     await page.get_by_test_id("code-input").fill(f"{code[:4]}-{code[4:]}".lower())
     await page.get_by_test_id("code-submit").click()
@@ -110,6 +135,7 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browse
     await expect(page.get_by_test_id("target-category")).to_have_text("Fire extinguisher")
     await expect(page.get_by_test_id("checklist")).to_have_text(["Fire extinguisher monthly check"])
     await expect(status).to_contain_text("Offline")
+    await snap(page, "target-en", backend)
 
     # Large touch targets at 360x640.
     await page.get_by_test_id("back").click()
@@ -118,18 +144,49 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browse
         assert box is not None and box["height"] >= 44, (test_id, box)
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (test_id, box)
 
-    # Logging out (online) clears the phone's copy.
+    # Logging out warns about records still waiting; declining keeps everything.
     await context.set_offline(False)
+    await outbox(page, "add")
+    await page.get_by_test_id("sync-now").click()
+    await expect(status).to_contain_text("1 records waiting")
+    warnings: list[str] = []
+
+    async def decline(dialog) -> None:
+        warnings.append(dialog.message)
+        await dialog.dismiss()
+
+    page.once("dialog", decline)
+    await page.get_by_test_id("logout").click()
+    await expect(page.get_by_test_id("sync-now")).to_be_visible()
+    assert warnings and "1 records have not been uploaded" in warnings[0]
+    # With nothing waiting, logging out clears the phone's copy.
+    await outbox(page, "clear")
     await page.get_by_test_id("logout").click()
     await expect(page.get_by_test_id("login-form")).to_be_visible()
     await page.goto(f"{clean.url}/t/{code}")
     await expect(page.get_by_test_id("login-form")).to_be_visible()
 
+    assert await page.evaluate("indexedDB.databases()") == [{"name": "roundkeeper", "version": 1}]
+    assert (
+        await page.evaluate(
+            """async () => {
+          const db = await new Promise((ok) => { const r = indexedDB.open("roundkeeper");
+                                                  r.onsuccess = () => ok(r.result); });
+          const tx = db.transaction(["records", "meta", "cursors"]);
+          const counts = await Promise.all(["records", "meta", "cursors"].map((name) =>
+            new Promise((ok) => { const r = tx.objectStore(name).count();
+                                  r.onsuccess = () => ok(r.result); })));
+          return counts.reduce((a, b) => a + b, 0);
+        }"""
+        )
+        == 0
+    )
     assert errors == []
     await context.close()
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 async def test_typed_codes_are_read_as_python_reads_them(browser, clean) -> None:
     rng = random.Random(6)
     codes = [new_code(lambda n: rng.randbytes(n)) for _ in range(200)]

@@ -1,0 +1,83 @@
+"""How the server hands out the phone app's files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from server.web.controllers import build_id, public_files
+
+# Files only: the database behind the server does not matter here.
+pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
+
+async def test_the_shell_is_served_at_app_with_a_strict_content_policy(api) -> None:
+    response = await api.get("/app/")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert '<script type="module" src="/web/app/main.js">' in response.text
+    root = await api.get("/")
+    assert root.status_code in (301, 302, 307, 308) and root.headers["location"] == "/app/"
+
+
+async def test_the_service_worker_may_control_the_whole_site(api) -> None:
+    response = await api.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert response.headers["service-worker-allowed"] == "/"
+    assert response.headers["cache-control"] == "no-cache"
+    assert f'const BUILD = "{build_id()}";' in response.text
+    assert "__FILES__" not in response.text
+    assert ",".join(public_files()) in response.text
+
+
+async def test_every_file_the_service_worker_caches_is_served_with_its_type(api) -> None:
+    types = {
+        ".js": "text/javascript; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+        ".json": "application/json; charset=utf-8",
+        ".png": "image/png",
+        ".webmanifest": "application/manifest+json; charset=utf-8",
+        "/": "text/html; charset=utf-8",
+    }
+    files = public_files()
+    assert {"/web/app/main.js", "/web/i18n/zh-CN.json", "/web/i18n/en.json"} <= set(files)
+    for path in files:
+        response = await api.get(path)
+        assert response.status_code == 200, path
+        suffix = next(s for s in types if path.endswith(s))
+        assert response.headers["content-type"] == types[suffix], path
+    manifest = json.loads((await api.get("/web/manifest.webmanifest")).content)
+    assert manifest["start_url"] == "/app/" and manifest["scope"] == "/"
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/web/controllers.py",
+        "/web/__init__.py",
+        "/web/app/../controllers.py",
+        "/web/%2e%2e/app.py",
+        "/web/app/missing.js",
+        "/web/index.html",
+        "/web/sw.js",
+    ],
+)
+async def test_nothing_but_the_app_files_is_served(api, path: str) -> None:
+    assert (await api.get(path)).status_code == 404
+
+
+async def test_both_translations_have_the_same_keys(api) -> None:
+    zh = (await api.get("/web/i18n/zh-CN.json")).json()
+    en = (await api.get("/web/i18n/en.json")).json()
+    assert zh.keys() == en.keys()
+    assert zh["lang.switch"] == "English" and en["lang.switch"] == "中文"
+
+
+async def test_a_browser_without_the_app_still_gets_the_server_rendered_tag_page(api) -> None:
+    response = await api.get("/t/K7QM-X3P9")
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Roundkeeper" in response.text and "/web/app/main.js" not in response.text

@@ -3,6 +3,7 @@ and open it again offline, served by the service worker from IndexedDB."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from pathlib import Path
@@ -149,16 +150,17 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browse
     await outbox(page, "add")
     await page.get_by_test_id("sync-now").click()
     await expect(status).to_contain_text("1 records waiting")
-    warnings: list[str] = []
+    warning: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     async def decline(dialog) -> None:
-        warnings.append(dialog.message)
         await dialog.dismiss()
+        warning.set_result(dialog.message)
 
     page.once("dialog", decline)
     await page.get_by_test_id("logout").click()
+    assert "1 records have not been uploaded" in await asyncio.wait_for(warning, 5)
     await expect(page.get_by_test_id("sync-now")).to_be_visible()
-    assert warnings and "1 records have not been uploaded" in warnings[0]
+    assert await page.get_by_test_id("login-form").count() == 0
     # With nothing waiting, logging out clears the phone's copy.
     await outbox(page, "clear")
     await page.get_by_test_id("logout").click()

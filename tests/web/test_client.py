@@ -14,6 +14,7 @@ from playwright.async_api import BrowserContext, Page, expect
 from qr.codes import ALPHABET, is_valid_code, new_code, normalize_code
 from server.inspections.templates import install_library
 from tests.factories import PASSWORD, make_asset, make_location, make_person, make_school, make_tag
+from tests.inspections.helpers import extinguisher_answers, submission, submit
 from tests.web.conftest import PHONE
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
@@ -32,14 +33,26 @@ async def new_phone(browser) -> BrowserContext:
     return await browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="allow")
 
 
-async def a_school_with_an_extinguisher():
+async def a_school_with_an_extinguisher(api):
+    """An extinguisher with a keeper, a tag and an open finding (its gauge in the red)."""
     school = await make_school()
     await install_library(school.organization_id)
     admin = await make_person(school, "admin")
     inspector = await make_person(school, "inspector")
+    keeper = await make_person(school, "maintainer")
     building = await make_location(admin, school, "教学楼A")
     floor = await make_location(admin, school, "3F", parent=building, kind="floor")
     asset = await make_asset(admin, school, name=EXTINGUISHER, location=floor)
+    patched = await api.patch(
+        f"/api/assets/{asset}",
+        json={"keeper_id": str(keeper.user_id), "name_en": EXTINGUISHER_EN},
+        headers=admin.headers,
+    )
+    assert patched.status_code == 200, patched.text
+    failed = await submit(
+        api, inspector, submission(asset=asset, answers=extinguisher_answers(gauge_zone="red"))
+    )
+    assert failed.status_code == 201, failed.text
     code = await make_tag(admin, asset=asset)
     return inspector, code
 
@@ -70,9 +83,11 @@ async def log_in(page: Page, username: str) -> None:
     await page.get_by_test_id("login-submit").click()
 
 
-async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browser, clean) -> None:
+async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
+    browser, clean, api
+) -> None:
     started = time.monotonic()
-    inspector, code = await a_school_with_an_extinguisher()
+    inspector, code = await a_school_with_an_extinguisher(api)
     context = await new_phone(browser)
     errors = ConsoleErrors()
     page = errors.watch(await context.new_page())
@@ -105,6 +120,9 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browse
     await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
     await expect(page.get_by_test_id("target-location")).to_have_text("教学楼A › 3F")
     await expect(page.get_by_test_id("target-category")).to_have_text("灭火器")
+    await expect(page.get_by_test_id("target-keeper")).to_have_text("测试maintainer")
+    await expect(page.get_by_test_id("finding")).to_have_count(1)
+    await expect(page.get_by_test_id("finding")).to_contain_text("压力表指针所在区域")
     checklists = page.get_by_test_id("checklist")
     await expect(checklists).to_have_text(["灭火器月度检查"])
     await expect(checklists.first).to_have_attribute("data-key", "fire_extinguisher_monthly")
@@ -134,6 +152,8 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(browse
     # English: every string from the translation file, the data's English names where kept.
     await page.get_by_test_id("lang").click()
     await expect(page.get_by_test_id("target-category")).to_have_text("Fire extinguisher")
+    await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER_EN)
+    await expect(page.get_by_test_id("finding")).to_contain_text("Pressure gauge needle zone")
     await expect(page.get_by_test_id("checklist")).to_have_text(["Fire extinguisher monthly check"])
     await expect(status).to_contain_text("Offline")
     await snap(page, "target-en", backend)

@@ -34,7 +34,8 @@ async def new_phone(browser) -> BrowserContext:
 
 
 async def a_school_with_an_extinguisher(api):
-    """An extinguisher with a keeper, a tag and an open finding (its gauge in the red)."""
+    """An extinguisher with a keeper, a tag and an open finding (its gauge in the red), at a
+    school whose own rule adds the electrical panel checklist to extinguishers."""
     school = await make_school()
     await install_library(school.organization_id)
     admin = await make_person(school, "admin")
@@ -53,6 +54,12 @@ async def a_school_with_an_extinguisher(api):
         api, inspector, submission(asset=asset, answers=extinguisher_answers(gauge_zone="red"))
     )
     assert failed.status_code == 201, failed.text
+    override = await api.put(
+        f"/api/sites/{school.site_id}/checklists/electrical_panel_weekly",
+        json={"asset_categories": ["electrical_panel", "fire_extinguisher"]},
+        headers=admin.headers,
+    )
+    assert override.status_code == 200, override.text
     code = await make_tag(admin, asset=asset)
     return inspector, code
 
@@ -124,15 +131,17 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     await expect(page.get_by_test_id("finding")).to_have_count(1)
     await expect(page.get_by_test_id("finding")).to_contain_text("压力表指针所在区域")
     checklists = page.get_by_test_id("checklist")
-    await expect(checklists).to_have_text(["灭火器月度检查"])
-    await expect(checklists.first).to_have_attribute("data-key", "fire_extinguisher_monthly")
+    await expect(checklists).to_have_text(["配电箱（柜）每周检查", "灭火器月度检查"])
+    await expect(checklists.last).to_have_attribute("data-key", "fire_extinguisher_monthly")
     await snap(page, "target", backend)
 
     # Offline, a reload still shows it: the service worker serves the app, IndexedDB the data.
     await context.set_offline(True)
     await page.reload()
     await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
-    await expect(page.get_by_test_id("checklist")).to_have_text(["灭火器月度检查"])
+    await expect(page.get_by_test_id("checklist")).to_have_text(
+        ["配电箱（柜）每周检查", "灭火器月度检查"]
+    )
     await expect(status).to_have_attribute("data-state", "offline")
     await snap(page, "target-offline", backend)
 
@@ -154,7 +163,9 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     await expect(page.get_by_test_id("target-category")).to_have_text("Fire extinguisher")
     await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER_EN)
     await expect(page.get_by_test_id("finding")).to_contain_text("Pressure gauge needle zone")
-    await expect(page.get_by_test_id("checklist")).to_have_text(["Fire extinguisher monthly check"])
+    await expect(page.get_by_test_id("checklist")).to_have_text(
+        ["Electrical distribution box weekly check", "Fire extinguisher monthly check"]
+    )
     await expect(status).to_contain_text("Offline")
     await snap(page, "target-en", backend)
 
@@ -236,3 +247,31 @@ async def test_typed_codes_are_read_as_python_reads_them(browser, clean) -> None
     expected = [normalize_code(t) if is_valid_code(t) else None for t in typed]
     assert [None if a.startswith("!") else a for a in answers] == expected
     assert answers[:200] == codes
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_a_sites_own_rule_replaces_the_templates_applies_to(browser, clean) -> None:
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/web/i18n/zh-CN.json")
+    answers = await page.evaluate(
+        """async () => {
+          const { applies } = await import("/web/app/target.js");
+          const template = { applies_to: { asset_categories: ["fire_extinguisher"],
+                                           location_kinds: ["kitchen"] } };
+          const off = { enabled: false, asset_categories: ["fire_extinguisher"],
+                        location_kinds: [] };
+          const moved = { enabled: true, asset_categories: ["exit_sign"], location_kinds: [] };
+          return [
+            applies(template, undefined, { category: "fire_extinguisher" }),
+            applies(template, undefined, { kind: "kitchen" }),
+            applies(template, undefined, { category: "exit_sign" }),
+            applies(template, off, { category: "fire_extinguisher" }),
+            applies(template, moved, { category: "fire_extinguisher" }),
+            applies(template, moved, { category: "exit_sign" }),
+            applies(template, moved, { kind: "kitchen" }),
+          ];
+        }"""
+    )
+    await context.close()
+    assert answers == [True, True, False, False, False, True, False]

@@ -61,7 +61,7 @@ async def a_school_with_an_extinguisher(api):
     )
     assert override.status_code == 200, override.text
     code = await make_tag(admin, asset=asset)
-    return inspector, code
+    return inspector, code, await make_tag(admin, location=floor)
 
 
 async def snap(page: Page, name: str, backend: str) -> None:
@@ -94,7 +94,7 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     browser, clean, api
 ) -> None:
     started = time.monotonic()
-    inspector, code = await a_school_with_an_extinguisher(api)
+    inspector, code, floor_code = await a_school_with_an_extinguisher(api)
     context = await new_phone(browser)
     errors = ConsoleErrors()
     page = errors.watch(await context.new_page())
@@ -145,9 +145,21 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     await expect(status).to_have_attribute("data-state", "offline")
     await snap(page, "target-offline", backend)
 
+    # A tag on a place (still offline): what kind of place, where, and its kind's checklists.
+    await page.goto(f"{clean.url}/t/{floor_code}")
+    await expect(page.get_by_test_id("target-title")).to_have_text("3F")
+    await expect(page.get_by_test_id("target-kind")).to_have_text("楼层")
+    await expect(page.get_by_test_id("target-location")).to_have_text("教学楼A")
+    await expect(page.get_by_test_id("checklist")).to_contain_text(["校舍安全月度检查"])
+    # A good code this phone has no record of, and a tag URL with a mistyped code.
+    await page.goto(f"{clean.url}/t/{new_code()}")
+    await expect(page.get_by_test_id("not-found")).to_contain_text("未找到此标签")
+    wrong = code[:3] + next(c for c in ALPHABET if c != code[3]) + code[4:]
+    await page.goto(f"{clean.url}/t/{wrong}")
+    await expect(page.get_by_test_id("code-error")).to_contain_text("校验位不符")
+
     # A code typed with one wrong character is refused by the check character.
     await page.get_by_test_id("back").click()
-    wrong = code[:3] + next(c for c in ALPHABET if c != code[3]) + code[4:]
     await page.get_by_test_id("code-input").fill(wrong)
     await page.get_by_test_id("code-submit").click()
     await expect(page.get_by_test_id("code-error")).to_contain_text("校验位不符")

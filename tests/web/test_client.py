@@ -69,6 +69,19 @@ async def snap(page: Page, name: str, backend: str) -> None:
     await page.screenshot(path=SCREENSHOTS / f"{name}-{backend}.png", full_page=True)
 
 
+async def read_meta(page: Page, key: str):
+    return await page.evaluate(
+        """async (key) => {
+          const db = await new Promise((ok) => { const r = indexedDB.open("roundkeeper");
+                                                  r.onsuccess = () => ok(r.result); });
+          const meta = db.transaction("meta").objectStore("meta");
+          return await new Promise((ok) => { const r = meta.get(key);
+                                             r.onsuccess = () => ok(r.result); });
+        }""",
+        key,
+    )
+
+
 async def outbox(page: Page, action: str) -> None:
     """Puts a record into the outbox, or empties it (the outbox has no writer yet)."""
     await page.evaluate(
@@ -110,15 +123,7 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     await expect(status).to_contain_text("上次同步")
     await expect(status).to_contain_text("待上传 0 条")
     await snap(page, "home", backend)
-    device = await page.evaluate(
-        """async () => {
-          const db = await new Promise((ok) => { const r = indexedDB.open("roundkeeper");
-                                                  r.onsuccess = () => ok(r.result); });
-          const meta = db.transaction("meta").objectStore("meta");
-          return await new Promise((ok) => { const r = meta.get("device");
-                                             r.onsuccess = () => ok(r.result); });
-        }"""
-    )
+    device = await read_meta(page, "device")
     assert device["token"].startswith("rk_") and device["deviceId"]
     await page.evaluate("navigator.serviceWorker.ready")
 
@@ -287,3 +292,36 @@ async def test_a_sites_own_rule_replaces_the_templates_applies_to(browser, clean
     )
     await context.close()
     assert answers == [True, True, False, False, False, True, False]
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_a_phone_whose_token_was_revoked_logs_in_again_and_keeps_its_data(
+    browser, clean, api
+) -> None:
+    inspector, code, _ = await a_school_with_an_extinguisher(api)
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/app/")
+    await log_in(page, inspector.username)
+    status = page.get_by_test_id("sync-status")
+    await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    old = await read_meta(page, "device")
+    revoked = await api.delete(
+        f"/api/tokens/{old['tokenId']}", headers={"Authorization": f"Bearer {old['token']}"}
+    )
+    assert revoked.status_code == 200, revoked.text
+    await outbox(page, "add")
+
+    await page.get_by_test_id("sync-now").click()
+    await expect(status).to_have_attribute("data-state", "signed_out")
+    await expect(status).to_contain_text("待上传 1 条")
+    await page.goto(f"{clean.url}/t/{code}")
+    await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
+
+    await page.get_by_test_id("back").click()
+    await log_in(page, inspector.username)
+    await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    await expect(status).to_contain_text("待上传 1 条")
+    new = await read_meta(page, "device")
+    assert new["deviceId"] != old["deviceId"]
+    await context.close()

@@ -63,7 +63,7 @@ async function syncNow() {
         : { state: "error", reason: describeError(error) };
   }
   await renderStatus();
-  if (route().name === "target") await render();
+  if (route().name === "target" || sync.state === "signed_out") await render();
 }
 
 function route() {
@@ -81,7 +81,9 @@ function codeError(error) {
   return error instanceof InvalidTagCode ? t(`code.${error.reason}`, error.vars) : String(error);
 }
 
-function renderLogin() {
+// The login form. A person whose token stopped working logs in again from home: the phone
+// enrols anew and keeps its data.
+function loginForm() {
   const message = h("p", { class: "warn", "data-testid": "login-message", role: "alert" });
   const form = h(
     "form",
@@ -124,10 +126,15 @@ function renderLogin() {
       message.textContent = t("login.failed", { reason: describeError(error) });
       return;
     }
+    sync = { state: "never", reason: "" };
     await render();
     await syncNow();
   });
-  show(view, form);
+  return form;
+}
+
+function renderLogin() {
+  show(view, loginForm());
 }
 
 function codeForm() {
@@ -183,6 +190,7 @@ async function renderHome() {
   const sites = (user?.sites ?? []).map((s) => s.site_name).join("、");
   show(
     view,
+    sync.state === "signed_out" ? loginForm() : null,
     codeForm(),
     h(
       "div",

@@ -128,7 +128,9 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     await page.evaluate("navigator.serviceWorker.ready")
 
     # The tag URL a phone's camera opens: answered by the app from its own copy.
-    await page.goto(f"{clean.url}/t/{code}")
+    # (The app pulls on start; going offline only after its answer keeps the console clean.)
+    async with page.expect_response(lambda r: r.url.endswith("/api/sync/pull")):
+        await page.goto(f"{clean.url}/t/{code}")
     await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
     await expect(page.get_by_test_id("target-location")).to_have_text("教学楼A › 3F")
     await expect(page.get_by_test_id("target-category")).to_have_text("灭火器")

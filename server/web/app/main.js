@@ -6,7 +6,7 @@ import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
 import { label, language, loadLanguage, pick, t } from "./i18n.js";
 import * as store from "./store.js";
-import { pullAll } from "./sync.js";
+import { idle, pullAll } from "./sync.js";
 import { describeTarget } from "./target.js";
 
 const view = document.getElementById("view");
@@ -176,6 +176,7 @@ function codeForm() {
 async function logout() {
   const waiting = await store.outboxCount();
   if (waiting > 0 && !confirm(t("logout.confirm_waiting", { waiting }))) return;
+  await idle();
   const [device, csrf] = await Promise.all([store.getMeta("device"), store.getMeta("csrf")]);
   if (navigator.onLine && device) await api.logout(device.token, device.tokenId, csrf);
   await store.clearAll();

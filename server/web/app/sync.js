@@ -31,3 +31,9 @@ export function pullAll() {
   })();
   return running;
 }
+
+// Resolves once no pull is running (whatever its outcome): logging out waits for it, so a
+// page arriving late cannot write into the cleared store.
+export function idle() {
+  return running ? running.then(() => null, () => null) : Promise.resolve(null);
+}

@@ -12,7 +12,8 @@ import { describeTarget } from "./target.js";
 const view = document.getElementById("view");
 const statusLine = document.getElementById("status");
 const langButton = document.getElementById("lang");
-// "never" | "running" | "ok" | "error" | "signed_out"; "offline" is read from the browser.
+// "never" | "running" | "ok" | "offline" | "error" | "signed_out"; offline is also what the
+// browser says.
 let sync = { state: "never", reason: "" };
 
 function formatTime(iso) {
@@ -31,7 +32,7 @@ async function renderStatus() {
   let text;
   if (state === "running") text = t("sync.running");
   else if (state === "signed_out") text = t("sync.signed_out", { waiting });
-  else if (!navigator.onLine) {
+  else if (!navigator.onLine || state === "offline") {
     state = "offline";
     text = lastSync ? t("sync.offline", { time, waiting }) : t("sync.offline_never");
   } else if (state === "error") text = t("sync.failed", { reason: sync.reason, waiting });
@@ -57,10 +58,10 @@ async function syncNow() {
     await pullAll();
     sync = { state: "ok", reason: "" };
   } catch (error) {
-    sync =
-      error instanceof api.ApiError && error.status === 401
-        ? { state: "signed_out", reason: "" }
-        : { state: "error", reason: describeError(error) };
+    // No answer at all is being offline, whatever navigator.onLine said.
+    if (!(error instanceof api.ApiError)) sync = { state: "offline", reason: "" };
+    else if (error.status === 401) sync = { state: "signed_out", reason: "" };
+    else sync = { state: "error", reason: describeError(error) };
   }
   await renderStatus();
   if (route().name === "target" || sync.state === "signed_out") await render();

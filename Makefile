@@ -32,6 +32,8 @@ bench: setup
 	$(BIN)/python bench/bench_evaluation.py
 	$(BIN)/python bench/bench_labels.py
 	$(BIN)/python bench/bench_occurrences.py
+	$(BIN)/python bench/bench_due.py
+	$(BIN)/python bench/bench_due.py --postgres
 	$(BIN)/python bench/bench_pull.py
 	$(BIN)/python bench/bench_pull.py --postgres
 	$(BIN)/python bench/bench_initial_sync.py

@@ -170,16 +170,19 @@ async def _snapshot_page(
     )
 
 
+_CHANGE_COLUMNS = (
+    SyncChange.position,
+    SyncChange.entity,
+    SyncChange.entity_id,
+    SyncChange.op,
+    SyncChange.version,
+    SyncChange.data,
+)
+
+
 async def _log_page(scope: str, cursor: _Cursor, *, counter: Counter, limit: int) -> ScopePage:
     rows = (
-        await SyncChange.select(
-            SyncChange.position,
-            SyncChange.entity,
-            SyncChange.entity_id,
-            SyncChange.op,
-            SyncChange.version,
-            SyncChange.data,
-        )
+        await SyncChange.select(*_CHANGE_COLUMNS)
         .where(_after(scope, cursor.position))
         .order_by(SyncChange.scope, SyncChange.position, SyncChange.id)
         .limit(limit + 1)
@@ -190,14 +193,7 @@ async def _log_page(scope: str, cursor: _Cursor, *, counter: Counter, limit: int
         if rows[limit]["position"] == last:
             # Never end a page inside a transaction (R26): take the rest of it.
             rest = (
-                await SyncChange.select(
-                    SyncChange.position,
-                    SyncChange.entity,
-                    SyncChange.entity_id,
-                    SyncChange.op,
-                    SyncChange.version,
-                    SyncChange.data,
-                )
+                await SyncChange.select(*_CHANGE_COLUMNS)
                 .where((SyncChange.scope == scope) & (SyncChange.position == last))
                 .order_by(SyncChange.id)
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ async def a_school_with_an_extinguisher(api):
     )
     assert override.status_code == 200, override.text
     code = await make_tag(admin, asset=asset)
-    return inspector, code, await make_tag(admin, location=floor)
+    return inspector, code, await make_tag(admin, location=floor), asset
 
 
 async def snap(page: Page, name: str, backend: str) -> None:
@@ -82,18 +83,28 @@ async def read_meta(page: Page, key: str):
     )
 
 
-async def outbox(page: Page, action: str) -> None:
-    """Puts a record into the outbox, or empties it (the outbox has no writer yet)."""
+async def enqueue(page: Page, body: dict) -> None:
+    """Puts an inspection into the outbox as the app's form does."""
     await page.evaluate(
-        """async (action) => {
+        """async (body) => {
+          const store = await import("/web/app/store.js");
+          const { uuid7 } = await import("/web/app/outbox.js");
+          await store.enqueue({ type: "inspection.submitted", opId: uuid7(),
+                                occurredAt: body.completed_at, body });
+        }""",
+        body,
+    )
+
+
+async def clear_outbox(page: Page) -> None:
+    await page.evaluate(
+        """async () => {
           const db = await new Promise((ok) => { const r = indexedDB.open("roundkeeper");
                                                   r.onsuccess = () => ok(r.result); });
           const tx = db.transaction("outbox", "readwrite");
-          if (action === "add") tx.objectStore("outbox").put({ device_seq: 1 });
-          else tx.objectStore("outbox").clear();
+          tx.objectStore("outbox").clear();
           await new Promise((ok) => { tx.oncomplete = ok; });
-        }""",
-        action,
+        }"""
     )
 
 
@@ -107,7 +118,7 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     browser, clean, api
 ) -> None:
     started = time.monotonic()
-    inspector, code, floor_code = await a_school_with_an_extinguisher(api)
+    inspector, code, floor_code, _ = await a_school_with_an_extinguisher(api)
     context = await new_phone(browser)
     errors = ConsoleErrors()
     page = errors.watch(await context.new_page())
@@ -196,8 +207,7 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (test_id, box)
 
     # Logging out warns about records still waiting; declining keeps everything.
-    await context.set_offline(False)
-    await outbox(page, "add")
+    await enqueue(page, submission(asset=uuid.uuid4()))
     await page.get_by_test_id("sync-now").click()
     await expect(status).to_contain_text("1 records waiting")
     warning: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -212,13 +222,13 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     await expect(page.get_by_test_id("sync-now")).to_be_visible()
     assert await page.get_by_test_id("login-form").count() == 0
     # With nothing waiting, logging out clears the phone's copy.
-    await outbox(page, "clear")
+    await clear_outbox(page)
     await page.get_by_test_id("logout").click()
     await expect(page.get_by_test_id("login-form")).to_be_visible()
     await page.goto(f"{clean.url}/t/{code}")
     await expect(page.get_by_test_id("login-form")).to_be_visible()
 
-    assert await page.evaluate("indexedDB.databases()") == [{"name": "roundkeeper", "version": 1}]
+    assert await page.evaluate("indexedDB.databases()") == [{"name": "roundkeeper", "version": 2}]
     assert (
         await page.evaluate(
             """async () => {
@@ -300,7 +310,7 @@ async def test_a_sites_own_rule_replaces_the_templates_applies_to(browser, clean
 async def test_a_phone_whose_token_was_revoked_logs_in_again_and_keeps_its_data(
     browser, clean, api
 ) -> None:
-    inspector, code, _ = await a_school_with_an_extinguisher(api)
+    inspector, code, _, asset = await a_school_with_an_extinguisher(api)
     context = await new_phone(browser)
     page = await context.new_page()
     await page.goto(f"{clean.url}/app/")
@@ -312,7 +322,8 @@ async def test_a_phone_whose_token_was_revoked_logs_in_again_and_keeps_its_data(
         f"/api/tokens/{old['tokenId']}", headers={"Authorization": f"Bearer {old['token']}"}
     )
     assert revoked.status_code == 200, revoked.text
-    await outbox(page, "add")
+    body = submission(asset=asset)
+    await enqueue(page, body)
 
     await page.get_by_test_id("sync-now").click()
     await expect(status).to_have_attribute("data-state", "signed_out")
@@ -322,8 +333,12 @@ async def test_a_phone_whose_token_was_revoked_logs_in_again_and_keeps_its_data(
 
     await page.get_by_test_id("back").click()
     await log_in(page, inspector.username)
+    # The new device numbers the waiting record again from 1 and sends it.
     await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
-    await expect(status).to_contain_text("待上传 1 条")
+    await expect(status).to_contain_text("待上传 0 条")
     new = await read_meta(page, "device")
     assert new["deviceId"] != old["deviceId"]
     await context.close()
+    sent = await api.get(f"/api/inspections/{body['id']}", headers=inspector.headers)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["device_id"] == new["deviceId"]

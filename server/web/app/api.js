@@ -64,3 +64,32 @@ export async function logout(token, tokenId, csrf) {
   await call(`/api/tokens/${tokenId}`, { method: "DELETE", token }).catch(() => null);
   await call("/api/auth/logout", { method: "POST", csrf }).catch(() => null);
 }
+
+export function push(token, deviceId, ops) {
+  return call("/api/sync/push", {
+    method: "POST",
+    token,
+    body: {
+      protocol: PROTOCOL,
+      app_version: APP_VERSION,
+      device_id: deviceId,
+      device_now: new Date().toISOString(),
+      ops,
+    },
+  });
+}
+
+// A photo or signature, raw bytes named by their sha256.
+export async function uploadBlob(token, blob) {
+  const response = await fetch(`/api/blobs/${blob.sha256}?site_id=${encodeURIComponent(blob.site_id)}`, {
+    method: "PUT",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": blob.type, Accept: "application/json" },
+    body: blob.data,
+    credentials: "omit",
+  });
+  if (!response.ok) {
+    const problem = await response.json().catch(() => null);
+    throw new ApiError(response.status, problem);
+  }
+  return response.json();
+}

@@ -1,10 +1,13 @@
-// The app: log in and enrol, keep the pulled data fresh, and show a tag's target from the
-// phone's own copy, online or not. Routes: /app/ (home) and /t/{code} (a tag).
+// The app: log in and enrol, keep the pulled data fresh, show a tag's target from the
+// phone's own copy, online or not, fill in its checklists, and send what was filled in.
+// Routes: /app/ (home), /t/{code} (a tag) and /t/{code}?checklist={key} (a checklist).
 
 import * as api from "./api.js";
 import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
 import { label, language, loadLanguage, pick, t } from "./i18n.js";
+import { checklistForm } from "./form.js";
+import { pushAll, uploadBlobs } from "./outbox.js";
 import * as store from "./store.js";
 import { idle, pullAll } from "./sync.js";
 import { describeTarget } from "./target.js";
@@ -15,6 +18,10 @@ const langButton = document.getElementById("lang");
 // "never" | "running" | "ok" | "offline" | "error" | "signed_out"; offline is also what the
 // browser says.
 let sync = { state: "never", reason: "" };
+// Photos that could not be uploaded do not make the sync fail; they are said apart.
+let photoError = "";
+let retryTimer = null;
+let retryDelay = 0;
 
 function formatTime(iso) {
   const at = new Date(iso);
@@ -26,7 +33,12 @@ function formatTime(iso) {
 }
 
 async function renderStatus() {
-  const [lastSync, waiting] = await Promise.all([store.getMeta("last_sync"), store.outboxCount()]);
+  const [lastSync, waiting, photos, refused] = await Promise.all([
+    store.getMeta("last_sync"),
+    store.outboxCount(),
+    store.blobsWaiting(),
+    store.refusedCount(),
+  ]);
   const time = lastSync ? formatTime(lastSync) : "";
   let state = sync.state;
   let text;
@@ -40,6 +52,9 @@ async function renderStatus() {
     state = "ok";
     text = t("sync.done", { time, waiting });
   } else text = t("sync.never");
+  if (photos) text += ` · ${t("sync.photos_waiting", { photos })}`;
+  if (photoError) text += ` · ${t("sync.photos_failed", { reason: photoError })}`;
+  if (refused) text += ` · ${t("sync.refused", { refused })}`;
   statusLine.dataset.state = state;
   statusLine.textContent = text;
 }
@@ -52,24 +67,51 @@ function describeError(error) {
 async function syncNow() {
   if (!(await store.getMeta("device"))) return;
   if (!navigator.onLine) return renderStatus();
+  clearTimeout(retryTimer);
   sync = { state: "running", reason: "" };
   await renderStatus();
   try {
+    await pushAll();
     await pullAll();
     sync = { state: "ok", reason: "" };
+    try {
+      await uploadBlobs();
+      photoError = "";
+    } catch (error) {
+      photoError = describeError(error);
+    }
   } catch (error) {
     // No answer at all is being offline, whatever navigator.onLine said.
     if (!(error instanceof api.ApiError)) sync = { state: "offline", reason: "" };
     else if (error.status === 401) sync = { state: "signed_out", reason: "" };
     else sync = { state: "error", reason: describeError(error) };
   }
+  scheduleRetry();
   await renderStatus();
-  if (route().name === "target" || sync.state === "signed_out") await render();
+  const current = route();
+  if ((current.name === "target" && !current.checklist) || sync.state === "signed_out") await render();
+}
+
+// While records or photos are still waiting after a failed sync, try again later, waiting
+// twice as long each time (up to five minutes).
+async function scheduleRetry() {
+  const waiting = (await store.outboxCount()) + (await store.blobsWaiting());
+  const failed = sync.state === "error" || sync.state === "offline" || photoError;
+  if (!waiting || !failed || sync.state === "signed_out") {
+    retryDelay = 0;
+    return;
+  }
+  retryDelay = Math.min(retryDelay ? retryDelay * 2 : 5000, 300_000);
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(syncNow, retryDelay);
 }
 
 function route() {
   const path = location.pathname;
-  if (path.startsWith("/t/")) return { name: "target", code: decodeURIComponent(path.slice(3)) };
+  if (path.startsWith("/t/")) {
+    const checklist = new URLSearchParams(location.search).get("checklist");
+    return { name: "target", code: decodeURIComponent(path.slice(3)), checklist };
+  }
   return { name: "home" };
 }
 
@@ -122,6 +164,7 @@ function loginForm() {
         user: enrolled.user,
         csrf: enrolled.csrf,
       });
+      await store.renumberOutbox(enrolled.deviceId);
     } catch (error) {
       message.className = "warn";
       message.textContent = t("login.failed", { reason: describeError(error) });
@@ -187,13 +230,26 @@ async function logout() {
   await renderStatus();
 }
 
+// Records the server refused, with its reason: for the person to act on.
+async function refusedCard() {
+  const refused = await store.refusedOps();
+  if (!refused.length) return null;
+  return h("section", { class: "card" }, h("h2", { class: "warn" }, t("refused.title")),
+    h("ul", { class: "list" }, refused.map((r) =>
+      h("li", { "data-testid": "refused" },
+        h("div", {}, t(`op.${r.op.type}`), " · ", formatTime(r.op.occurred_at)),
+        h("div", { class: "warn" }, `${r.code ?? r.status}${r.detail ? `: ${r.detail}` : ""}`)))));
+}
+
 async function renderHome() {
   const user = await store.getMeta("user");
+  const refused = await refusedCard();
   const sites = (user?.sites ?? []).map((s) => s.site_name).join("、");
   show(
     view,
     sync.state === "signed_out" ? loginForm() : null,
     codeForm(),
+    refused,
     h(
       "div",
       { class: "card" },
@@ -235,7 +291,35 @@ function tagNote(tag) {
   return null;
 }
 
-async function renderTarget(rawCode) {
+async function renderChecklist(code, found, target, key) {
+  const record = found.templates.find((r) => r.key === key);
+  const back = () => go(`/t/${code}`);
+  if (!record || !target.checklists.some((c) => c.key === key)) {
+    show(view, h("div", { class: "card" }, h("p", { class: "warn" }, t("form.not_applicable"))), backButton());
+    return;
+  }
+  const where = target.kind === "asset"
+    ? pick(target.asset.name, target.asset.name_en)
+    : pick(target.location.name, target.location.name_en);
+  const parts = await checklistForm({
+    template: record.template,
+    target,
+    siteId: found.tag.site_id,
+    code,
+    onDone: async () => {
+      history.replaceState({ inApp: true }, "", `/t/${code}`);
+      await render();
+      const saved = h("p", { class: "card note", "data-testid": "submitted", role: "status" }, t("form.submitted"));
+      view.prepend(saved);
+      await renderStatus();
+      syncNow();
+    },
+  });
+  show(view, h("p", { class: "muted" }, where), ...parts,
+    h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: back }, t("target.back")));
+}
+
+async function renderTarget(rawCode, checklist) {
   let code;
   try {
     code = normalizeCode(rawCode);
@@ -248,6 +332,11 @@ async function renderTarget(rawCode) {
     return;
   }
   const target = await loadTarget(code);
+  if (target?.kind && checklist) {
+    const found = await store.findTag(code);
+    const templates = await store.recordsOf(found.scope, "template");
+    return renderChecklist(code, { tag: found.tag, templates }, target, checklist);
+  }
   const tagLine = h("p", { class: "muted" }, `${t("target.tag")} `, h("span", { class: "code" }, formatCode(code)));
   if (!target || !target.kind) {
     show(view, h("div", { class: "card", "data-testid": "not-found" },
@@ -286,7 +375,9 @@ async function renderTarget(rawCode) {
     ),
   );
   const checklists = target.checklists.map((template) =>
-    h("li", { "data-testid": "checklist", "data-key": template.key }, pick(template.title["zh-CN"], template.title.en)),
+    h("li", { "data-testid": "checklist", "data-key": template.key },
+      h("button", { type: "button", class: "link", onclick: () => go(`/t/${code}?checklist=${template.key}`) },
+        pick(template.title["zh-CN"], template.title.en))),
   );
   show(
     view,
@@ -308,7 +399,7 @@ async function render() {
   langButton.textContent = t("lang.switch");
   if (!(await store.getMeta("device"))) return renderLogin();
   const current = route();
-  if (current.name === "target") return renderTarget(current.code);
+  if (current.name === "target") return renderTarget(current.code, current.checklist);
   return renderHome();
 }
 

@@ -1,32 +1,42 @@
-// The phone's data, in IndexedDB: the device's credentials (meta), one pull cursor per
-// scope, the pulled records, and the outbox of records waiting to be pushed.
+// The phone's data, in IndexedDB: the device's credentials (meta, also the outbox's
+// device_seq counter and HLC), one pull cursor per scope, the pulled records, the outbox of
+// ops waiting to be pushed, the ops the server refused (kept for the person to see),
+// checklist drafts, and the photos and signatures (blobs) waiting to be uploaded.
 //
 // A pulled page and its cursor are written in one transaction, so a crash between the two
 // cannot leave a cursor past changes that were never stored (sync/PROTOCOL.md).
 
 const NAME = "roundkeeper";
-const VERSION = 1;
-const STORES = ["meta", "cursors", "records", "outbox"];
+const VERSION = 2;
+const STORES = ["meta", "cursors", "records", "outbox", "refused", "drafts", "blobs"];
 
 let opened = null;
 
 export function openStore() {
   opened ??= new Promise((resolve, reject) => {
     const request = indexedDB.open(NAME, VERSION);
-    request.onupgradeneeded = () => {
+    request.onupgradeneeded = (event) => {
       const db = request.result;
-      db.createObjectStore("meta");
-      db.createObjectStore("cursors");
-      const records = db.createObjectStore("records", { keyPath: "key" });
-      records.createIndex("scope", "scope");
-      records.createIndex("scope_entity", ["scope", "entity"]);
-      records.createIndex("lookup", ["entity", "lookup"]);
-      db.createObjectStore("outbox", { keyPath: "device_seq" });
+      if (event.oldVersion < 1) createVersion1(db);
+      db.createObjectStore("refused", { keyPath: "op.op_id" });
+      db.createObjectStore("drafts");
+      // {sha256, site_id, type, data (ArrayBuffer), queued}: queued once its record is submitted.
+      db.createObjectStore("blobs", { keyPath: "sha256" });
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
   return opened;
+}
+
+function createVersion1(db) {
+  db.createObjectStore("meta");
+  db.createObjectStore("cursors");
+  const records = db.createObjectStore("records", { keyPath: "key" });
+  records.createIndex("scope", "scope");
+  records.createIndex("scope_entity", ["scope", "entity"]);
+  records.createIndex("lookup", ["entity", "lookup"]);
+  db.createObjectStore("outbox", { keyPath: "device_seq" });
 }
 
 function finished(tx) {
@@ -136,5 +146,127 @@ export async function clearAll() {
   const db = await openStore();
   const tx = db.transaction(STORES, "readwrite");
   for (const name of STORES) tx.objectStore(name).clear();
+  return finished(tx);
+}
+
+// --- drafts, the outbox and blobs -------------------------------------------------------
+
+export const getDraft = (key) => read("drafts", (s) => s.get(key));
+export async function putDraft(key, draft) {
+  const db = await openStore();
+  const tx = db.transaction("drafts", "readwrite");
+  tx.objectStore("drafts").put(draft, key);
+  return finished(tx);
+}
+
+export async function putBlob(blob) {
+  const db = await openStore();
+  const tx = db.transaction("blobs", "readwrite");
+  tx.objectStore("blobs").put(blob);
+  return finished(tx);
+}
+export const getBlob = (sha256) => read("blobs", (s) => s.get(sha256));
+
+function next(hlc, deviceId, now) {
+  const wall = Math.max(now, hlc?.wall ?? 0);
+  const counter = hlc && wall === hlc.wall ? hlc.counter + 1 : 0;
+  return { wall, counter, text: formatHlc(wall, counter, deviceId) };
+}
+
+// The canonical HLC string of sync/hlc.py: WALL-COUNTER-NODE.
+export function formatHlc(wall, counter, node) {
+  return `${String(wall).padStart(13, "0")}-${counter.toString(16).padStart(4, "0")}-${node}`;
+}
+
+// Puts an op into the outbox: its device_seq (from 1, no gaps) and HLC are assigned here, in
+// the same transaction that removes the draft and queues the op's photos for upload.
+export async function enqueue({ type, v = 1, opId, occurredAt, body, draftKey, blobs = [] }) {
+  const db = await openStore();
+  const tx = db.transaction(["meta", "outbox", "drafts", "blobs"], "readwrite");
+  const meta = tx.objectStore("meta");
+  const [device, seq, hlc] = await Promise.all(
+    ["device", "device_seq", "hlc"].map((key) => result(meta.get(key))),
+  );
+  const stamp = next(hlc, device.deviceId, Date.now());
+  const deviceSeq = (seq ?? 0) + 1;
+  meta.put(deviceSeq, "device_seq");
+  meta.put({ wall: stamp.wall, counter: stamp.counter }, "hlc");
+  const op = { type, v, op_id: opId, device_seq: deviceSeq, hlc: stamp.text, occurred_at: occurredAt, body };
+  tx.objectStore("outbox").put({ device_seq: deviceSeq, op });
+  if (draftKey) tx.objectStore("drafts").delete(draftKey);
+  const store = tx.objectStore("blobs");
+  for (const sha256 of blobs) {
+    const blob = await result(store.get(sha256));
+    if (blob) store.put({ ...blob, queued: true });
+  }
+  await finished(tx);
+  return op;
+}
+
+// A phone enrolled again gets a new device id, whose numbering starts at 1: the ops still
+// waiting are numbered again from 1 and stamped with the new device's HLC node.
+export async function renumberOutbox(deviceId) {
+  const db = await openStore();
+  const tx = db.transaction(["meta", "outbox"], "readwrite");
+  const outbox = tx.objectStore("outbox");
+  const waiting = await result(outbox.getAll());
+  outbox.clear();
+  let seq = 0;
+  for (const record of waiting) {
+    seq += 1;
+    if (record.op) {
+      const [wall, counter] = record.op.hlc.split("-");
+      record.op = { ...record.op, device_seq: seq, hlc: `${wall}-${counter}-${deviceId}` };
+    }
+    outbox.put({ ...record, device_seq: seq });
+  }
+  tx.objectStore("meta").put(seq, "device_seq");
+  return finished(tx);
+}
+
+export async function receiveHlc(serverHlc) {
+  const wall = Number(serverHlc.split("-")[0]);
+  const db = await openStore();
+  const tx = db.transaction("meta", "readwrite");
+  const meta = tx.objectStore("meta");
+  const hlc = await result(meta.get("hlc"));
+  if (!hlc || wall > hlc.wall) meta.put({ wall, counter: 0 }, "hlc");
+  return finished(tx);
+}
+
+export async function waitingOps(limit) {
+  const found = await read("outbox", (s) => s.getAll(null, limit));
+  return found;
+}
+
+// Removes ops the server answered for good; refused ones move to `refused` with their code.
+export async function settleOps(settled) {
+  const db = await openStore();
+  const tx = db.transaction(["outbox", "refused"], "readwrite");
+  for (const { record, answer } of settled) {
+    tx.objectStore("outbox").delete(record.device_seq);
+    if (answer.status === "rejected" || answer.status === "conflict") {
+      tx.objectStore("refused").put({ op: record.op, ...answer, at: new Date().toISOString() });
+    }
+  }
+  return finished(tx);
+}
+
+export const refusedOps = () => read("refused", (s) => s.getAll());
+export const refusedCount = () => read("refused", (s) => s.count());
+
+export async function queuedBlobs() {
+  const all = await read("blobs", (s) => s.getAll());
+  return all.filter((b) => b.queued);
+}
+
+export async function blobsWaiting() {
+  return (await queuedBlobs()).length;
+}
+
+export async function deleteBlob(sha256) {
+  const db = await openStore();
+  const tx = db.transaction("blobs", "readwrite");
+  tx.objectStore("blobs").delete(sha256);
   return finished(tx);
 }

@@ -1,0 +1,338 @@
+// Filling in a checklist from the phone's copy of its template: every item type, show_if
+// live, problems next to their items, a summary of failures, and a draft in IndexedDB that
+// survives a reload. Submitting puts an `inspection.submitted` op into the outbox.
+
+import { failures, isAnswered, shownItems, submittedAnswers, validateAnswers } from "./checklist.js";
+import { h } from "./dom.js";
+import { pick, t } from "./i18n.js";
+import { uuid7 } from "./outbox.js";
+import * as store from "./store.js";
+
+export const MAX_SIDE = 1600;
+
+function text(label) {
+  return label ? pick(label["zh-CN"], label.en) : "";
+}
+
+function today() {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+async function sha256Hex(buffer) {
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function canvasBlob(canvas, type, quality) {
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no image"))), type, quality),
+  );
+}
+
+// A photo as the phone keeps it: a JPEG whose longest side is at most MAX_SIDE pixels.
+export async function downscale(file, maxSide = MAX_SIDE) {
+  const bitmap = await createImageBitmap(file);
+  const ratio = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(bitmap.width * ratio));
+  canvas.height = Math.max(1, Math.round(bitmap.height * ratio));
+  const context = canvas.getContext("2d");
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  return canvasBlob(canvas, "image/jpeg", 0.85);
+}
+
+async function keepImage(blob, siteId) {
+  const data = await blob.arrayBuffer();
+  const sha256 = await sha256Hex(data);
+  await store.putBlob({ sha256, site_id: siteId, type: blob.type, data, queued: false });
+  return sha256;
+}
+
+async function thumbnail(sha256) {
+  const blob = await store.getBlob(sha256);
+  if (!blob) return h("span", { class: "muted" }, sha256.slice(0, 8));
+  const url = URL.createObjectURL(new Blob([blob.data], { type: blob.type }));
+  return h("img", { class: "thumb", src: url, alt: "", "data-testid": "thumb" });
+}
+
+// `ctx`: {template, record (the pulled template record), target, siteId, code, onDone}
+export async function checklistForm(ctx) {
+  const { template, target, siteId, code } = ctx;
+  const draftKey = `${code}|${template.key}`;
+  const draft = (await store.getDraft(draftKey)) ?? {
+    id: uuid7(),
+    started_at: new Date().toISOString(),
+    answers: {},
+    note: "",
+  };
+  const answers = draft.answers;
+  let attempted = false;
+  const parts = new Map();
+
+  const save = () => store.putDraft(draftKey, draft);
+  const set = (key, value) => {
+    if (isAnswered(value)) answers[key] = value;
+    else delete answers[key];
+    update();
+    return save();
+  };
+
+  const summary = h("section", { class: "card", "data-testid": "failure-summary" });
+  const message = h("p", { class: "warn", "data-testid": "form-message", role: "alert" });
+
+  function update() {
+    const shown = shownItems(template, answers);
+    const problems = validateAnswers(template, answers);
+    for (const item of template.items) {
+      const part = parts.get(item.key);
+      part.box.hidden = !shown.has(item.key);
+      part.refresh?.();
+      const problem = problems[item.key];
+      part.problem.textContent = attempted && problem ? t(`form.problem.${problem.code}`, problem.vars) : "";
+    }
+    const failed = failures(template, answers, today());
+    summary.replaceChildren(
+      h("h2", {}, t("form.summary")),
+      failed.length
+        ? h("ul", { class: "list" }, failed.map(({ item, critical }) =>
+            h("li", { "data-testid": "failure", "data-key": item.key, class: critical ? "sev-high" : "" },
+              critical ? `${t("form.critical")} · ` : "", text(item.label))))
+        : h("p", { class: "muted", "data-testid": "no-failures" }, t("form.no_failures")),
+    );
+  }
+
+  function choiceButtons(item, options, { multiple = false } = {}) {
+    const buttons = options.map(({ value, label }) =>
+      h("button", {
+        type: "button",
+        class: `choice choice-${value}`,
+        "data-testid": `answer-${item.key}-${value}`,
+        "data-value": value,
+        onclick: () => {
+          if (!multiple) return set(item.key, answers[item.key] === value ? null : value);
+          const selected = new Set(answers[item.key] ?? []);
+          if (selected.has(value)) selected.delete(value);
+          else selected.add(value);
+          return set(item.key, options.map((o) => o.value).filter((v) => selected.has(v)));
+        },
+      }, label),
+    );
+    const refresh = () => {
+      const value = answers[item.key];
+      for (const button of buttons) {
+        const on = multiple ? (value ?? []).includes(button.dataset.value) : value === button.dataset.value;
+        button.setAttribute("aria-pressed", String(on));
+      }
+    };
+    return { control: h("div", { class: "choices" }, buttons), refresh };
+  }
+
+  function photoControl(item) {
+    const list = h("div", { class: "thumbs" });
+    const input = h("input", {
+      type: "file",
+      accept: "image/*",
+      capture: "environment",
+      "data-testid": `photo-${item.key}`,
+    });
+    const busy = h("span", { class: "muted" });
+    const redraw = async () => {
+      const digests = answers[item.key] ?? [];
+      const items = await Promise.all(digests.map(async (digest) =>
+        h("div", { class: "thumb-box" }, await thumbnail(digest),
+          h("button", { type: "button", class: "plain", "data-testid": "remove-photo", onclick: () => {
+            set(item.key, (answers[item.key] ?? []).filter((d) => d !== digest));
+            redraw();
+          } }, "×"))));
+      list.replaceChildren(...items);
+    };
+    input.addEventListener("change", async () => {
+      busy.textContent = t("form.photo_busy");
+      for (const file of input.files) {
+        try {
+          const digest = await keepImage(await downscale(file), siteId);
+          const digests = answers[item.key] ?? [];
+          if (!digests.includes(digest)) await set(item.key, [...digests, digest]);
+        } catch {
+          busy.textContent = t("form.photo_failed");
+          return;
+        }
+      }
+      input.value = "";
+      busy.textContent = "";
+      await redraw();
+    });
+    redraw();
+    return { control: h("div", {}, input, busy, list) };
+  }
+
+  function signatureControl(item) {
+    const canvas = h("canvas", { class: "signature", width: 600, height: 240, "data-testid": `signature-${item.key}` });
+    const context = canvas.getContext("2d");
+    const clear = () => {
+      context.fillStyle = "#fff";
+      context.fillRect(0, 0, canvas.width, canvas.height);
+    };
+    clear();
+    let drawing = false;
+    const at = (event) => {
+      const box = canvas.getBoundingClientRect();
+      return [((event.clientX - box.left) * canvas.width) / box.width, ((event.clientY - box.top) * canvas.height) / box.height];
+    };
+    canvas.addEventListener("pointerdown", (event) => {
+      drawing = true;
+      canvas.setPointerCapture(event.pointerId);
+      context.lineWidth = 4;
+      context.lineCap = "round";
+      context.strokeStyle = "#111";
+      context.beginPath();
+      context.moveTo(...at(event));
+    });
+    canvas.addEventListener("pointermove", (event) => {
+      if (!drawing) return;
+      context.lineTo(...at(event));
+      context.stroke();
+    });
+    canvas.addEventListener("pointerup", async () => {
+      if (!drawing) return;
+      drawing = false;
+      const digest = await keepImage(await canvasBlob(canvas, "image/png"), siteId);
+      await set(item.key, digest);
+    });
+    const saved = h("p", { class: "muted" });
+    const refresh = () => {
+      saved.textContent = answers[item.key] ? t("form.signed") : "";
+    };
+    const reset = h("button", { type: "button", class: "plain", onclick: () => { clear(); set(item.key, null); } }, t("form.clear_signature"));
+    return { control: h("div", {}, canvas, saved, reset), refresh };
+  }
+
+  function control(item) {
+    const id = `item-${item.key}`;
+    switch (item.type) {
+      case "check": {
+        const options = [
+          { value: "pass", label: t("form.pass") },
+          { value: "fail", label: t("form.fail") },
+        ];
+        if (item.allow_na !== false) options.push({ value: "na", label: t("form.na") });
+        return choiceButtons(item, options);
+      }
+      case "choice":
+        return choiceButtons(item, item.options.map((o) => ({ value: o.value, label: text(o.label) })), { multiple: item.multiple });
+      case "number": {
+        const decimals = item.decimals ?? 0;
+        const input = h("input", {
+          id, type: "number", inputmode: decimals ? "decimal" : "numeric",
+          step: decimals ? String(10 ** -decimals) : "1", "data-testid": `input-${item.key}`,
+          value: answers[item.key] ?? "",
+        });
+        input.addEventListener("input", () => set(item.key, input.value === "" ? null : Number(input.value)));
+        const range = [item.min, item.max].some((v) => v !== undefined && v !== null)
+          ? t("form.range", { min: item.min ?? "", max: item.max ?? "" })
+          : "";
+        return { control: h("div", {}, h("div", { class: "row unit" }, input, item.unit ? h("span", {}, item.unit) : null),
+          range ? h("p", { class: "muted", "data-testid": `range-${item.key}` }, range) : null) };
+      }
+      case "text": {
+        const area = h("textarea", { id, rows: 3, maxlength: item.max_length ?? 2000, "data-testid": `input-${item.key}` });
+        area.value = answers[item.key] ?? "";
+        area.addEventListener("input", () => set(item.key, area.value));
+        return { control: area };
+      }
+      case "date": {
+        const input = h("input", { id, type: "date", "data-testid": `input-${item.key}`, value: answers[item.key] ?? "" });
+        input.addEventListener("input", () => set(item.key, input.value));
+        return { control: input };
+      }
+      case "photo":
+        return photoControl(item);
+      case "signature":
+        return signatureControl(item);
+      default:
+        return { control: h("p", { class: "warn" }, item.type) };
+    }
+  }
+
+  const items = template.items.map((item) => {
+    const required = item.required ?? true;
+    const problem = h("p", { class: "warn problem", "data-testid": `problem-${item.key}` });
+    const { control: input, refresh } = control(item);
+    const box = h("div", { class: "card item", "data-testid": "item", "data-key": item.key, "data-type": item.type },
+      h("div", { class: "item-label" },
+        text(item.label),
+        required ? h("span", { class: "required", title: t("form.required") }, " *") : null,
+        item.critical ? h("span", { class: "badge" }, t("form.critical")) : null),
+      item.help ? h("p", { class: "muted help" }, text(item.help)) : null,
+      input,
+      problem,
+    );
+    parts.set(item.key, { box, problem, refresh });
+    return box;
+  });
+
+  const allOk = () => {
+    const shown = shownItems(template, answers);
+    for (const item of template.items) {
+      if (item.type === "check" && shown.has(item.key)) answers[item.key] = "pass";
+    }
+    update();
+    return save();
+  };
+
+  const note = h("textarea", { rows: 2, maxlength: 2000, "data-testid": "note" });
+  note.value = draft.note ?? "";
+  note.addEventListener("input", () => {
+    draft.note = note.value;
+    save();
+  });
+
+  const submit = async () => {
+    attempted = true;
+    update();
+    const problems = Object.keys(validateAnswers(template, answers));
+    if (problems.length) {
+      message.textContent = t("form.fix_problems", { count: problems.length });
+      parts.get(problems[0]).box.scrollIntoView({ block: "center" });
+      return;
+    }
+    const completed = new Date().toISOString();
+    const sent = submittedAnswers(template, answers);
+    const body = {
+      id: draft.id,
+      template_key: template.key,
+      template_version: template.version,
+      answers: sent,
+      started_at: draft.started_at,
+      completed_at: completed,
+      note: draft.note ?? "",
+    };
+    if (target.kind === "asset") body.asset_id = target.asset.id;
+    else body.location_id = target.location.id;
+    const blobs = template.items
+      .filter((item) => item.key in sent && (item.type === "photo" || item.type === "signature"))
+      .flatMap((item) => (item.type === "photo" ? sent[item.key] : [sent[item.key]]));
+    await store.enqueue({ type: "inspection.submitted", opId: uuid7(), occurredAt: completed, body, draftKey, blobs });
+    await ctx.onDone();
+  };
+
+  update();
+  return [
+    h("div", { class: "card" },
+      h("h1", { "data-testid": "form-title" }, text(template.title)),
+      template.guidance ? h("p", { class: "muted" }, text(template.guidance)) : null,
+      h("button", { type: "button", class: "wide plain", "data-testid": "all-ok", onclick: allOk }, t("form.all_ok")),
+    ),
+    ...items,
+    h("div", { class: "card" }, h("label", {}, t("form.note")), note),
+    summary,
+    h("div", { class: "card" },
+      h("button", { type: "button", class: "wide", "data-testid": "submit", onclick: submit }, t("form.submit")),
+      message),
+  ];
+}

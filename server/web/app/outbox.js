@@ -1,0 +1,86 @@
+// Sending what the phone made: the outbox's ops in device_seq order (sync/PROTOCOL.md), then
+// the photos, separately, so a photo that fails never holds back a record.
+
+import * as api from "./api.js";
+import * as store from "./store.js";
+
+export const BATCH = 50;
+const MAX_ROUNDS = 1000;
+const MAX_GAP_RECOVERIES = 3;
+
+// A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, version 7, 74 random bits, variant 10.
+export function uuid7(now = Date.now()) {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let ms = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export class GapError extends Error {}
+
+// Pushes the outbox to the end. Ops answered with a final status leave the outbox (refused
+// ones are kept in `refused` with their code); at a gap, sending starts again after the
+// server's last_applied_seq. Returns {pushed, refused}.
+export async function pushAll() {
+  const { token, deviceId } = await store.getMeta("device");
+  let pushed = 0;
+  let refused = 0;
+  let gaps = 0;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const waiting = await store.waitingOps(BATCH);
+    if (!waiting.length) break;
+    const answer = await api.push(token, deviceId, waiting.map((r) => r.op));
+    const bySeq = new Map(waiting.map((r) => [r.device_seq, r]));
+    const settled = [];
+    let gap = false;
+    for (const result of answer.results) {
+      const record = bySeq.get(result.device_seq);
+      if (!record) continue;
+      if (result.status === "gap") {
+        gap = true;
+        break;
+      }
+      settled.push({ record, answer: result });
+      if (result.status === "rejected" || result.status === "conflict") refused += 1;
+      else pushed += 1;
+    }
+    await store.settleOps(settled);
+    await store.receiveHlc(answer.server_hlc);
+    if (gap) {
+      // The server has everything up to last_applied_seq; what follows it is still here
+      // unless the server lost ops this phone already removed, which it cannot repair.
+      gaps += 1;
+      const first = (await store.waitingOps(1))[0];
+      if (gaps > MAX_GAP_RECOVERIES || (first && first.device_seq > answer.last_applied_seq + 1)) {
+        throw new GapError(`gap after ${answer.last_applied_seq}`);
+      }
+    }
+  }
+  return { pushed, refused };
+}
+
+// Uploads every queued photo; one that fails stays queued and the rest still go.
+// Returns the number that failed.
+export async function uploadBlobs() {
+  const { token } = await store.getMeta("device");
+  let failed = 0;
+  let lastError = null;
+  for (const blob of await store.queuedBlobs()) {
+    try {
+      await api.uploadBlob(token, blob);
+      await store.deleteBlob(blob.sha256);
+    } catch (error) {
+      failed += 1;
+      lastError = error;
+      if (!(error instanceof api.ApiError)) break;
+    }
+  }
+  if (lastError) throw lastError;
+  return failed;
+}

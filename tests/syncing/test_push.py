@@ -298,3 +298,43 @@ async def test_refused_and_conflicting_ops_are_listed_for_the_sites_managers(api
         "/api/sync/refused", params={"site_id": str(school.site_id)}, headers=inspector.headers
     )
     assert mine.status_code == 403
+
+
+async def test_rule_1_a_second_batch_from_a_device_waits_for_the_first(api, clean):
+    """While another transaction holds the device's ledger row (its earlier batch), a push
+    from the same device waits instead of deciding anything."""
+    import sqlite3
+
+    import asyncpg
+
+    from server import db
+
+    _, _, inspector, asset = await extinguisher_school()
+    device = await device_of(api, inspector)
+    await device.push_ok([device.op(submission(asset=asset))])
+    if db.is_sqlite():
+        holder = sqlite3.connect(db.current_engine().path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        release = holder.rollback
+    else:
+        conn = await asyncpg.connect(clean.settings.database_url)
+        hold = conn.transaction()
+        await hold.start()
+        await conn.execute("SELECT 1 FROM sync_device WHERE id = $1 FOR UPDATE", device.id)
+
+        async def release_pg() -> None:
+            await hold.rollback()
+            await conn.close()
+
+    pending = asyncio.create_task(device.push_ok([device.op(submission(asset=asset))]))
+    await asyncio.sleep(0.5)
+    assert not pending.done()
+    assert await last_applied(device) == 1
+    if db.is_sqlite():
+        release()
+        holder.close()
+    else:
+        await release_pg()
+    answer = await asyncio.wait_for(pending, timeout=30)
+    assert answer["results"][0]["status"] == "applied"
+    assert answer["last_applied_seq"] == 2

@@ -1,0 +1,187 @@
+"""Filling in a checklist on the phone, offline, and sending it: the form, its draft, the
+outbox, the push and the photo upload, checked on the server afterwards."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from PIL import Image
+from playwright.async_api import Page, expect
+
+from server.inspections.templates import install_library
+from tests.factories import make_asset, make_location, make_person, make_school, make_tag
+from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
+
+GAUGE = "压力表指针所在区域"
+
+
+def a_photo() -> bytes:
+    """A PNG larger than the phone keeps, so the app has to scale it down."""
+    image = Image.new("RGB", (2400, 1200), (200, 30, 30))
+    image.paste((20, 120, 220), (600, 300, 1800, 900))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+async def a_school(api):
+    school = await make_school()
+    await install_library(school.organization_id)
+    admin = await make_person(school, "admin")
+    inspector = await make_person(school, "inspector")
+    building = await make_location(admin, school, "教学楼A")
+    kitchen = await make_location(admin, school, "食堂后厨", parent=building, kind="kitchen")
+    asset = await make_asset(admin, school, name="手提式干粉灭火器", location=building)
+    return {
+        "inspector": inspector,
+        "asset": asset,
+        "asset_code": await make_tag(admin, asset=asset),
+        "kitchen_code": await make_tag(admin, location=kitchen),
+    }
+
+
+async def open_checklist(page: Page, key: str) -> None:
+    await page.locator(f'[data-testid="checklist"][data-key="{key}"] button').click()
+    await expect(page.get_by_test_id("form-title")).to_be_visible()
+
+
+def pressed(page: Page, key: str, value: str):
+    return expect(page.get_by_test_id(f"answer-{key}-{value}")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+
+async def test_an_inspector_fills_in_a_checklist_offline_and_it_arrives_once(
+    browser, clean, api
+) -> None:
+    started = time.monotonic()
+    school = await a_school(api)
+    inspector = school["inspector"]
+    context = await new_phone(browser)
+    errors = ConsoleErrors()
+    page = errors.watch(await context.new_page())
+    await page.goto(f"{clean.url}/app/")
+    await log_in(page, inspector.username)
+    status = page.get_by_test_id("sync-status")
+    await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    await page.evaluate("navigator.serviceWorker.ready")
+    async with page.expect_response(lambda r: r.url.endswith("/api/sync/pull")):
+        await page.goto(f"{clean.url}/t/{school['asset_code']}")
+    await context.set_offline(True)
+
+    await open_checklist(page, "fire_extinguisher_monthly")
+    await expect(page.get_by_test_id("form-title")).to_have_text("灭火器月度检查")
+    # Submitting an empty form shows what is missing next to the items, and sends nothing.
+    await page.get_by_test_id("submit").click()
+    await expect(page.get_by_test_id("problem-gauge_zone")).to_have_text("必填")
+    await expect(page.get_by_test_id("problem-photo")).to_have_text("必填")
+    await expect(page.get_by_test_id("problem-notes")).to_have_text("")
+    await expect(page.get_by_test_id("form-message")).to_contain_text("需要处理")
+    # A check item that does not allow n.a. has two buttons, the others three.
+    await expect(page.get_by_test_id("answer-seal_and_pin-na")).to_have_count(0)
+    await expect(page.get_by_test_id("answer-hose-na")).to_have_count(1)
+
+    await page.get_by_test_id("answer-gauge_zone-red").click()
+    await page.get_by_test_id("all-ok").click()
+    for key in ("seal_and_pin", "hose", "body", "cabinet_opens", "signage_and_access"):
+        await pressed(page, key, "pass")
+    await page.get_by_test_id("answer-cabinet_opens-na").click()
+    await page.get_by_test_id("input-service_life_end").fill("2031-06-30")
+    await page.get_by_test_id("photo-photo").set_input_files(
+        {"name": "gauge.png", "mimeType": "image/png", "buffer": a_photo()}
+    )
+    await expect(page.get_by_test_id("thumb")).to_have_count(1)
+    await expect(page.get_by_test_id("problem-gauge_zone")).to_have_text("")
+    # The failure summary: the gauge in the red, marked critical.
+    failures = page.get_by_test_id("failure")
+    await expect(failures).to_have_count(1)
+    await expect(failures).to_have_text(f"关键项 · {GAUGE}")
+    await snap(page, "checklist", clean.backend)
+
+    # The draft survives a reload (offline, from IndexedDB).
+    await page.reload()
+    await pressed(page, "gauge_zone", "red")
+    await pressed(page, "cabinet_opens", "na")
+    await expect(page.get_by_test_id("input-service_life_end")).to_have_value("2031-06-30")
+    await expect(page.get_by_test_id("thumb")).to_have_count(1)
+
+    await page.get_by_test_id("submit").click()
+    await expect(page.get_by_test_id("submitted")).to_be_visible()
+    await expect(status).to_contain_text("待上传 1 条")
+    await expect(status).to_contain_text("照片待上传 1 张")
+    op = await page.evaluate(
+        """async () => {
+          const store = await import("/web/app/store.js");
+          return (await store.waitingOps(10)).map((r) => r.op);
+        }"""
+    )
+    assert len(op) == 1 and op[0]["device_seq"] == 1 and op[0]["type"] == "inspection.submitted"
+    body = op[0]["body"]
+    assert body["id"][14] == "7" and body["asset_id"] == str(school["asset"])
+    digest = body["answers"]["photo"][0]
+
+    # The outbox survives a reload; going online sends the record, then the photo.
+    await page.reload()
+    await expect(status).to_contain_text("待上传 1 条")
+    await context.set_offline(False)
+    await expect(status).to_contain_text("待上传 0 条", timeout=15_000)
+    await expect(status).not_to_contain_text("照片")
+    await expect(status).to_have_attribute("data-state", "ok")
+
+    found = await api.get(
+        "/api/inspections", params={"asset_id": str(school["asset"])}, headers=inspector.headers
+    )
+    assert found.status_code == 200, found.text
+    assert [i["id"] for i in found.json()["items"]] == [body["id"]]
+    inspection = (await api.get(f"/api/inspections/{body['id']}", headers=inspector.headers)).json()
+    evaluation = inspection["evaluation"]
+    assert evaluation["result"] == "fail" and evaluation["critical_failure"] is True
+    assert evaluation["failed_items"] == ["gauge_zone"]
+    assert [f["item_key"] for f in inspection["findings"]] == ["gauge_zone"]
+    assert inspection["answers"]["cabinet_opens"] == "na"
+    assert inspection["answers"]["photo"] == [digest]
+    assert inspection["missing_blobs"] == []
+    blob = await api.get(f"/api/blobs/{digest}", headers=inspector.headers)
+    assert blob.status_code == 200, blob.text
+    image = Image.open(io.BytesIO(blob.content))
+    assert image.format == "JPEG" and image.size == (1600, 800)
+    assert errors == []
+    await context.close()
+    assert time.monotonic() - started < 25
+
+
+async def test_show_if_items_appear_only_when_their_condition_holds(browser, clean, api) -> None:
+    school = await a_school(api)
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/app/")
+    await log_in(page, school["inspector"].username)
+    await expect(page.get_by_test_id("sync-status")).to_have_attribute(
+        "data-state", "ok", timeout=15_000
+    )
+    await page.goto(f"{clean.url}/t/{school['kitchen_code']}")
+    await open_checklist(page, "tableware_disinfection_record")
+    item = lambda key: page.locator(f'[data-testid="item"][data-key="{key}"]')  # noqa: E731
+    for key in ("heat_temperature", "chlorine_concentration", "fully_immersed"):
+        await expect(item(key)).to_be_hidden()
+    await page.get_by_test_id("answer-method-boiling").click()
+    await expect(item("heat_temperature")).to_be_visible()
+    await expect(item("chlorine_concentration")).to_be_hidden()
+    await expect(page.get_by_test_id("range-heat_temperature")).to_contain_text("100")
+    await page.get_by_test_id("answer-method-chemical").click()
+    await expect(item("heat_temperature")).to_be_hidden()
+    await expect(item("chlorine_concentration")).to_be_visible()
+    await expect(item("fully_immersed")).to_be_visible()
+    # "All OK" passes every shown check item, the one just shown too.
+    await page.get_by_test_id("all-ok").click()
+    for key in ("washed_and_rinsed", "fully_immersed", "kept_in_clean_cabinet"):
+        await pressed(page, key, "pass")
+    # A reading below the minimum is a failure of a critical item.
+    await page.get_by_test_id("input-chlorine_concentration").fill("200")
+    await expect(page.get_by_test_id("failure")).to_have_count(1)
+    await expect(page.get_by_test_id("failure")).to_contain_text("关键项")
+    await page.get_by_test_id("answer-method-boiling").click()
+    await expect(item("fully_immersed")).to_be_hidden()
+    await expect(page.get_by_test_id("failure")).to_have_count(0)
+    await context.close()

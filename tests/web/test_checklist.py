@@ -3,12 +3,28 @@ outbox, the push and the photo upload, checked on the server afterwards."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import random
 import time
+import uuid
 
+import msgspec
+import pytest
 from PIL import Image
 from playwright.async_api import Page, expect
 
+from checklists import evaluate, load_library, validate
+from checklists.templates import (
+    CheckItem,
+    ChoiceItem,
+    DateItem,
+    NumberItem,
+    PhotoItem,
+    SignatureItem,
+    Template,
+)
+from checklists.validation import shown_items
 from server.inspections.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
@@ -185,3 +201,111 @@ async def test_show_if_items_appear_only_when_their_condition_holds(browser, cle
     await expect(item("fully_immersed")).to_be_hidden()
     await expect(page.get_by_test_id("failure")).to_have_count(0)
     await context.close()
+
+
+def random_answers(template: Template, rng: random.Random, bad: float) -> dict:
+    """Answers a careless or hurried person (or an old build) might give: each item is
+    skipped or answered badly with probability `bad`, else answered well."""
+    answers: dict = {}
+    for item in template.items:
+        good: list
+        wrong: list
+        if isinstance(item, CheckItem):
+            good, wrong = ["pass", "pass", "fail", "na"], ["", None, "ok"]
+        elif isinstance(item, NumberItem):
+            low = float(item.min if item.min is not None else 0)
+            reading = round(low + rng.uniform(-20, 20), item.decimals)
+            good = [int(reading) if item.decimals == 0 else reading, int(low)]
+            wrong = [None, "12", round(low + 0.123, 3)]
+        elif isinstance(item, ChoiceItem):
+            values = [o.value for o in item.options]
+            if item.multiple:
+                chosen = rng.sample(values, rng.randint(1, len(values)))
+                good, wrong = [chosen], [chosen + chosen[:1], ["nope"], []]
+            else:
+                good, wrong = values, ["nope", None]
+        elif isinstance(item, DateItem):
+            good, wrong = ["2031-06-30", "2020-01-31"], ["2026-02-30", "30/06/2031", ""]
+        elif isinstance(item, PhotoItem):
+            good, wrong = [[DIGEST], [DIGEST, "f" * 64]], [[], [DIGEST, DIGEST], ["abc"]]
+        elif isinstance(item, SignatureItem):
+            good, wrong = [DIGEST], ["abc", None]
+        else:
+            good, wrong = ["", "写了几个字"], ["  ", "x" * 3000]
+        if rng.random() < bad / 3:
+            continue
+        answers[item.key] = rng.choice(wrong if rng.random() < bad else good)
+    return answers
+
+
+DIGEST = "a" * 64
+TODAY = "2026-11-20"
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_the_phone_validates_and_judges_answers_as_the_server_does(browser, clean) -> None:
+    rng = random.Random(6)
+    cases = []
+    for template in load_library().values():
+        for _ in range(40):
+            answers = random_answers(template, rng, rng.choice([0.02, 0.3]))
+            shown = shown_items(template, answers)
+            answers = {k: v for k, v in answers.items() if k in shown}
+            problems = validate(template, answers)
+            keys = sorted({p.path.removeprefix("answers.").split("[")[0] for p in problems})
+            failed = (
+                None
+                if problems
+                else evaluate(template, answers, today=dt.date.fromisoformat(TODAY)).failed_items
+            )
+            cases.append(
+                {
+                    "template": msgspec.to_builtins(template),
+                    "answers": answers,
+                    "problems": keys,
+                    "failed": failed,
+                }
+            )
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/web/i18n/zh-CN.json")
+    answers = await page.evaluate(
+        """async ([cases, today]) => {
+          const { validateAnswers, failures } = await import("/web/app/checklist.js");
+          return cases.map(({ template, answers }) => {
+            const problems = Object.keys(validateAnswers(template, answers)).sort();
+            const failed = problems.length ? null
+              : failures(template, answers, today).map((f) => f.item.key);
+            return { problems, failed };
+          });
+        }""",
+        [cases, TODAY],
+    )
+    await context.close()
+    expected = [{"problems": c["problems"], "failed": c["failed"]} for c in cases]
+    mismatches = [
+        (c["answers"], a, e) for c, a, e in zip(cases, answers, expected, strict=True) if a != e
+    ]
+    assert mismatches == [], mismatches[:3]
+    assert sum(1 for e in expected if e["failed"] is not None) > 50
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_uuid7_ids_are_version_7_and_ordered_by_time(browser, clean) -> None:
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/web/i18n/zh-CN.json")
+    ids = await page.evaluate(
+        """async () => {
+          const { uuid7 } = await import("/web/app/outbox.js");
+          const more = Array.from({ length: 50 }, () => uuid7());
+          return [uuid7(1700000000000), uuid7(1700000000001), ...more];
+        }"""
+    )
+    await context.close()
+    parsed = [uuid.UUID(i) for i in ids]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in parsed)
+    assert [str(u) for u in parsed] == ids
+    assert int.from_bytes(parsed[0].bytes[:6], "big") == 1700000000000
+    assert parsed[0] < parsed[1]
+    assert len(set(ids)) == len(ids)

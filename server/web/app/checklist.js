@@ -73,22 +73,41 @@ function checkAnswer(item, value) {
       return null;
     case "choice": {
       const options = item.options.map((o) => o.value);
+      if (item.multiple ? !Array.isArray(value) : typeof value !== "string") return { code: "not_allowed" };
       const selected = item.multiple ? value : [value];
-      return selected.every((v) => options.includes(v)) ? null : { code: "not_allowed" };
+      if (!selected.every((v) => options.includes(v))) return { code: "not_allowed" };
+      return new Set(selected).size === selected.length ? null : { code: "duplicate" };
     }
     case "text":
+      if (typeof value !== "string") return { code: "not_text" };
       return value.length > (item.max_length ?? 2000)
         ? { code: "too_long", vars: { max: item.max_length ?? 2000 } }
         : null;
     case "date":
-      return /^\d{4}-\d{2}-\d{2}$/.test(value) ? null : { code: "not_date" };
+      return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) && validDate(value)
+        ? null
+        : { code: "not_date" };
     case "photo":
+      if (!Array.isArray(value) || !value.every((d) => typeof d === "string" && SHA256.test(d))) {
+        return { code: "not_photo" };
+      }
+      if (new Set(value).size !== value.length) return { code: "duplicate" };
       return value.length < (item.min_count ?? 1)
         ? { code: "too_few_photos", vars: { min: item.min_count ?? 1 } }
         : null;
+    case "signature":
+      return typeof value === "string" && SHA256.test(value) ? null : { code: "not_photo" };
     default:
       return null;
   }
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+function validDate(text) {
+  const [y, m, d] = text.split("-").map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
 // "pass" | "fail" | "na" for one answered, shown item.

@@ -95,6 +95,8 @@ export async function checklistForm(ctx) {
       const problem = problems[item.key];
       part.problem.textContent = attempted && problem ? t(`form.problem.${problem.code}`, problem.vars) : "";
     }
+    const count = Object.keys(problems).length;
+    if (attempted) message.textContent = count ? t("form.fix_problems", { count }) : "";
     const failed = failures(template, answers, today());
     summary.replaceChildren(
       h("h2", {}, t("form.summary")),
@@ -129,7 +131,8 @@ export async function checklistForm(ctx) {
         button.setAttribute("aria-pressed", String(on));
       }
     };
-    return { control: h("div", { class: "choices" }, buttons), refresh };
+    const stacked = options.some((o) => o.label.length > 6);
+    return { control: h("div", { class: stacked ? "choices stacked" : "choices" }, buttons), refresh };
   }
 
   function photoControl(item) {

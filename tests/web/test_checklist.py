@@ -27,7 +27,8 @@ from checklists.templates import (
 from checklists.validation import shown_items
 from server.inspections.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
-from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
+from tests.inspections.helpers import extinguisher_answers, submission
+from tests.web.test_client import ConsoleErrors, enqueue, log_in, new_phone, snap
 
 GAUGE = "压力表指针所在区域"
 
@@ -50,6 +51,7 @@ async def a_school(api):
     kitchen = await make_location(admin, school, "食堂后厨", parent=building, kind="kitchen")
     asset = await make_asset(admin, school, name="手提式干粉灭火器", location=building)
     return {
+        "site_id": school.site_id,
         "inspector": inspector,
         "asset": asset,
         "asset_code": await make_tag(admin, asset=asset),
@@ -309,3 +311,43 @@ async def test_uuid7_ids_are_version_7_and_ordered_by_time(browser, clean) -> No
     assert int.from_bytes(parsed[0].bytes[:6], "big") == 1700000000000
     assert parsed[0] < parsed[1]
     assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_a_refused_record_is_kept_to_read_and_a_bad_photo_blocks_nothing(
+    browser, clean, api
+) -> None:
+    school = await a_school(api)
+    inspector = school["inspector"]
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/app/")
+    await log_in(page, inspector.username)
+    status = page.get_by_test_id("sync-status")
+    await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    refused = submission(asset=school["asset"], answers=extinguisher_answers(gauge_zone="purple"))
+    good = submission(asset=school["asset"])
+    await enqueue(page, refused)
+    await enqueue(page, good)
+    # A photo whose bytes do not match its name: the server refuses it.
+    await page.evaluate(
+        """async (siteId) => {
+          const store = await import("/web/app/store.js");
+          await store.putBlob({ sha256: "b".repeat(64), site_id: siteId, type: "image/png",
+                                data: new Uint8Array([1, 2, 3]).buffer, queued: true });
+        }""",
+        str(school["site_id"]),
+    )
+    await page.get_by_test_id("sync-now").click()
+    await expect(status).to_contain_text("待上传 0 条", timeout=15_000)
+    await expect(status).to_contain_text("1 条记录被拒收")
+    await expect(status).to_contain_text("照片待上传 1 张")
+    await expect(status).to_contain_text("照片上传失败")
+    await page.reload()
+    item = page.get_by_test_id("refused")
+    await expect(item).to_have_count(1)
+    await expect(item).to_contain_text("invalid")
+    await context.close()
+    assert (await api.get(f"/api/inspections/{good['id']}", headers=inspector.headers)).is_success
+    missing = await api.get(f"/api/inspections/{refused['id']}", headers=inspector.headers)
+    assert missing.status_code == 404

@@ -351,3 +351,65 @@ async def test_a_refused_record_is_kept_to_read_and_a_bad_photo_blocks_nothing(
     assert (await api.get(f"/api/inspections/{good['id']}", headers=inspector.headers)).is_success
     missing = await api.get(f"/api/inspections/{refused['id']}", headers=inspector.headers)
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_after_a_gap_the_outbox_is_sent_again_from_the_servers_last_seq(
+    browser, clean, api
+) -> None:
+    school = await a_school(api)
+    inspector = school["inspector"]
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/app/")
+    await log_in(page, inspector.username)
+    status = page.get_by_test_id("sync-status")
+    await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    bodies = [submission(asset=school["asset"]) for _ in range(2)]
+    for body in bodies:
+        await enqueue(page, body)
+    # The first push is answered as by a server that lost this device's ledger: gap at 1.
+    pushes: list[list[int]] = []
+
+    async def answer(route) -> None:
+        ops = route.request.post_data_json["ops"]
+        pushes.append([op["device_seq"] for op in ops])
+        if len(pushes) > 1:
+            await route.continue_()
+            return
+        results = [
+            {"op_id": op["op_id"], "device_seq": op["device_seq"], "status": "gap"} for op in ops
+        ]
+        await route.fulfill(
+            json={
+                "results": results,
+                "last_applied_seq": 0,
+                "missing_blobs": [],
+                "server_now": "2026-11-20T08:00:00Z",
+                "server_hlc": "1763625600000-0000-server",
+                "skew_ms": 0,
+            }
+        )
+
+    await page.route("**/api/sync/push", answer)
+    await page.get_by_test_id("sync-now").click()
+    await expect(status).to_contain_text("待上传 0 条", timeout=15_000)
+    assert pushes == [[1, 2], [1, 2]]
+    for body in bodies:
+        found = await api.get(f"/api/inspections/{body['id']}", headers=inspector.headers)
+        assert found.status_code == 200, found.text
+
+    # A server that wants ops this phone no longer has: the phone says so and keeps the rest.
+    await page.unroute("**/api/sync/push")
+    await page.evaluate(
+        """async () => {
+          const store = await import("/web/app/store.js");
+          await store.setMeta({ device_seq: 5 });
+        }"""
+    )
+    await enqueue(page, submission(asset=school["asset"]))
+    await page.get_by_test_id("sync-now").click()
+    await expect(status).to_have_attribute("data-state", "error", timeout=15_000)
+    await expect(status).to_contain_text("服务器缺少本机已发送的记录")
+    await expect(status).to_contain_text("待上传 1 条")
+    await context.close()

@@ -7,7 +7,7 @@ import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
 import { label, language, loadLanguage, pick, t } from "./i18n.js";
 import { checklistForm } from "./form.js";
-import { pushAll, uploadBlobs } from "./outbox.js";
+import { GapError, pushAll, uploadBlobs } from "./outbox.js";
 import * as store from "./store.js";
 import { idle, pullAll } from "./sync.js";
 import { describeTarget } from "./target.js";
@@ -82,7 +82,8 @@ async function syncNow() {
     }
   } catch (error) {
     // No answer at all is being offline, whatever navigator.onLine said.
-    if (!(error instanceof api.ApiError)) sync = { state: "offline", reason: "" };
+    if (error instanceof GapError) sync = { state: "error", reason: t("sync.gap") };
+    else if (!(error instanceof api.ApiError)) sync = { state: "offline", reason: "" };
     else if (error.status === 401) sync = { state: "signed_out", reason: "" };
     else sync = { state: "error", reason: describeError(error) };
   }

@@ -26,8 +26,16 @@ export class GapError extends Error {}
 
 // Pushes the outbox to the end. Ops answered with a final status leave the outbox (refused
 // ones are kept in `refused` with their code); at a gap, sending starts again after the
-// server's last_applied_seq. Returns {pushed, refused}.
-export async function pushAll() {
+// server's last_applied_seq. Returns {pushed, refused}; concurrent callers share one push.
+let running = null;
+export function pushAll() {
+  running ??= pushToTheEnd().finally(() => {
+    running = null;
+  });
+  return running;
+}
+
+async function pushToTheEnd() {
   const { token, deviceId } = await store.getMeta("device");
   let pushed = 0;
   let refused = 0;

@@ -28,6 +28,7 @@ from checklists.validation import shown_items
 from server.inspections.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 from tests.inspections.helpers import extinguisher_answers, submission
+from tests.web.conftest import PHONE
 from tests.web.test_client import ConsoleErrors, enqueue, log_in, new_phone, snap
 
 GAUGE = "压力表指针所在区域"
@@ -359,7 +360,8 @@ async def test_after_a_gap_the_outbox_is_sent_again_from_the_servers_last_seq(
 ) -> None:
     school = await a_school(api)
     inspector = school["inspector"]
-    context = await new_phone(browser)
+    # Requests a service worker handles are not seen by page.route: no service worker here.
+    context = await browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="block")
     page = await context.new_page()
     await page.goto(f"{clean.url}/app/")
     await log_in(page, inspector.username)

@@ -3,6 +3,7 @@ outbox, the push and the photo upload, checked on the server afterwards."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import random
@@ -393,10 +394,18 @@ async def test_after_a_gap_the_outbox_is_sent_again_from_the_servers_last_seq(
             }
         )
 
+    resent = asyncio.Event()
+
+    def answered(response) -> None:
+        if response.url.endswith("/api/sync/push") and len(pushes) == 2:
+            resent.set()
+
+    page.on("response", answered)
     await page.route("**/api/sync/push", answer)
     await page.get_by_test_id("sync-now").click()
-    await expect(status).to_contain_text("待上传 0 条", timeout=15_000)
+    await asyncio.wait_for(resent.wait(), 15)
     assert pushes == [[1, 2], [1, 2]]
+    await expect(status).to_contain_text("待上传 0 条")
     for body in bodies:
         found = await api.get(f"/api/inspections/{body['id']}", headers=inspector.headers)
         assert found.status_code == 200, found.text

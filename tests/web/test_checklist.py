@@ -35,9 +35,9 @@ from tests.web.test_client import ConsoleErrors, enqueue, log_in, new_phone, sna
 GAUGE = "压力表指针所在区域"
 
 
-def a_photo() -> bytes:
+def a_photo(background: tuple[int, int, int] = (200, 30, 30)) -> bytes:
     """A PNG larger than the phone keeps, so the app has to scale it down."""
-    image = Image.new("RGB", (2400, 1200), (200, 30, 30))
+    image = Image.new("RGB", (2400, 1200), background)
     image.paste((20, 120, 220), (600, 300, 1800, 900))
     out = io.BytesIO()
     image.save(out, "PNG")
@@ -112,6 +112,13 @@ async def test_an_inspector_fills_in_a_checklist_offline_and_it_arrives_once(
         {"name": "gauge.png", "mimeType": "image/png", "buffer": a_photo()}
     )
     await expect(page.get_by_test_id("thumb")).to_have_count(1)
+    # A photo taken twice is kept once; one taken by mistake can be removed.
+    await page.get_by_test_id("photo-photo").set_input_files(
+        {"name": "again.png", "mimeType": "image/png", "buffer": a_photo((10, 10, 10))}
+    )
+    await expect(page.get_by_test_id("thumb")).to_have_count(2)
+    await page.get_by_test_id("remove-photo").last.click()
+    await expect(page.get_by_test_id("thumb")).to_have_count(1)
     await expect(page.get_by_test_id("problem-gauge_zone")).to_have_text("")
     # The failure summary: the gauge in the red, marked critical.
     failures = page.get_by_test_id("failure")
@@ -162,6 +169,9 @@ async def test_an_inspector_fills_in_a_checklist_offline_and_it_arrives_once(
     assert inspection["answers"]["cabinet_opens"] == "na"
     assert inspection["answers"]["photo"] == [digest]
     assert inspection["missing_blobs"] == []
+    # The removed photo was dropped from the phone, the sent one after its upload.
+    left = await page.evaluate("""async () => (await import("/web/app/store.js")).queuedBlobs()""")
+    assert left == []
     blob = await api.get(f"/api/blobs/{digest}", headers=inspector.headers)
     assert blob.status_code == 200, blob.text
     image = Image.open(io.BytesIO(blob.content))

@@ -148,9 +148,12 @@ export async function checklistForm(ctx) {
       const digests = answers[item.key] ?? [];
       const items = await Promise.all(digests.map(async (digest) =>
         h("div", { class: "thumb-box" }, await thumbnail(digest),
-          h("button", { type: "button", class: "plain", "data-testid": "remove-photo", onclick: () => {
-            set(item.key, (answers[item.key] ?? []).filter((d) => d !== digest));
-            redraw();
+          h("button", { type: "button", class: "plain", "data-testid": "remove-photo", onclick: async () => {
+            await set(item.key, (answers[item.key] ?? []).filter((d) => d !== digest));
+            // A photo of a submitted record (the same picture twice) stays queued.
+            const kept = await store.getBlob(digest);
+            if (kept && !kept.queued) await store.deleteBlob(digest);
+            await redraw();
           } }, "×"))));
       list.replaceChildren(...items);
     };

@@ -170,8 +170,16 @@ async def test_an_inspector_fills_in_a_checklist_offline_and_it_arrives_once(
     assert inspection["answers"]["photo"] == [digest]
     assert inspection["missing_blobs"] == []
     # The removed photo was dropped from the phone, the sent one after its upload.
-    left = await page.evaluate("""async () => (await import("/web/app/store.js")).queuedBlobs()""")
-    assert left == []
+    left = await page.evaluate(
+        """async () => {
+          const db = await (await import("/web/app/store.js")).openStore();
+          return await new Promise((ok) => {
+            const r = db.transaction("blobs").objectStore("blobs").count();
+            r.onsuccess = () => ok(r.result);
+          });
+        }"""
+    )
+    assert left == 0
     blob = await api.get(f"/api/blobs/{digest}", headers=inspector.headers)
     assert blob.status_code == 200, blob.text
     image = Image.open(io.BytesIO(blob.content))

@@ -442,3 +442,90 @@ async def test_after_a_gap_the_outbox_is_sent_again_from_the_servers_last_seq(
     await expect(status).to_contain_text("服务器缺少本机已发送的记录")
     await expect(status).to_contain_text("待上传 1 条")
     await context.close()
+
+
+HANDOVER = """
+key: equipment_handover
+version: 1
+title: {zh-CN: "器材交接", en: "Equipment handover"}
+category: sports
+applies_to: {asset_categories: [sports_equipment]}
+frequency: {every: on_demand}
+items:
+  - type: number
+    key: balls
+    label: {zh-CN: "球的气压", en: "Ball pressure"}
+    unit: "psi"
+    min: 6
+    max: 8
+    decimals: 1
+    critical: true
+  - type: choice
+    key: missing
+    label: {zh-CN: "缺少的器材", en: "Missing items"}
+    multiple: true
+    required: false
+    options:
+      - {value: cones, label: {zh-CN: "标志桶", en: "Cones"}}
+      - {value: bibs, label: {zh-CN: "号码背心", en: "Bibs"}}
+    fail_options: [cones, bibs]
+  - type: signature
+    key: received_by
+    label: {zh-CN: "接收人签名", en: "Received by"}
+"""
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_numbers_multiple_choices_and_a_signature(browser, clean, api) -> None:
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    inspector = await make_person(school, "inspector")
+    published = await api.post("/api/templates", content=HANDOVER.encode(), headers=admin.headers)
+    assert published.status_code in (200, 201), published.text
+    asset = await make_asset(admin, school, category="sports_equipment", name="篮球")
+    code = await make_tag(admin, asset=asset)
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/app/")
+    await log_in(page, inspector.username)
+    status = page.get_by_test_id("sync-status")
+    await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    await page.goto(f"{clean.url}/t/{code}")
+    await open_checklist(page, "equipment_handover")
+    await expect(page.get_by_test_id("range-balls")).to_have_text("范围 6–8")
+    await page.get_by_test_id("input-balls").fill("7.25")
+    await page.get_by_test_id("submit").click()
+    await expect(page.get_by_test_id("problem-balls")).to_have_text("最多 1 位小数")
+    await expect(page.get_by_test_id("problem-received_by")).to_have_text("必填")
+    await page.get_by_test_id("input-balls").fill("8.5")
+    await expect(page.get_by_test_id("problem-balls")).to_have_text("")
+    await page.get_by_test_id("answer-missing-bibs").click()
+    await page.get_by_test_id("answer-missing-cones").click()
+    await expect(page.get_by_test_id("failure")).to_have_count(2)
+    pad = await page.get_by_test_id("signature-received_by").bounding_box()
+    assert pad is not None
+    await page.mouse.move(pad["x"] + 20, pad["y"] + 30)
+    await page.mouse.down()
+    await page.mouse.move(pad["x"] + 120, pad["y"] + 60, steps=5)
+    await page.mouse.move(pad["x"] + 200, pad["y"] + 20, steps=5)
+    await page.mouse.up()
+    await expect(page.get_by_test_id("problem-received_by")).to_have_text("")
+    # Online: sent at once, the record first and then its signature.
+    uploaded = lambda r: "/api/blobs/" in r.url and r.request.method == "PUT"  # noqa: E731
+    async with page.expect_response(uploaded, timeout=15_000):
+        await page.get_by_test_id("submit").click()
+    await expect(page.get_by_test_id("submitted")).to_be_visible()
+    await expect(status).to_contain_text("待上传 0 条")
+    await context.close()
+    found = await api.get(
+        "/api/inspections", params={"asset_id": str(asset)}, headers=inspector.headers
+    )
+    [summary] = found.json()["items"]
+    inspection = await api.get(f"/api/inspections/{summary['id']}", headers=inspector.headers)
+    inspection = inspection.json()
+    assert inspection["answers"]["balls"] == 8.5
+    assert inspection["answers"]["missing"] == ["cones", "bibs"]
+    assert len(inspection["answers"]["received_by"]) == 64
+    assert inspection["missing_blobs"] == []
+    assert inspection["evaluation"]["failed_items"] == ["balls", "missing"]
+    assert inspection["evaluation"]["critical_failure"] is True

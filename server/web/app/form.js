@@ -46,14 +46,14 @@ export async function downscale(file, maxSide = MAX_SIDE) {
   return canvasBlob(canvas, "image/jpeg", 0.85);
 }
 
-async function keepImage(blob, siteId) {
+export async function keepImage(blob, siteId) {
   const data = await blob.arrayBuffer();
   const sha256 = await sha256Hex(data);
   await store.putBlob({ sha256, site_id: siteId, type: blob.type, data, queued: false });
   return sha256;
 }
 
-async function thumbnail(sha256) {
+export async function thumbnail(sha256) {
   const blob = await store.getBlob(sha256);
   if (!blob) return h("span", { class: "muted" }, sha256.slice(0, 8));
   const url = URL.createObjectURL(new Blob([blob.data], { type: blob.type }));

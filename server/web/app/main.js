@@ -1,6 +1,7 @@
 // The app: log in and enrol, keep the pulled data fresh, show a tag's target from the
 // phone's own copy, online or not, fill in its checklists, and send what was filled in.
-// Routes: /app/ (home), /t/{code} (a tag) and /t/{code}?checklist={key} (a checklist).
+// Routes: /app/ (home), /t/{code} (a tag), /t/{code}?checklist={key} (a checklist) and
+// /t/{code}?report=1 (reporting a repair or hazard).
 
 import * as api from "./api.js";
 import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
@@ -10,6 +11,7 @@ import { checklistForm } from "./form.js";
 import { GapError, pushAll, uploadBlobs } from "./outbox.js";
 import * as store from "./store.js";
 import { idle, pullAll } from "./sync.js";
+import { reportForm } from "./report.js";
 import { describeTarget } from "./target.js";
 
 const view = document.getElementById("view");
@@ -90,7 +92,7 @@ async function syncNow() {
   scheduleRetry();
   await renderStatus();
   const current = route();
-  if ((current.name === "target" && !current.checklist) || sync.state === "signed_out") await render();
+  if ((current.name === "target" && !current.checklist && !current.report) || sync.state === "signed_out") await render();
 }
 
 // While records or photos are still waiting after a failed sync, try again later, waiting
@@ -110,8 +112,10 @@ async function scheduleRetry() {
 function route() {
   const path = location.pathname;
   if (path.startsWith("/t/")) {
-    const checklist = new URLSearchParams(location.search).get("checklist");
-    return { name: "target", code: decodeURIComponent(path.slice(3)), checklist };
+    const query = new URLSearchParams(location.search);
+    const checklist = query.get("checklist");
+    const report = query.has("report");
+    return { name: "target", code: decodeURIComponent(path.slice(3)), checklist, report };
   }
   return { name: "home" };
 }
@@ -292,6 +296,25 @@ function tagNote(tag) {
   return null;
 }
 
+// Back on the target page after a record was saved on the phone, saying so.
+async function savedOnPhone(code, message) {
+  history.replaceState({ inApp: true }, "", `/t/${code}`);
+  await render();
+  view.prepend(h("p", { class: "card note", "data-testid": "submitted", role: "status" }, message));
+  await renderStatus();
+  syncNow();
+}
+
+function renderReport(code, siteId, target) {
+  const where = target.kind === "asset"
+    ? pick(target.asset.name, target.asset.name_en)
+    : pick(target.location.name, target.location.name_en);
+  const parts = reportForm({ target, siteId, onDone: () => savedOnPhone(code, t("report.submitted")) });
+  show(view, h("p", { class: "muted" }, where), ...parts,
+    h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: () => go(`/t/${code}`) },
+      t("target.back")));
+}
+
 async function renderChecklist(code, found, target, key) {
   const record = found.templates.find((r) => r.key === key);
   const back = () => go(`/t/${code}`);
@@ -307,20 +330,13 @@ async function renderChecklist(code, found, target, key) {
     target,
     siteId: found.tag.site_id,
     code,
-    onDone: async () => {
-      history.replaceState({ inApp: true }, "", `/t/${code}`);
-      await render();
-      const saved = h("p", { class: "card note", "data-testid": "submitted", role: "status" }, t("form.submitted"));
-      view.prepend(saved);
-      await renderStatus();
-      syncNow();
-    },
+    onDone: () => savedOnPhone(code, t("form.submitted")),
   });
   show(view, h("p", { class: "muted" }, where), ...parts,
     h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: back }, t("target.back")));
 }
 
-async function renderTarget(rawCode, checklist) {
+async function renderTarget(rawCode, checklist, report) {
   let code;
   try {
     code = normalizeCode(rawCode);
@@ -338,6 +354,7 @@ async function renderTarget(rawCode, checklist) {
     const templates = await store.recordsOf(found.scope, "template");
     return renderChecklist(code, { tag: found.tag, templates }, target, checklist);
   }
+  if (target?.kind && report) return renderReport(code, target.tag.site_id, target);
   const tagLine = h("p", { class: "muted" }, `${t("target.tag")} `, h("span", { class: "code" }, formatCode(code)));
   if (!target || !target.kind) {
     show(view, h("div", { class: "card", "data-testid": "not-found" },
@@ -392,6 +409,9 @@ async function renderTarget(rawCode, checklist) {
       findings.length ? h("ul", { class: "list" }, findings) : h("p", { class: "muted" }, t("target.no_findings"))),
     h("section", { class: "card" }, h("h2", {}, t("target.checklists")),
       checklists.length ? h("ul", { class: "list" }, checklists) : h("p", { class: "muted" }, t("target.no_checklists"))),
+    h("section", { class: "card" },
+      h("button", { type: "button", class: "wide", "data-testid": "report-open", onclick: () => go(`/t/${code}?report=1`) },
+        t("report.open"))),
     backButton(),
   );
 }
@@ -400,7 +420,7 @@ async function render() {
   langButton.textContent = t("lang.switch");
   if (!(await store.getMeta("device"))) return renderLogin();
   const current = route();
-  if (current.name === "target") return renderTarget(current.code, current.checklist);
+  if (current.name === "target") return renderTarget(current.code, current.checklist, current.report);
   return renderHome();
 }
 

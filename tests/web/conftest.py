@@ -1,13 +1,12 @@
 """A real Chromium (Debian's, driven by Playwright) against the real server.
 
-Playwright never downloads a browser here: scripts/setup.sh installs Debian's `chromium`.
-Without it these tests are skipped on a developer's machine and fail in CI, as a missing
-PostgreSQL fails the database tests.
+Playwright never downloads a browser here: scripts/setup.sh (run by `make test`) installs
+Debian's `chromium`. Without it these tests fail, as a missing PostgreSQL fails the
+database tests: a skipped browser test would hide a missing capability.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,10 +18,7 @@ PHONE = {"width": 360, "height": 640}
 
 def require_chromium() -> None:
     if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium)")
 
 
 @pytest.fixture(scope="session")

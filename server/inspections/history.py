@@ -102,6 +102,19 @@ async def list_inspections(
     return InspectionPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
+def identity(row: dict[str, Any], names: dict[uuid.UUID, str]) -> dict[str, Any]:
+    """What an inspection is of and by whom, as every view of it names it."""
+    return {
+        "id": row["id"],
+        "site_id": row["site"],
+        "template_key": row["template_key"],
+        "template_version": row["template_version"],
+        "asset_id": row["asset"],
+        "location_id": row["location"],
+        "inspector": PersonRef(id=row["inspector"], name=names.get(row["inspector"], "")),
+    }
+
+
 async def summaries(rows: list[dict[str, Any]]) -> list[InspectionSummary]:
     names = await display_names(list({row["inspector"] for row in rows}))
     corrections = await Inspection.select(Inspection.id, Inspection.supersedes).where(
@@ -110,13 +123,7 @@ async def summaries(rows: list[dict[str, Any]]) -> list[InspectionSummary]:
     superseded_by = {row["supersedes"]: row["id"] for row in corrections}
     return [
         InspectionSummary(
-            id=row["id"],
-            site_id=row["site"],
-            template_key=row["template_key"],
-            template_version=row["template_version"],
-            asset_id=row["asset"],
-            location_id=row["location"],
-            inspector=PersonRef(id=row["inspector"], name=names.get(row["inspector"], "")),
+            **identity(row, names),
             completed_at=row["completed_at"],
             result=row["result"],
             score=row["score"],

@@ -29,6 +29,7 @@ from server.clock import utcnow
 from server.db import transaction
 from server.errors import DomainError, forbidden, not_found
 from server.inspections.findings import FindingBook, finding_out, findings_of, target_key
+from server.inspections.history import identity
 from server.inspections.tables import Inspection, TemplateVersion
 from server.inspections.templates import decode_version, versions_by_key
 from server.inspections.wire import (
@@ -506,13 +507,7 @@ async def get_inspection(caller: Caller, inspection_id: uuid.UUID) -> Inspection
     )
     refs = blob_refs(decode_version(row["template"], version["body"]), answers)
     return InspectionOut(
-        id=row["id"],
-        site_id=row["site"],
-        template_key=row["template_key"],
-        template_version=row["template_version"],
-        asset_id=row["asset"],
-        location_id=row["location"],
-        inspector=PersonRef(id=row["inspector"], name=names.get(row["inspector"], "")),
+        **identity(row, names),
         device_id=row["device"],
         started_at=row["started_at"],
         completed_at=row["completed_at"],

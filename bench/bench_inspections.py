@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import time
 from datetime import UTC, datetime, timedelta
 from itertools import cycle
 
 import httpx
+from bench_push import answers
 from harness import demo_server
 from uuid_utils.compat import uuid7
 
@@ -30,17 +30,7 @@ def inspection(asset_id: str, n: int) -> dict:
         "template_key": "fire_extinguisher_monthly",
         "template_version": 1,
         "asset_id": asset_id,
-        "answers": {
-            "gauge_zone": "green",
-            "seal_and_pin": "pass",
-            "hose": "fail" if n % 10 == 0 else "pass",
-            "body": "pass",
-            "service_life_end": "2031-06-30",
-            "cabinet_opens": "na",
-            "signage_and_access": "pass",
-            "photo": [hashlib.sha256(f"photo {n}".encode()).hexdigest()],
-            "notes": "",
-        },
+        "answers": answers(n),
         "started_at": (completed - timedelta(minutes=2)).isoformat(),
         "completed_at": completed.isoformat(),
     }

@@ -297,10 +297,22 @@ function tagNote(tag) {
 }
 
 // Back on the target page after a record was saved on the phone, saying so.
+function sameCode(typed, code) {
+  try {
+    return normalizeCode(typed) === code;
+  } catch (error) {
+    if (error instanceof InvalidTagCode) return false;
+    throw error;
+  }
+}
+
+// The notice stays while the person is on that page, through the redraws a sync makes.
+let savedNotice = null;
+
 async function savedOnPhone(code, message) {
   history.replaceState({ inApp: true }, "", `/t/${code}`);
+  savedNotice = { code, message };
   await render();
-  view.prepend(h("p", { class: "card note", "data-testid": "submitted", role: "status" }, message));
   await renderStatus();
   syncNow();
 }
@@ -420,8 +432,19 @@ async function render() {
   langButton.textContent = t("lang.switch");
   if (!(await store.getMeta("device"))) return renderLogin();
   const current = route();
-  if (current.name === "target") return renderTarget(current.code, current.checklist, current.report);
-  return renderHome();
+  if (current.name !== "target") {
+    savedNotice = null;
+    return renderHome();
+  }
+  await renderTarget(current.code, current.checklist, current.report);
+  const onPage = !current.checklist && !current.report;
+  if (savedNotice && onPage && sameCode(current.code, savedNotice.code)) {
+    view.prepend(
+      h("p", { class: "card note", "data-testid": "submitted", role: "status" }, savedNotice.message),
+    );
+  } else {
+    savedNotice = null;
+  }
 }
 
 async function start() {

@@ -83,8 +83,10 @@ class WebAppController(Controller):
     async def root(self) -> Redirect:
         return Redirect(path="/app/")
 
-    @get("/app", cache=False)
+    @get(["/app", "/app/{screen:path}"], cache=False)
     async def shell(self) -> Response[bytes]:
+        """The shell answers every screen of the app (/app/actions, /app/due, ...): the app
+        reads the URL itself."""
         return Response(
             (WEB_DIR / SHELL).read_bytes(), media_type=CONTENT_TYPES[".html"], headers=SHELL_HEADERS
         )

@@ -27,7 +27,7 @@ self.addEventListener("activate", (event) => {
 });
 
 function isAppPage(url) {
-  return url.pathname === "/" || url.pathname === "/app" || url.pathname === SHELL ||
+  return url.pathname === "/" || url.pathname === "/app" || url.pathname.startsWith(SHELL) ||
     url.pathname.startsWith("/t/");
 }
 

@@ -18,6 +18,10 @@ async def test_the_shell_is_served_at_app_with_a_strict_content_policy(api) -> N
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert '<script type="module" src="/web/app/main.js">' in response.text
+    # Every screen of the app is the same shell: a reload on /app/actions works online too.
+    for screen in ("/app", "/app/actions", "/app/actions/0192f0c1-aaaa-7bbb-8ccc-000000000001"):
+        again = await api.get(screen)
+        assert again.status_code == 200 and again.text == response.text, screen
     root = await api.get("/")
     assert root.status_code in (301, 302, 307, 308) and root.headers["location"] == "/app/"
 

@@ -1,18 +1,23 @@
-// The app: log in and enrol, keep the pulled data fresh, show a tag's target from the
-// phone's own copy, online or not, fill in its checklists, and send what was filled in.
-// Routes: /app/ (home), /t/{code} (a tag), /t/{code}?checklist={key} (a checklist) and
-// /t/{code}?report=1 (reporting a repair or hazard).
+// The app: log in and enrol, keep the pulled data fresh and send what the phone made, and
+// show the screen of the current URL (routes in nav.js). Screens live in their own modules.
 
+import * as actions from "./actions.js";
 import * as api from "./api.js";
-import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
+import { InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
-import { label, language, loadLanguage, pick, t } from "./i18n.js";
-import { checklistForm } from "./form.js";
+import * as due from "./due.js";
+import { language, loadLanguage, t } from "./i18n.js";
+import * as manager from "./manager.js";
+import { describeError, formatTime, go, route, setRenderer, setSyncer } from "./nav.js";
 import { GapError, pushAll, uploadBlobs } from "./outbox.js";
+import * as scan from "./scan.js";
 import * as store from "./store.js";
 import { idle, pullAll } from "./sync.js";
-import { reportForm } from "./report.js";
-import { describeTarget } from "./target.js";
+import { codeForm, renderTarget } from "./targetpage.js";
+
+// The app's screens besides home and the target page: route name -> module with
+// render(view, route).
+const SCREENS = { actions, due, manager, scan };
 
 const view = document.getElementById("view");
 const statusLine = document.getElementById("status");
@@ -24,15 +29,6 @@ let sync = { state: "never", reason: "" };
 let photoError = "";
 let retryTimer = null;
 let retryDelay = 0;
-
-function formatTime(iso) {
-  const at = new Date(iso);
-  const options = { hour: "2-digit", minute: "2-digit" };
-  if (at.toDateString() !== new Date().toDateString()) {
-    Object.assign(options, { month: "numeric", day: "numeric" });
-  }
-  return at.toLocaleString(language(), options);
-}
 
 async function renderStatus() {
   const [lastSync, waiting, photos, refused] = await Promise.all([
@@ -61,11 +57,6 @@ async function renderStatus() {
   statusLine.textContent = text;
 }
 
-function describeError(error) {
-  if (error instanceof api.ApiError) return error.message || t("error.server", { status: error.status });
-  return t("error.network");
-}
-
 async function syncNow() {
   if (!(await store.getMeta("device"))) return;
   if (!navigator.onLine) return renderStatus();
@@ -91,8 +82,12 @@ async function syncNow() {
   }
   scheduleRetry();
   await renderStatus();
+  // A page that only shows pulled data is drawn again; a form being filled in is not.
   const current = route();
-  if ((current.name === "target" && !current.checklist && !current.report) || sync.state === "signed_out") await render();
+  const showsData = current.name === "target"
+    ? !current.checklist && !current.report
+    : SCREENS[current.name]?.redrawOnSync?.(current) ?? current.name === "home";
+  if (showsData || sync.state === "signed_out") await render();
 }
 
 // While records or photos are still waiting after a failed sync, try again later, waiting
@@ -107,26 +102,6 @@ async function scheduleRetry() {
   retryDelay = Math.min(retryDelay ? retryDelay * 2 : 5000, 300_000);
   clearTimeout(retryTimer);
   retryTimer = setTimeout(syncNow, retryDelay);
-}
-
-function route() {
-  const path = location.pathname;
-  if (path.startsWith("/t/")) {
-    const query = new URLSearchParams(location.search);
-    const checklist = query.get("checklist");
-    const report = query.has("report");
-    return { name: "target", code: decodeURIComponent(path.slice(3)), checklist, report };
-  }
-  return { name: "home" };
-}
-
-function go(path) {
-  history.pushState({ inApp: true }, "", path);
-  return render();
-}
-
-function codeError(error) {
-  return error instanceof InvalidTagCode ? t(`code.${error.reason}`, error.vars) : String(error);
 }
 
 // The login form. A person whose token stopped working logs in again from home: the phone
@@ -186,42 +161,6 @@ function renderLogin() {
   show(view, loginForm());
 }
 
-function codeForm() {
-  const error = h("p", { class: "warn", "data-testid": "code-error", role: "alert" });
-  const input = h("input", {
-    id: "code",
-    name: "code",
-    inputmode: "text",
-    autocapitalize: "characters",
-    autocomplete: "off",
-    spellcheck: "false",
-    placeholder: t("home.code_placeholder"),
-    "data-testid": "code-input",
-  });
-  const form = h(
-    "form",
-    { class: "card" },
-    h("h1", {}, t("home.title")),
-    h("label", { for: "code" }, t("home.code_label")),
-    input,
-    h("button", { class: "wide", "data-testid": "code-submit" }, t("home.open")),
-    error,
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    if (!input.value.trim()) {
-      error.textContent = t("code.empty");
-      return;
-    }
-    try {
-      go(`/t/${normalizeCode(input.value)}`);
-    } catch (problem) {
-      error.textContent = codeError(problem);
-    }
-  });
-  return form;
-}
-
 async function logout() {
   const waiting = await store.outboxCount();
   if (waiting > 0 && !confirm(t("logout.confirm_waiting", { waiting }))) return;
@@ -246,6 +185,19 @@ async function refusedCard() {
         h("div", { class: "warn" }, `${r.code ?? r.status}${r.detail ? `: ${r.detail}` : ""}`)))));
 }
 
+// The other screens. The manager view is for the people who run a site.
+function menu(user) {
+  const manages = (user?.sites ?? []).some((s) => ["admin", "manager"].includes(s.role));
+  const link = (path, key) =>
+    h("li", {}, h("button", { type: "button", class: "link", "data-testid": `menu-${key}`, onclick: () => go(path) },
+      t(`home.menu_${key}`)));
+  return h("nav", { class: "card" }, h("ul", { class: "list" },
+    link("/app/scan", "scan"),
+    link("/app/due", "due"),
+    link("/app/actions", "actions"),
+    manages ? link("/app/manager", "manager") : null));
+}
+
 async function renderHome() {
   const user = await store.getMeta("user");
   const refused = await refusedCard();
@@ -254,6 +206,7 @@ async function renderHome() {
     view,
     sync.state === "signed_out" ? loginForm() : null,
     codeForm(),
+    menu(user),
     refused,
     h(
       "div",
@@ -265,35 +218,6 @@ async function renderHome() {
       ),
     ),
   );
-}
-
-function backButton() {
-  const back = () => (history.state?.inApp ? history.back() : go("/app/"));
-  return h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: back }, t("target.back"));
-}
-
-async function loadTarget(code) {
-  const found = await store.findTag(code);
-  if (!found) return null;
-  const { scope, tag } = found;
-  const [asset, location, locations, people, templates, overrides, findings] = await Promise.all([
-    tag.asset_id ? store.getRecord(scope, "asset", tag.asset_id) : null,
-    tag.location_id ? store.getRecord(scope, "location", tag.location_id) : null,
-    store.recordsOf(scope, "location"),
-    store.recordsOf(scope, "person"),
-    store.recordsOf(scope, "template"),
-    store.recordsOf(scope, "site_checklist"),
-    store.recordsOf(scope, "finding"),
-  ]);
-  return describeTarget({ tag, asset, location, locations, people, templates, overrides, findings });
-}
-
-function tagNote(tag) {
-  if (tag.status === "replaced") {
-    return h("p", { class: "card note" }, t("target.replaced"));
-  }
-  if (tag.status === "retired") return h("p", { class: "card note" }, t("target.retired"));
-  return null;
 }
 
 // Back on the target page after a record was saved on the phone, saying so.
@@ -317,127 +241,19 @@ async function savedOnPhone(code, message) {
   syncNow();
 }
 
-function renderReport(code, siteId, target) {
-  const where = target.kind === "asset"
-    ? pick(target.asset.name, target.asset.name_en)
-    : pick(target.location.name, target.location.name_en);
-  const parts = reportForm({ target, siteId, onDone: () => savedOnPhone(code, t("report.submitted")) });
-  show(view, h("p", { class: "muted" }, where), ...parts,
-    h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: () => go(`/t/${code}`) },
-      t("target.back")));
-}
-
-async function renderChecklist(code, found, target, key) {
-  const record = found.templates.find((r) => r.key === key);
-  const back = () => go(`/t/${code}`);
-  if (!record || !target.checklists.some((c) => c.key === key)) {
-    show(view, h("div", { class: "card" }, h("p", { class: "warn" }, t("form.not_applicable"))), backButton());
-    return;
-  }
-  const where = target.kind === "asset"
-    ? pick(target.asset.name, target.asset.name_en)
-    : pick(target.location.name, target.location.name_en);
-  const parts = await checklistForm({
-    template: record.template,
-    target,
-    siteId: found.tag.site_id,
-    code,
-    onDone: () => savedOnPhone(code, t("form.submitted")),
-  });
-  show(view, h("p", { class: "muted" }, where), ...parts,
-    h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: back }, t("target.back")));
-}
-
-async function renderTarget(rawCode, checklist, report) {
-  let code;
-  try {
-    code = normalizeCode(rawCode);
-  } catch (problem) {
-    show(view, h("div", { class: "card" },
-      h("h1", {}, t("target.invalid")),
-      h("p", { class: "code" }, rawCode),
-      h("p", { class: "warn", "data-testid": "code-error" }, codeError(problem)),
-    ), backButton());
-    return;
-  }
-  const target = await loadTarget(code);
-  if (target?.kind && checklist) {
-    const found = await store.findTag(code);
-    const templates = await store.recordsOf(found.scope, "template");
-    return renderChecklist(code, { tag: found.tag, templates }, target, checklist);
-  }
-  if (target?.kind && report) return renderReport(code, target.tag.site_id, target);
-  const tagLine = h("p", { class: "muted" }, `${t("target.tag")} `, h("span", { class: "code" }, formatCode(code)));
-  if (!target || !target.kind) {
-    show(view, h("div", { class: "card", "data-testid": "not-found" },
-      tagLine, h("h1", {}, t("target.not_found")), h("p", { class: "muted" }, t("target.not_found_hint")),
-    ), codeForm(), backButton());
-    return;
-  }
-  const none = t("none");
-  const path = target.path.map((l) => pick(l.name, l.name_en)).join(" › ") || none;
-  let title;
-  let rows;
-  if (target.kind === "asset") {
-    const asset = target.asset;
-    title = pick(asset.name, asset.name_en);
-    rows = [
-      ["target.category", label("category", asset.category), "target-category"],
-      ["target.location", path, "target-location"],
-      ["target.asset_number", asset.asset_number || none, "target-asset-number"],
-      ["target.keeper", target.keeper?.name ?? none, "target-keeper"],
-      ["target.status", label("status", asset.status), "target-status"],
-    ];
-  } else {
-    const place = target.location;
-    title = pick(place.name, place.name_en);
-    rows = [
-      ["target.kind", label("kind", place.kind), "target-kind"],
-      ["target.location", path, "target-location"],
-      ["target.room_code", place.code || none, "target-room-code"],
-    ];
-  }
-  const findings = target.findings.map((f) =>
-    h("li", { "data-testid": "finding" },
-      h("div", {}, f.label ? pick(f.label["zh-CN"], f.label.en) : f.item_key),
-      h("div", { class: f.severity === "high" ? "sev-high" : "muted" },
-        t("target.finding_observed", { severity: t(`severity.${f.severity}`), date: formatTime(f.observed_at) })),
-    ),
-  );
-  const checklists = target.checklists.map((template) =>
-    h("li", { "data-testid": "checklist", "data-key": template.key },
-      h("button", { type: "button", class: "link", onclick: () => go(`/t/${code}?checklist=${template.key}`) },
-        pick(template.title["zh-CN"], template.title.en))),
-  );
-  show(
-    view,
-    tagNote(target.tag),
-    h("div", { class: "card", "data-testid": "target" },
-      tagLine,
-      h("h1", { "data-testid": "target-title" }, title),
-      h("dl", {}, rows.map(([key, value, id]) => [h("dt", {}, t(key)), h("dd", { "data-testid": id }, value)])),
-    ),
-    h("section", { class: "card" }, h("h2", {}, t("target.findings")),
-      findings.length ? h("ul", { class: "list" }, findings) : h("p", { class: "muted" }, t("target.no_findings"))),
-    h("section", { class: "card" }, h("h2", {}, t("target.checklists")),
-      checklists.length ? h("ul", { class: "list" }, checklists) : h("p", { class: "muted" }, t("target.no_checklists"))),
-    h("section", { class: "card" },
-      h("button", { type: "button", class: "wide", "data-testid": "report-open", onclick: () => go(`/t/${code}?report=1`) },
-        t("report.open"))),
-    backButton(),
-  );
-}
-
 async function render() {
   langButton.textContent = t("lang.switch");
   if (!(await store.getMeta("device"))) return renderLogin();
   const current = route();
-  if (current.name !== "target") {
-    savedNotice = null;
+  if (current.name !== "target") savedNotice = null;
+  if (current.name === "target") {
+    await renderTarget(view, { ...current, onSaved: savedOnPhone });
+  } else if (SCREENS[current.name]) {
+    await SCREENS[current.name].render(view, current);
+  } else {
     return renderHome();
   }
-  await renderTarget(current.code, current.checklist, current.report);
-  const onPage = !current.checklist && !current.report;
+  const onPage = current.name === "target" && !current.checklist && !current.report;
   if (savedNotice && onPage && sameCode(current.code, savedNotice.code)) {
     view.prepend(
       h("p", { class: "card note", "data-testid": "submitted", role: "status" }, savedNotice.message),
@@ -448,6 +264,8 @@ async function render() {
 }
 
 async function start() {
+  setRenderer(render);
+  setSyncer(syncNow);
   await loadLanguage();
   langButton.addEventListener("click", async () => {
     await loadLanguage(language() === "zh-CN" ? "en" : "zh-CN");

@@ -1,0 +1,9 @@
+// The actions screen (/app/actions).
+
+import { h, show } from "./dom.js";
+import { backButton } from "./nav.js";
+import { t } from "./i18n.js";
+
+export async function render(view) {
+  show(view, h("div", { class: "card" }, h("h1", {}, t("home.menu_actions"))), backButton());
+}

@@ -1,0 +1,186 @@
+// The target page of a tag and the checklist and report forms opened from it, all from the
+// phone's own copy of the pulled data, so they work the same offline.
+
+import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
+import { h, show } from "./dom.js";
+import { label, pick, t } from "./i18n.js";
+import { checklistForm } from "./form.js";
+import { backButton, formatTime, go } from "./nav.js";
+import { reportForm } from "./report.js";
+import * as store from "./store.js";
+import { describeTarget } from "./target.js";
+
+export function codeError(error) {
+  return error instanceof InvalidTagCode ? t(`code.${error.reason}`, error.vars) : String(error);
+}
+
+export function codeForm() {
+  const error = h("p", { class: "warn", "data-testid": "code-error", role: "alert" });
+  const input = h("input", {
+    id: "code",
+    name: "code",
+    inputmode: "text",
+    autocapitalize: "characters",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: t("home.code_placeholder"),
+    "data-testid": "code-input",
+  });
+  const form = h(
+    "form",
+    { class: "card" },
+    h("h1", {}, t("home.title")),
+    h("label", { for: "code" }, t("home.code_label")),
+    input,
+    h("button", { class: "wide", "data-testid": "code-submit" }, t("home.open")),
+    error,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!input.value.trim()) {
+      error.textContent = t("code.empty");
+      return;
+    }
+    try {
+      go(`/t/${normalizeCode(input.value)}`);
+    } catch (problem) {
+      error.textContent = codeError(problem);
+    }
+  });
+  return form;
+}
+
+async function loadTarget(code) {
+  const found = await store.findTag(code);
+  if (!found) return null;
+  const { scope, tag } = found;
+  const [asset, location, locations, people, templates, overrides, findings] = await Promise.all([
+    tag.asset_id ? store.getRecord(scope, "asset", tag.asset_id) : null,
+    tag.location_id ? store.getRecord(scope, "location", tag.location_id) : null,
+    store.recordsOf(scope, "location"),
+    store.recordsOf(scope, "person"),
+    store.recordsOf(scope, "template"),
+    store.recordsOf(scope, "site_checklist"),
+    store.recordsOf(scope, "finding"),
+  ]);
+  return describeTarget({ tag, asset, location, locations, people, templates, overrides, findings });
+}
+
+function tagNote(tag) {
+  if (tag.status === "replaced") {
+    return h("p", { class: "card note" }, t("target.replaced"));
+  }
+  if (tag.status === "retired") return h("p", { class: "card note" }, t("target.retired"));
+  return null;
+}
+
+function renderReport(view, code, siteId, target, onSaved) {
+  const where = target.kind === "asset"
+    ? pick(target.asset.name, target.asset.name_en)
+    : pick(target.location.name, target.location.name_en);
+  const parts = reportForm({ target, siteId, onDone: () => onSaved(code, t("report.submitted")) });
+  show(view, h("p", { class: "muted" }, where), ...parts,
+    h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: () => go(`/t/${code}`) },
+      t("target.back")));
+}
+
+async function renderChecklist(view, code, found, target, key, onSaved) {
+  const record = found.templates.find((r) => r.key === key);
+  const back = () => go(`/t/${code}`);
+  if (!record || !target.checklists.some((c) => c.key === key)) {
+    show(view, h("div", { class: "card" }, h("p", { class: "warn" }, t("form.not_applicable"))), backButton());
+    return;
+  }
+  const where = target.kind === "asset"
+    ? pick(target.asset.name, target.asset.name_en)
+    : pick(target.location.name, target.location.name_en);
+  const parts = await checklistForm({
+    template: record.template,
+    target,
+    siteId: found.tag.site_id,
+    code,
+    onDone: () => onSaved(code, t("form.submitted")),
+  });
+  show(view, h("p", { class: "muted" }, where), ...parts,
+    h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: back }, t("target.back")));
+}
+
+export async function renderTarget(view, { code: rawCode, checklist, report, onSaved }) {
+  let code;
+  try {
+    code = normalizeCode(rawCode);
+  } catch (problem) {
+    show(view, h("div", { class: "card" },
+      h("h1", {}, t("target.invalid")),
+      h("p", { class: "code" }, rawCode),
+      h("p", { class: "warn", "data-testid": "code-error" }, codeError(problem)),
+    ), backButton());
+    return;
+  }
+  const target = await loadTarget(code);
+  if (target?.kind && checklist) {
+    const found = await store.findTag(code);
+    const templates = await store.recordsOf(found.scope, "template");
+    return renderChecklist(view, code, { tag: found.tag, templates }, target, checklist, onSaved);
+  }
+  if (target?.kind && report) return renderReport(view, code, target.tag.site_id, target, onSaved);
+  const tagLine = h("p", { class: "muted" }, `${t("target.tag")} `, h("span", { class: "code" }, formatCode(code)));
+  if (!target || !target.kind) {
+    show(view, h("div", { class: "card", "data-testid": "not-found" },
+      tagLine, h("h1", {}, t("target.not_found")), h("p", { class: "muted" }, t("target.not_found_hint")),
+    ), codeForm(), backButton());
+    return;
+  }
+  const none = t("none");
+  const path = target.path.map((l) => pick(l.name, l.name_en)).join(" › ") || none;
+  let title;
+  let rows;
+  if (target.kind === "asset") {
+    const asset = target.asset;
+    title = pick(asset.name, asset.name_en);
+    rows = [
+      ["target.category", label("category", asset.category), "target-category"],
+      ["target.location", path, "target-location"],
+      ["target.asset_number", asset.asset_number || none, "target-asset-number"],
+      ["target.keeper", target.keeper?.name ?? none, "target-keeper"],
+      ["target.status", label("status", asset.status), "target-status"],
+    ];
+  } else {
+    const place = target.location;
+    title = pick(place.name, place.name_en);
+    rows = [
+      ["target.kind", label("kind", place.kind), "target-kind"],
+      ["target.location", path, "target-location"],
+      ["target.room_code", place.code || none, "target-room-code"],
+    ];
+  }
+  const findings = target.findings.map((f) =>
+    h("li", { "data-testid": "finding" },
+      h("div", {}, f.label ? pick(f.label["zh-CN"], f.label.en) : f.item_key),
+      h("div", { class: f.severity === "high" ? "sev-high" : "muted" },
+        t("target.finding_observed", { severity: t(`severity.${f.severity}`), date: formatTime(f.observed_at) })),
+    ),
+  );
+  const checklists = target.checklists.map((template) =>
+    h("li", { "data-testid": "checklist", "data-key": template.key },
+      h("button", { type: "button", class: "link", onclick: () => go(`/t/${code}?checklist=${template.key}`) },
+        pick(template.title["zh-CN"], template.title.en))),
+  );
+  show(
+    view,
+    tagNote(target.tag),
+    h("div", { class: "card", "data-testid": "target" },
+      tagLine,
+      h("h1", { "data-testid": "target-title" }, title),
+      h("dl", {}, rows.map(([key, value, id]) => [h("dt", {}, t(key)), h("dd", { "data-testid": id }, value)])),
+    ),
+    h("section", { class: "card" }, h("h2", {}, t("target.findings")),
+      findings.length ? h("ul", { class: "list" }, findings) : h("p", { class: "muted" }, t("target.no_findings"))),
+    h("section", { class: "card" }, h("h2", {}, t("target.checklists")),
+      checklists.length ? h("ul", { class: "list" }, checklists) : h("p", { class: "muted" }, t("target.no_checklists"))),
+    h("section", { class: "card" },
+      h("button", { type: "button", class: "wide", "data-testid": "report-open", onclick: () => go(`/t/${code}?report=1`) },
+        t("report.open"))),
+    backButton(),
+  );
+}

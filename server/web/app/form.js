@@ -6,9 +6,8 @@ import { failures, isAnswered, shownItems, submittedAnswers, validateAnswers } f
 import { h } from "./dom.js";
 import { pick, t } from "./i18n.js";
 import { uuid7 } from "./outbox.js";
+import { canvasBlob, keepImage, photoPicker } from "./photos.js";
 import * as store from "./store.js";
-
-export const MAX_SIDE = 1600;
 
 function text(label) {
   return label ? pick(label["zh-CN"], label.en) : "";
@@ -18,46 +17,6 @@ function today() {
   const now = new Date();
   const pad = (n) => String(n).padStart(2, "0");
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
-async function sha256Hex(buffer) {
-  const digest = await crypto.subtle.digest("SHA-256", buffer);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function canvasBlob(canvas, type, quality) {
-  return new Promise((resolve, reject) =>
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no image"))), type, quality),
-  );
-}
-
-// A photo as the phone keeps it: a JPEG whose longest side is at most MAX_SIDE pixels.
-export async function downscale(file, maxSide = MAX_SIDE) {
-  const bitmap = await createImageBitmap(file);
-  const ratio = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
-  const canvas = document.createElement("canvas");
-  canvas.width = Math.max(1, Math.round(bitmap.width * ratio));
-  canvas.height = Math.max(1, Math.round(bitmap.height * ratio));
-  const context = canvas.getContext("2d");
-  context.fillStyle = "#fff";
-  context.fillRect(0, 0, canvas.width, canvas.height);
-  context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  bitmap.close();
-  return canvasBlob(canvas, "image/jpeg", 0.85);
-}
-
-export async function keepImage(blob, siteId) {
-  const data = await blob.arrayBuffer();
-  const sha256 = await sha256Hex(data);
-  await store.putBlob({ sha256, site_id: siteId, type: blob.type, data, queued: false });
-  return sha256;
-}
-
-export async function thumbnail(sha256) {
-  const blob = await store.getBlob(sha256);
-  if (!blob) return h("span", { class: "muted" }, sha256.slice(0, 8));
-  const url = URL.createObjectURL(new Blob([blob.data], { type: blob.type }));
-  return h("img", { class: "thumb", src: url, alt: "", "data-testid": "thumb" });
 }
 
 // `ctx`: {template, record (the pulled template record), target, siteId, code, onDone}
@@ -136,45 +95,14 @@ export async function checklistForm(ctx) {
   }
 
   function photoControl(item) {
-    const list = h("div", { class: "thumbs" });
-    const input = h("input", {
-      type: "file",
-      accept: "image/*",
-      capture: "environment",
-      "data-testid": `photo-${item.key}`,
+    const picker = photoPicker({
+      siteId,
+      testId: `photo-${item.key}`,
+      photos: answers[item.key] ?? [],
+      max: Infinity,
+      onChange: (digests) => set(item.key, digests),
     });
-    const busy = h("span", { class: "muted" });
-    const redraw = async () => {
-      const digests = answers[item.key] ?? [];
-      const items = await Promise.all(digests.map(async (digest) =>
-        h("div", { class: "thumb-box" }, await thumbnail(digest),
-          h("button", { type: "button", class: "plain", "data-testid": "remove-photo", onclick: async () => {
-            await set(item.key, (answers[item.key] ?? []).filter((d) => d !== digest));
-            // A photo of a submitted record (the same picture twice) stays queued.
-            const kept = await store.getBlob(digest);
-            if (kept && !kept.queued) await store.deleteBlob(digest);
-            await redraw();
-          } }, "×"))));
-      list.replaceChildren(...items);
-    };
-    input.addEventListener("change", async () => {
-      busy.textContent = t("form.photo_busy");
-      for (const file of input.files) {
-        try {
-          const digest = await keepImage(await downscale(file), siteId);
-          const digests = answers[item.key] ?? [];
-          if (!digests.includes(digest)) await set(item.key, [...digests, digest]);
-        } catch {
-          busy.textContent = t("form.photo_failed");
-          return;
-        }
-      }
-      input.value = "";
-      busy.textContent = "";
-      await redraw();
-    });
-    redraw();
-    return { control: h("div", {}, input, busy, list) };
+    return { control: picker.element };
   }
 
   function signatureControl(item) {

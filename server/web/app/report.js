@@ -1,11 +1,11 @@
 // Reporting a repair or a hazard from the target page, offline too: kind, description,
-// size and photos (scaled down and kept as the checklist's are). Submitting puts a
+// size and photos (photos.js, as the checklist's). Submitting puts a
 // `hazard.reported` op into the outbox and queues its photos.
 
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
-import { downscale, keepImage, thumbnail } from "./form.js";
 import { uuid7 } from "./outbox.js";
+import { photoPicker } from "./photos.js";
 import * as store from "./store.js";
 
 export const SIZES = ["small", "large", "major"];
@@ -51,34 +51,13 @@ export function reportForm(ctx) {
     if (description.value.trim()) problem.textContent = "";
   });
 
-  const list = h("div", { class: "thumbs" });
-  const busy = h("span", { class: "muted" });
-  const input = h("input", { type: "file", accept: "image/*", capture: "environment", "data-testid": "report-photo" });
-  const redraw = async () => {
-    const items = await Promise.all(state.photos.map(async (digest) =>
-      h("div", { class: "thumb-box" }, await thumbnail(digest),
-        h("button", { type: "button", class: "plain", "data-testid": "remove-photo", onclick: async () => {
-          state.photos = state.photos.filter((d) => d !== digest);
-          const kept = await store.getBlob(digest);
-          if (kept && !kept.queued) await store.deleteBlob(digest);
-          await redraw();
-        } }, "×"))));
-    list.replaceChildren(...items);
-  };
-  input.addEventListener("change", async () => {
-    busy.textContent = t("form.photo_busy");
-    for (const file of input.files) {
-      try {
-        const digest = await keepImage(await downscale(file), siteId);
-        if (!state.photos.includes(digest) && state.photos.length < MAX_PHOTOS) state.photos.push(digest);
-      } catch {
-        busy.textContent = t("form.photo_failed");
-        return;
-      }
-    }
-    input.value = "";
-    busy.textContent = "";
-    await redraw();
+  const picker = photoPicker({
+    siteId,
+    testId: "report-photo",
+    max: MAX_PHOTOS,
+    onChange: (digests) => {
+      state.photos = digests;
+    },
   });
 
   let sending = false;
@@ -121,7 +100,7 @@ export function reportForm(ctx) {
       h("div", { class: "choices stacked" }, sizes)),
     h("div", { class: "card item" },
       h("div", { class: "item-label" }, t("report.photos")),
-      h("div", {}, input, busy, list)),
+      picker.element),
     h("div", { class: "card" },
       h("button", { type: "button", class: "wide", "data-testid": "report-submit", onclick: submit }, t("report.submit"))),
   ];

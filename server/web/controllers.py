@@ -22,6 +22,11 @@ SERVICE_WORKER = "sw.js"
 # Only these folders and files are public; the package's Python files are not.
 PUBLIC_DIRS = ("app", "i18n", "icons")
 PUBLIC_FILES = ("manifest.webmanifest",)
+# Third-party browser code, installed by npm (scripts/setup.sh) from vendor/package-lock.json:
+# the URL path under /web/ -> the one file served from the package. Nothing else of
+# node_modules is public. A server installed without them still serves the app; only the
+# scanner's fallback decoder is missing then (and tests/web/test_files.py fails).
+VENDOR_FILES = {"vendor/jsQR.js": "vendor/node_modules/jsqr/dist/jsQR.js"}
 # Litestar adds "; charset=utf-8" to text/* itself.
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -50,6 +55,7 @@ def public_files() -> list[str]:
             if file.is_file() and file.suffix in CONTENT_TYPES:
                 paths.append(f"/web/{file.relative_to(WEB_DIR).as_posix()}")
     paths += [f"/web/{name}" for name in PUBLIC_FILES]
+    paths += [f"/web/{name}" for name, file in VENDOR_FILES.items() if (WEB_DIR / file).is_file()]
     return paths
 
 
@@ -58,12 +64,15 @@ def build_id() -> str:
     new service worker, which caches the new files and drops the old ones."""
     digest = hashlib.sha256()
     for name in [SHELL, SERVICE_WORKER, *(p.removeprefix("/web/") for p in public_files()[1:])]:
-        digest.update(name.encode() + b"\0" + (WEB_DIR / name).read_bytes())
+        file = WEB_DIR / VENDOR_FILES.get(name, name)
+        digest.update(name.encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def _public_path(path: str) -> Path:
     relative = path.strip("/")
+    if relative in VENDOR_FILES and (WEB_DIR / VENDOR_FILES[relative]).is_file():
+        return WEB_DIR / VENDOR_FILES[relative]
     file = (WEB_DIR / relative).resolve()
     if not file.is_relative_to(WEB_DIR.resolve()) or file.suffix not in CONTENT_TYPES:
         raise NotFoundException()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from server.web.controllers import build_id, public_files
+from server.web.controllers import WEB_DIR, build_id, public_files
 
 # Files only: the database behind the server does not matter here.
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -68,10 +68,36 @@ async def test_every_file_the_service_worker_caches_is_served_with_its_type(api)
         "/web/app/missing.js",
         "/web/index.html",
         "/web/sw.js",
+        "/web/vendor/package.json",
+        "/web/vendor/package-lock.json",
+        "/web/vendor/node_modules/jsqr/dist/jsQR.js",
+        "/web/vendor/node_modules/jsqr/package.json",
+        "/web/vendor/node_modules/jsqr/dist/index.d.ts",
+        "/web/vendor/node_modules/.package-lock.json",
+        "/web/vendor/jsqr/dist/jsQR.js",
     ],
 )
 async def test_nothing_but_the_app_files_is_served(api, path: str) -> None:
     assert (await api.get(path)).status_code == 404
+
+
+async def test_the_scanners_decoder_is_served_from_its_pinned_package_and_cached(api) -> None:
+    """jsQR, installed by npm ci from the lockfile, is the one file of node_modules the
+    server hands out; the service worker caches it so that the scanner works offline."""
+    lock = json.loads((WEB_DIR / "vendor" / "package-lock.json").read_text())
+    installed = json.loads(
+        (WEB_DIR / "vendor" / "node_modules" / "jsqr" / "package.json").read_text()
+    )
+    assert installed["version"] == lock["packages"]["node_modules/jsqr"]["version"] == "1.4.0"
+    assert installed["license"] == "Apache-2.0"
+    response = await api.get("/web/vendor/jsQR.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert b'root["jsQR"] = factory();' in response.content
+    assert "/web/vendor/jsQR.js" in public_files()
+    assert "/web/vendor/jsQR.js" in (await api.get("/sw.js")).text
+    assert [p for p in public_files() if p.startswith("/web/vendor/")] == ["/web/vendor/jsQR.js"]
 
 
 async def test_both_translations_have_the_same_keys(api) -> None:

@@ -1,0 +1,267 @@
+"""The built-in scanner in a real Chromium whose camera films a picture the test makes: the
+server's own label of a tag, or a QR that is not a tag. Chromium feeds its fake camera from
+a Y4M file. Headless Chromium on Linux has no BarcodeDetector, so these tests read frames
+with jsQR in the scanner's worker (the tests say so when that changes)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.async_api import Browser, Page, expect
+
+from qr.codes import ALPHABET, new_code
+from qr.render import qr_png
+from qr.urls import code_from_url
+from server.inspections.templates import install_library
+from tests.conftest import PUBLIC_URL
+from tests.factories import make_asset, make_location, make_person, make_school, make_tag
+from tests.web.conftest import CHROMIUM
+from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
+
+EXTINGUISHER = "手提式干粉灭火器"
+WORKER = "/web/app/scanworker.js"
+# Records every camera stream the page opens, so a test can see whether it was stopped.
+RECORD_STREAMS = """
+  const open = navigator.mediaDevices?.getUserMedia?.bind(navigator.mediaDevices);
+  window.cameraStreams = [];
+  if (open) navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await open(constraints);
+    window.cameraStreams.push(stream);
+    return stream;
+  };
+"""
+CAMERA_STATE = """() => window.cameraStreams.flatMap((s) => s.getTracks())
+                                              .map((t) => t.readyState)"""
+
+
+def y4m(picture: Image.Image, frames: int = 3) -> bytes:
+    """A few frames of the same picture as a Y4M video (4:2:0), what Chromium's fake camera
+    plays over and over."""
+    width, height = picture.size
+    luma, blue, red = picture.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    frame = b"FRAME\n" + luma.tobytes() + blue.resize(half).tobytes() + red.resize(half).tobytes()
+    return f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames
+
+
+def filmed(png: bytes, size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """What the camera sees: the picture in the middle of a grey desk, filling most of it."""
+    picture = Image.open(io.BytesIO(png)).convert("RGB")
+    picture.thumbnail((size[0] * 3 // 4, size[1] * 3 // 4))
+    desk = Image.new("RGB", size, (150, 150, 145))
+    desk.paste(picture, ((size[0] - picture.width) // 2, (size[1] - picture.height) // 2))
+    return desk
+
+
+@asynccontextmanager
+async def camera_browser(browser: Browser, video: Path) -> AsyncIterator[Browser]:
+    """Another Chromium whose camera films `video`; a context must grant the camera (without
+    the grant, the camera is refused as a person refusing the prompt would)."""
+    chromium = await browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        yield chromium
+    finally:
+        await chromium.close()
+
+
+async def a_tagged_extinguisher(api) -> tuple[object, str, bytes]:
+    """An inspector, the code of a tag on an extinguisher and the tag's label as printed."""
+    school = await make_school()
+    await install_library(school.organization_id)
+    admin = await make_person(school, "admin")
+    inspector = await make_person(school, "inspector")
+    building = await make_location(admin, school, "教学楼A")
+    asset = await make_asset(admin, school, name=EXTINGUISHER, location=building)
+    code = await make_tag(admin, asset=asset)
+    label = await api.get(f"/api/tags/{code}/label.png", headers=admin.headers)
+    assert label.status_code == 200, label.text
+    return inspector, code, label.content
+
+
+async def signed_in(page: Page, url: str, username: str) -> None:
+    await page.goto(f"{url}/app/")
+    await log_in(page, username)
+    await expect(page.get_by_test_id("sync-status")).to_have_attribute(
+        "data-state", "ok", timeout=15_000
+    )
+    await page.evaluate("navigator.serviceWorker.ready")
+
+
+async def test_the_scanner_reads_a_tags_label_and_opens_its_target_offline_too(
+    browser, clean, api, tmp_path
+) -> None:
+    inspector, code, label = await a_tagged_extinguisher(api)
+    video = tmp_path / "label.y4m"
+    video.write_bytes(y4m(filmed(label)))
+    async with camera_browser(browser, video) as chromium:
+        context = await new_phone(chromium)
+        await context.grant_permissions(["camera"])
+        await context.add_init_script(RECORD_STREAMS)
+        errors = ConsoleErrors()
+        page = errors.watch(await context.new_page())
+        workers: list[str] = []
+        page.on("worker", lambda worker: workers.append(worker.url))
+        await signed_in(page, clean.url, inspector.username)
+        # Nothing of the decoder is fetched before the scanner opens.
+        assert workers == []
+        native = await page.evaluate("'BarcodeDetector' in window")
+
+        await page.get_by_test_id("menu-scan").click()
+        await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
+        assert page.url == f"{clean.url}/t/{code}"
+        # The camera was let go as the target page opened.
+        assert set(await page.evaluate(CAMERA_STATE)) == {"ended"}
+        if native:
+            pytest.fail("this Chromium has BarcodeDetector: the jsQR path needs its own test")
+        assert [url.removeprefix(clean.url) for url in workers] == [WORKER]
+
+        # Offline, in a page opened afresh: the service worker has the scanner, its worker
+        # and the decoder, IndexedDB the target.
+        await page.close()
+        await context.set_offline(True)
+        page = errors.watch(await context.new_page())
+        await page.goto(f"{clean.url}/app/scan")
+        await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
+        assert page.url == f"{clean.url}/t/{code}"
+        assert set(await page.evaluate(CAMERA_STATE)) == {"ended"}
+        assert errors == []
+        await context.close()
+
+
+async def test_a_qr_that_is_not_a_tag_says_so_and_the_camera_stops_on_leaving(
+    browser, clean, api, tmp_path
+) -> None:
+    inspector, _, _ = await a_tagged_extinguisher(api)
+    video = tmp_path / "menu.y4m"
+    video.write_bytes(y4m(filmed(qr_png("https://canteen.example.cn/menu/today", box_size=8))))
+    async with camera_browser(browser, video) as chromium:
+        context = await new_phone(chromium)
+        await context.grant_permissions(["camera"])
+        await context.add_init_script(RECORD_STREAMS)
+        errors = ConsoleErrors()
+        page = errors.watch(await context.new_page())
+        await signed_in(page, clean.url, inspector.username)
+        await page.get_by_test_id("menu-scan").click()
+
+        message = page.get_by_test_id("scan-message")
+        await expect(message).to_have_attribute("data-state", "not_a_tag")
+        await expect(message).to_contain_text("这不是 Roundkeeper 标签的二维码")
+        await expect(message).to_contain_text("https://canteen.example.cn/menu/today")
+        # Still scanning on the same screen, the camera running.
+        assert page.url == f"{clean.url}/app/scan"
+        assert set(await page.evaluate(CAMERA_STATE)) == {"live"}
+        await expect(page.get_by_test_id("code-input")).to_be_visible()
+        # A long text read wraps: nothing sticks out of a phone's screen.
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+        await snap(page, "scan", clean.backend)
+
+        # Back (a popstate): home is drawn and the camera is stopped.
+        await page.get_by_test_id("back").click()
+        await expect(page.get_by_test_id("menu-scan")).to_be_visible()
+        await page.wait_for_function(
+            f"() => ({CAMERA_STATE})().every((state) => state === 'ended')"
+        )
+        # Again, leaving by the typed form this time (go(), no popstate).
+        await page.get_by_test_id("menu-scan").click()
+        await expect(message).to_have_attribute("data-state", "not_a_tag")
+        assert (await page.evaluate(CAMERA_STATE)).count("live") == 1
+        await page.get_by_test_id("code-input").fill(new_code())
+        await page.get_by_test_id("code-submit").click()
+        await expect(page.get_by_test_id("not-found")).to_be_visible()
+        await page.wait_for_function(
+            f"() => ({CAMERA_STATE})().every((state) => state === 'ended')"
+        )
+        assert errors == []
+        await context.close()
+
+
+async def test_a_refused_camera_says_so_and_the_typed_code_still_opens_the_target(
+    browser, clean, api, tmp_path
+) -> None:
+    inspector, code, label = await a_tagged_extinguisher(api)
+    video = tmp_path / "label.y4m"
+    video.write_bytes(y4m(filmed(label)))
+    async with camera_browser(browser, video) as chromium:
+        # No camera grant: the prompt is refused.
+        context = await new_phone(chromium)
+        page = await context.new_page()
+        await signed_in(page, clean.url, inspector.username)
+        await page.get_by_test_id("menu-scan").click()
+        message = page.get_by_test_id("scan-message")
+        await expect(message).to_have_attribute("data-state", "denied")
+        await expect(message).to_contain_text("未获准使用相机")
+        await expect(page.get_by_test_id("scan-video")).to_be_hidden()
+        await snap(page, "scan-denied", clean.backend)
+        wrong = code[:3] + next(c for c in ALPHABET if c != code[3]) + code[4:]
+        await page.get_by_test_id("code-input").fill(wrong)
+        await page.get_by_test_id("code-submit").click()
+        await expect(page.get_by_test_id("code-error")).to_contain_text("校验位不符")
+        await page.get_by_test_id("code-input").fill(code.lower())
+        await page.get_by_test_id("code-submit").click()
+        await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
+        await context.close()
+
+
+async def test_a_phone_without_a_camera_says_so_in_both_languages(browser, clean, api) -> None:
+    # The session's Chromium has no camera at all.
+    inspector, _, _ = await a_tagged_extinguisher(api)
+    context = await new_phone(browser)
+    errors = ConsoleErrors()
+    page = errors.watch(await context.new_page())
+    await signed_in(page, clean.url, inspector.username)
+    await page.get_by_test_id("menu-scan").click()
+    message = page.get_by_test_id("scan-message")
+    await expect(message).to_have_attribute("data-state", "no_camera")
+    await expect(message).to_contain_text("没有可用的相机")
+    await page.get_by_test_id("lang").click()
+    # The language switch draws the screen anew: still no camera, now said in English.
+    await expect(message).to_contain_text("No camera found")
+    await expect(page.get_by_test_id("code-input")).to_be_visible()
+    assert errors == []
+    await context.close()
+
+
+async def test_what_a_qr_holds_is_read_as_the_server_reads_tag_urls(browser, clean) -> None:
+    code = new_code()
+    wrong = code[:3] + next(c for c in ALPHABET if c != code[3]) + code[4:]
+    hyphen = f"{code[:4]}-{code[4:]}"
+    urls = [
+        f"{PUBLIC_URL}/t/{code}",
+        f"{PUBLIC_URL}/t/{code}/",
+        f"http://192.168.1.20:8000/t/{code}?from=label#top",
+        f"https://rk.other-school.example.cn/t/{code.lower()}",
+        f"{PUBLIC_URL}/t/{hyphen}",
+        f"{PUBLIC_URL}/t/{code[:4]}%2D{code[4:]}",
+        f"{PUBLIC_URL}/t/{wrong}",
+        f"{PUBLIC_URL}/t/{code}/history",
+        f"{PUBLIC_URL}/assets/{code}",
+        "https://canteen.example.cn/menu/today",
+    ]
+    expected = {url: code_from_url(url) for url in urls}
+    assert expected[urls[0]] == code and expected[urls[6]] is None
+    # Not URLs: a bare code is a tag's code too; anything else is not a tag.
+    expected |= {code: code, hyphen: code, f" {code.lower()}\n": code, wrong: None, "": None}
+    expected |= {"WIFI:S:school;T:WPA;P:secret;;": None, "mailto:office@school.example.cn": None}
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/app/")
+    read = await page.evaluate(
+        """async (texts) => {
+          const { codeFromScan } = await import("/web/app/scan.js");
+          return texts.map((text) => codeFromScan(text));
+        }""",
+        list(expected),
+    )
+    assert dict(zip(expected, read, strict=True)) == expected
+    await context.close()

@@ -1,9 +1,274 @@
-// The actions screen (/app/actions).
+// Corrective actions on the phone: /app/actions lists "my actions" from the pulled `action`
+// records, /app/actions/{id} shows one with the steps the person may take. A step is an
+// `action.transitioned` op in the outbox (with its photos), based on the version the person
+// saw; the pulled record is never changed by the phone. Until it is sent the step shows as
+// waiting; afterwards, how it went (store.stepOutcomes): applied, applied alongside a change
+// made meanwhile, or refused with the state the action is in now.
 
+import { capacities, expected, isOverdue, myActions, NEEDS_REASON, outcomeOf, stepsFor } from "./actionrules.js";
 import { h, show } from "./dom.js";
-import { backButton } from "./nav.js";
-import { t } from "./i18n.js";
+import { pick, t } from "./i18n.js";
+import { backButton, formatTime, go, render as redraw, requestSync } from "./nav.js";
+import { uuid7 } from "./outbox.js";
+import { dropImage, photoPicker, thumbnails } from "./photos.js";
+import * as store from "./store.js";
+import { locationPath } from "./target.js";
 
-export async function render(view) {
-  show(view, h("div", { class: "card" }, h("h1", {}, t("home.menu_actions"))), backButton());
+const MAX_TEXT = 2000;
+const MAX_PHOTOS = 20;
+
+// A step form being filled in is not redrawn under the person's fingers by a sync.
+let stepOpen = false;
+
+export function redrawOnSync() {
+  return !stepOpen;
+}
+
+async function scopes() {
+  return Object.keys(await store.allCursors());
+}
+
+async function allActions() {
+  const found = await Promise.all((await scopes()).map((scope) => store.recordsOf(scope, "action")));
+  return found.flat();
+}
+
+// The phone's steps not yet sent, by action id, oldest first.
+async function waitingSteps() {
+  const byAction = new Map();
+  for (const { op } of await store.waitingOps()) {
+    if (op?.type !== "action.transitioned") continue;
+    const list = byAction.get(op.body.action_id) ?? [];
+    list.push(op.body);
+    byAction.set(op.body.action_id, list);
+  }
+  return byAction;
+}
+
+// The last answer the server gave to a step on each action.
+async function lastOutcomes() {
+  const last = new Map();
+  for (const answer of await store.stepOutcomes()) last.set(answer.action_id, answer);
+  return last;
+}
+
+async function placeOf(action) {
+  const scope = action.site_id;
+  const locations = new Map((await store.recordsOf(scope, "location")).map((l) => [l.id, l]));
+  const names = (id) => locationPath(id, locations).map((l) => pick(l.name, l.name_en));
+  if (action.asset_id) {
+    const asset = await store.getRecord(scope, "asset", action.asset_id);
+    if (!asset) return "";
+    return [pick(asset.name, asset.name_en), names(asset.location_id).join(" › ")].filter(Boolean).join(" · ");
+  }
+  return action.location_id ? names(action.location_id).join(" › ") : "";
+}
+
+const title = (action) => pick(action.title, action.title_en) || action.title;
+const stateLabel = (state) => t(`actions.state.${state}`);
+const waitingLine = (steps) =>
+  h("p", { class: "note-line", "data-testid": "action-waiting" },
+    t("actions.waiting", { steps: steps.map((s) => t(`actions.did.${s.transition}`)).join("、") }));
+
+function outcomeLine(answer) {
+  const outcome = outcomeOf(answer);
+  const step = t(`actions.step.${answer.transition}`);
+  let text;
+  if (outcome === "conflict" && answer.current) {
+    text = t("actions.outcome.conflict", {
+      step,
+      state: stateLabel(answer.current.state),
+      version: answer.current.version,
+      base: answer.base_version,
+    });
+  } else if (outcome === "conflict" || outcome === "rejected") {
+    text = t("actions.outcome.rejected", { step, reason: answer.detail ?? answer.code ?? answer.status });
+  } else {
+    text = t(`actions.outcome.${outcome}`, { step, base: answer.base_version });
+  }
+  const warn = outcome === "conflict" || outcome === "rejected";
+  return h("p", { class: warn ? "warn" : "muted", "data-testid": "action-outcome", "data-outcome": outcome }, text);
+}
+
+// --- the list ----------------------------------------------------------------------------
+
+async function renderList(view) {
+  const [user, actions, waiting, outcomes] = await Promise.all([
+    store.getMeta("user"), allActions(), waitingSteps(), lastOutcomes(),
+  ]);
+  const now = Date.now();
+  const groups = myActions(actions, user?.id);
+  const places = new Map(await Promise.all(actions.map(async (a) => [a.id, await placeOf(a)])));
+  const item = (action) => {
+    const steps = waiting.get(action.id) ?? [];
+    const answer = outcomes.get(action.id);
+    const overdue = isOverdue(action, now);
+    return h("li", { "data-testid": "action", "data-id": action.id, "data-state": action.state },
+      h("button", { type: "button", class: "link", onclick: () => go(`/app/actions/${action.id}`) }, title(action)),
+      h("div", { class: "muted" }, places.get(action.id) || t("none")),
+      h("div", {},
+        h("span", { "data-testid": "action-state" }, stateLabel(action.state)),
+        " · ",
+        h("span", { class: overdue ? "sev-high" : "" }, t("actions.due", { time: formatTime(action.due_at) })),
+        overdue ? h("span", { class: "badge", "data-testid": "overdue" }, t("actions.overdue")) : null,
+        action.priority === "high" ? h("span", { class: "badge" }, t("actions.priority.high")) : null),
+      steps.length ? waitingLine(steps) : null,
+      !steps.length && answer && outcomeOf(answer) !== "applied" ? outcomeLine(answer) : null);
+  };
+  const section = (key, list) =>
+    list.length
+      ? h("section", { class: "card", "data-testid": `actions-${key}` },
+        h("h2", {}, t(`actions.group.${key}`), " ", h("span", { class: "muted" }, `(${list.length})`)),
+        h("ul", { class: "list" }, list.map(item)))
+      : null;
+  const empty = !groups.todo.length && !groups.fixed.length && !groups.signOff.length;
+  show(view,
+    h("div", { class: "card" }, h("h1", { "data-testid": "actions-title" }, t("actions.title")),
+      empty ? h("p", { class: "muted", "data-testid": "actions-none" }, t("actions.none")) : null),
+    section("todo", groups.todo),
+    section("sign_off", groups.signOff),
+    section("fixed", groups.fixed),
+    backButton());
+}
+
+// --- one action --------------------------------------------------------------------------
+
+async function findAction(id) {
+  for (const scope of await scopes()) {
+    const action = await store.getRecord(scope, "action", id);
+    if (action) return action;
+  }
+  return null;
+}
+
+async function personName(scope, id) {
+  if (!id) return t("none");
+  return (await store.getRecord(scope, "person", id))?.name ?? t("none");
+}
+
+// The form of one step: a note and photos for a fix, a reason for a reopen, an optional
+// note otherwise. Saving puts the op into the outbox and asks for a sync.
+function stepForm(action, step, base, onClose) {
+  stepOpen = true;
+  const note = h("textarea", { id: "step-note", rows: 3, maxlength: MAX_TEXT, "data-testid": "step-note" });
+  const problem = h("p", { class: "warn problem", "data-testid": "step-problem", role: "alert" });
+  const needsReason = NEEDS_REASON.has(step);
+  const picker = step === "fix"
+    ? photoPicker({ siteId: action.site_id, testId: "step-photo", max: MAX_PHOTOS })
+    : null;
+  let saving = false;
+  const close = async () => {
+    stepOpen = false;
+    for (const digest of picker?.photos() ?? []) await dropImage(digest);
+    await onClose();
+  };
+  const save = async () => {
+    const text = note.value.trim();
+    if (needsReason && !text) {
+      problem.textContent = t("actions.reason_missing");
+      note.focus();
+      return;
+    }
+    if (saving) return;
+    saving = true;
+    const at = new Date().toISOString();
+    const photos = picker?.photos() ?? [];
+    const body = {
+      id: uuid7(),
+      action_id: action.id,
+      transition: step,
+      base_version: base,
+      note: needsReason ? "" : text,
+      reason: needsReason ? text : "",
+      photos,
+      at,
+    };
+    await store.enqueue({ type: "action.transitioned", opId: uuid7(), occurredAt: at, body, blobs: photos });
+    stepOpen = false;
+    await onClose();
+    requestSync();
+  };
+  const label = needsReason ? "actions.reason" : step === "fix" ? "actions.fix_note" : "actions.note";
+  return h("div", { "data-testid": "step-form", "data-step": step },
+    h("h2", {}, t(`actions.step.${step}`)),
+    h("label", { for: "step-note" }, t(label), needsReason ? h("span", { class: "required" }, " *") : null),
+    note,
+    problem,
+    picker ? [h("div", { class: "item-label" }, t("actions.photos")), picker.element] : null,
+    h("button", { type: "button", class: "wide", "data-testid": "step-save", onclick: save }, t("actions.save")),
+    h("button", { type: "button", class: "wide plain", "data-testid": "step-cancel", onclick: close }, t("actions.cancel")));
+}
+
+async function renderAction(view, id) {
+  stepOpen = false;
+  const action = await findAction(id);
+  if (!action) {
+    show(view, h("div", { class: "card", "data-testid": "action-missing" }, h("p", { class: "muted" }, t("actions.not_found"))),
+      backButton("/app/actions"));
+    return;
+  }
+  const [user, waitingAll, outcomes, place, owner, requester, finding] = await Promise.all([
+    store.getMeta("user"),
+    waitingSteps(),
+    lastOutcomes(),
+    placeOf(action),
+    personName(action.site_id, action.owner_id),
+    personName(action.site_id, action.requester_id),
+    action.finding_id ? store.getRecord(action.site_id, "finding", action.finding_id) : null,
+  ]);
+  const waiting = waitingAll.get(action.id) ?? [];
+  const answer = outcomes.get(action.id);
+  const next = expected(action, waiting);
+  const overdue = isOverdue(action, Date.now());
+  const photos = await thumbnails([...(finding?.photos ?? []), ...waiting.flatMap((s) => s.photos)]);
+
+  const stepsBox = h("section", { class: "card", "data-testid": "action-steps" });
+  const drawSteps = () => {
+    const steps = stepsFor(next.state, capacities(action, user));
+    stepsBox.hidden = !steps.length;
+    stepsBox.replaceChildren(...steps.map((step) =>
+      h("button", {
+        type: "button",
+        class: step === "reopen" ? "wide plain" : "wide",
+        "data-testid": `step-${step}`,
+        onclick: () => {
+          stepsBox.hidden = false;
+          stepsBox.replaceChildren(stepForm(action, step, next.version, async () => {
+            await redraw();
+          }));
+        },
+      }, t(`actions.step.${step}`))));
+  };
+  drawSteps();
+
+  const rows = [
+    ["actions.field.source", t(`actions.source.${action.source}`), "action-source"],
+    ["actions.field.place", place || t("none"), "action-place"],
+    ["actions.field.state", stateLabel(action.state), "action-state"],
+    ["actions.field.priority", t(`actions.priority.${action.priority}`), "action-priority"],
+    ["actions.field.due", [formatTime(action.due_at), overdue ? h("span", { class: "badge", "data-testid": "overdue" }, t("actions.overdue")) : null], "action-due"],
+    ["actions.field.owner", owner, "action-owner"],
+    ["actions.field.requester", requester, "action-requester"],
+  ];
+  show(view,
+    h("div", { class: "card", "data-testid": "action-page", "data-state": action.state, "data-version": String(action.version) },
+      h("h1", { "data-testid": "action-title" }, title(action)),
+      action.description && action.description !== action.title
+        ? h("p", { "data-testid": "action-description" }, action.description)
+        : null,
+      h("dl", {}, rows.map(([key, value, testId]) => [h("dt", {}, t(key)), h("dd", { "data-testid": testId }, value)])),
+      photos),
+    waiting.length || answer
+      ? h("section", { class: "card" },
+        waiting.length ? waitingLine(waiting) : null,
+        !waiting.length && answer ? outcomeLine(answer) : null)
+      : null,
+    stepsBox,
+    backButton("/app/actions"));
+}
+
+export async function render(view, route) {
+  if (route.id) return renderAction(view, route.id);
+  stepOpen = false;
+  return renderList(view);
 }

@@ -242,13 +242,14 @@ export async function waitingOps(limit) {
 // Removes ops the server answered for good; refused ones move to `refused` with their code.
 export async function settleOps(settled) {
   const db = await openStore();
-  const tx = db.transaction(["outbox", "refused"], "readwrite");
+  const tx = db.transaction(["outbox", "refused", "meta"], "readwrite");
   for (const { record, answer } of settled) {
     tx.objectStore("outbox").delete(record.device_seq);
     if (answer.status === "rejected" || answer.status === "conflict") {
       tx.objectStore("refused").put({ op: record.op, ...answer, at: new Date().toISOString() });
     }
   }
+  keepStepOutcomes(tx.objectStore("meta"), settled);
   return finished(tx);
 }
 
@@ -269,4 +270,69 @@ export async function deleteBlob(sha256) {
   const tx = db.transaction("blobs", "readwrite");
   tx.objectStore("blobs").delete(sha256);
   return finished(tx);
+}
+
+// --- how the steps of corrective actions went --------------------------------------------
+
+const STEP_OUTCOMES = 100;
+
+// The server's answers to the last action steps (`action.transitioned`), oldest first, kept
+// in meta with the ops they answer: applied, applied alongside a change made meanwhile
+// (parallel), or refused with the action as it stands (current).
+function keepStepOutcomes(meta, settled) {
+  const steps = settled.filter(({ record }) => record.op?.type === "action.transitioned");
+  if (!steps.length) return;
+  const request = meta.get("step_outcomes");
+  request.onsuccess = () => {
+    const kept = request.result ?? [];
+    const at = new Date().toISOString();
+    for (const { record, answer } of steps) {
+      const { body } = record.op;
+      kept.push({
+        op_id: record.op.op_id,
+        action_id: body.action_id,
+        transition: body.transition,
+        base_version: body.base_version,
+        status: answer.status,
+        parallel: answer.parallel ?? false,
+        code: answer.code ?? null,
+        detail: answer.detail ?? null,
+        current: answer.current ?? null,
+        at,
+      });
+    }
+    meta.put(kept.slice(-STEP_OUTCOMES), "step_outcomes");
+  };
+}
+
+export const stepOutcomes = async () => (await getMeta("step_outcomes")) ?? [];
+
+// --- reads for one page ------------------------------------------------------------------
+
+// A place and the places above it, nearest first, read in one transaction (a page needs
+// the path of one target, not the site's whole list of places).
+export async function ancestors(scope, locationId) {
+  if (!locationId) return [];
+  const db = await openStore();
+  const records = db.transaction("records", "readonly").objectStore("records");
+  const found = [];
+  const seen = new Set();
+  for (let id = locationId; id && !seen.has(id); ) {
+    seen.add(id);
+    const record = await result(records.get(recordKey(scope, "location", id)));
+    if (!record) break;
+    found.push(record.data);
+    id = record.data.parent_id;
+  }
+  return found;
+}
+
+// --- one tab at a time -------------------------------------------------------------------
+
+// Runs fn while holding the named lock across every tab of the app (Web Locks API), so two
+// tabs never send the same waiting record or apply the same pulled page; the other tab
+// waits, then reads the store as the first one left it. Browsers without the API run fn.
+export function exclusive(name, fn) {
+  if (!navigator.locks) return fn();
+  return navigator.locks.request(`roundkeeper-${name}`, () => fn());
 }

@@ -58,8 +58,32 @@ def filmed(png: bytes, size: tuple[int, int] = (640, 480)) -> Image.Image:
     return desk
 
 
+# The BarcodeDetector of a phone whose browser has one, for a Chromium that has none: it
+# reads the camera's frames with jsQR on the page's thread and says which formats it knows.
+BARCODE_DETECTOR = """
+  window.detectorReads = 0;
+  window.BarcodeDetector = class {
+    static async getSupportedFormats() { return FORMATS; }
+    constructor({ formats }) { this.formats = formats; }
+    async detect(source) {
+      window.detectorReads += 1;
+      const script = { src: "/web/vendor/jsQR.js" };
+      if (!window.jsQR) await new Promise((onload, onerror) => document.head.append(
+        Object.assign(document.createElement("script"), { ...script, onload, onerror })));
+      const canvas = Object.assign(document.createElement("canvas"),
+                                   { width: source.videoWidth, height: source.videoHeight });
+      const context = canvas.getContext("2d");
+      context.drawImage(source, 0, 0);
+      const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+      const found = window.jsQR(pixels.data, canvas.width, canvas.height);
+      return found ? [{ format: "qr_code", rawValue: found.data }] : [];
+    }
+  };
+"""
+
+
 @asynccontextmanager
-async def camera_browser(browser: Browser, video: Path) -> AsyncIterator[Browser]:
+async def camera_browser(browser: Browser, video: Path, *args: str) -> AsyncIterator[Browser]:
     """Another Chromium whose camera films `video`; a context must grant the camera (without
     the grant, the camera is refused as a person refusing the prompt would)."""
     chromium = await browser.browser_type.launch(
@@ -67,6 +91,7 @@ async def camera_browser(browser: Browser, video: Path) -> AsyncIterator[Browser
         args=[
             "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={video}",
+            *args,
         ],
     )
     try:
@@ -232,6 +257,69 @@ async def test_a_phone_without_a_camera_says_so_in_both_languages(browser, clean
     await context.close()
 
 
+@pytest.mark.parametrize(
+    ("formats", "reader"), [(["ean_13", "qr_code"], "native"), (["ean_13"], "jsqr")]
+)
+async def test_the_browsers_own_barcode_detector_reads_the_label_where_it_knows_qr_codes(
+    browser, clean, api, tmp_path, formats: list[str], reader: str
+) -> None:
+    inspector, code, label = await a_tagged_extinguisher(api)
+    video = tmp_path / "label.y4m"
+    video.write_bytes(y4m(filmed(label)))
+    async with camera_browser(browser, video) as chromium:
+        context = await new_phone(chromium)
+        await context.grant_permissions(["camera"])
+        await context.add_init_script(RECORD_STREAMS)
+        await context.add_init_script(BARCODE_DETECTOR.replace("FORMATS", str(formats)))
+        errors = ConsoleErrors()
+        page = errors.watch(await context.new_page())
+        workers: list[str] = []
+        page.on("worker", lambda worker: workers.append(worker.url))
+        await signed_in(page, clean.url, inspector.username)
+        await page.get_by_test_id("menu-scan").click()
+        await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
+        assert page.url == f"{clean.url}/t/{code}"
+        assert set(await page.evaluate(CAMERA_STATE)) == {"ended"}
+        reads = await page.evaluate("window.detectorReads")
+        if reader == "native":
+            assert reads > 0 and workers == []
+        else:
+            assert reads == 0 and [u.removeprefix(clean.url) for u in workers] == [WORKER]
+        assert errors == []
+        await context.close()
+
+
+async def test_a_page_served_without_https_says_the_camera_needs_it(
+    browser, clean, api, tmp_path
+) -> None:
+    """A school server reached by plain HTTP on its network: browsers give no camera there."""
+    inspector, code, label = await a_tagged_extinguisher(api)
+    video = tmp_path / "label.y4m"
+    video.write_bytes(y4m(filmed(label)))
+    port = clean.url.rsplit(":", 1)[1]
+    async with camera_browser(
+        browser, video, "--host-resolver-rules=MAP roundkeeper.school.lan 127.0.0.1"
+    ) as chromium:
+        context = await new_phone(chromium)
+        await context.grant_permissions(["camera"])
+        page = await context.new_page()
+        url = f"http://roundkeeper.school.lan:{port}"
+        await page.goto(f"{url}/app/")
+        assert not await page.evaluate("window.isSecureContext")
+        await log_in(page, inspector.username)
+        await expect(page.get_by_test_id("menu-scan")).to_be_visible(timeout=15_000)
+        await page.get_by_test_id("menu-scan").click()
+        message = page.get_by_test_id("scan-message")
+        await expect(message).to_have_attribute("data-state", "no_camera")
+        await expect(message).to_contain_text("需要 HTTPS 连接")
+        await page.get_by_test_id("code-input").fill(code)
+        await page.get_by_test_id("code-submit").click()
+        await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
+        await context.close()
+
+
+# Reading text is the browser's alone: one database is enough.
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 async def test_what_a_qr_holds_is_read_as_the_server_reads_tag_urls(browser, clean) -> None:
     code = new_code()
     wrong = code[:3] + next(c for c in ALPHABET if c != code[3]) + code[4:]

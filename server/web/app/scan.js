@@ -158,7 +158,7 @@ export async function render(view) {
     halt();
     observer.disconnect();
     document.removeEventListener("visibilitychange", onVisibility);
-    window.removeEventListener("pagehide", leave);
+    window.removeEventListener("pagehide", halt);
   };
 
   const failed = (state, text) => {
@@ -247,8 +247,9 @@ export async function render(view) {
     if (document.hidden) halt();
     else if (!left && !gaveUp && !stream) start();
   };
+  // A page put in the back-forward cache is hidden first and shown again when it comes back.
   document.addEventListener("visibilitychange", onVisibility);
-  window.addEventListener("pagehide", leave);
+  window.addEventListener("pagehide", halt);
   // Not awaited: the screen is drawn while the person answers the camera prompt.
   if (!document.hidden) start();
 }

@@ -239,14 +239,38 @@ async def test_stale_steps_come_back_as_a_parallel_update_or_a_conflict(
         api, admin, inspector, keeper, school, name="二号灭火器", completed_at=week_ago
     )
     fresh = await a_failed_check(api, admin, inspector, keeper, school, name="一号灭火器")
+    # A hazard in a kitchen: no keeper there, so the site's maintainer owns it.
+    kitchen = await make_location(admin, school, "食堂后厨", kind="kitchen")
+    reported = await api.post(
+        "/api/reports",
+        json={
+            "id": str(uuid7()),
+            "kind": "hazard",
+            "location_id": str(kitchen),
+            "description": "地面湿滑\n燃气灶旁有油污",
+            "reported_at": dt.datetime.now(dt.UTC).isoformat(),
+        },
+        headers=inspector.headers,
+    )
+    assert reported.status_code == 201, reported.text
+    hazard = reported.json()
     context, page, errors = await phone_of(browser, clean.url, keeper)
     await page.goto(f"{clean.url}/app/actions")
     todo = page.get_by_test_id("actions-todo").get_by_test_id("action")
     # Sorted by due time; the one due a week ago is marked overdue.
-    await expect(todo).to_have_count(2)
+    await expect(todo).to_have_count(3)
     await expect(todo.first).to_have_attribute("data-id", late["id"])
     await expect(todo.first.get_by_test_id("overdue")).to_have_text("已逾期")
-    await expect(todo.last.get_by_test_id("overdue")).to_have_count(0)
+    await expect(page.get_by_test_id("overdue")).to_have_count(1)
+    await expect(todo.first).to_contain_text("二号灭火器 · 教学楼A")
+    from_report = todo.and_(page.locator(f'[data-id="{hazard["id"]}"]'))
+    await expect(from_report).to_contain_text("地面湿滑")
+    await expect(from_report).to_contain_text("食堂后厨")
+    await from_report.get_by_role("button").click()
+    await expect(page.get_by_test_id("action-source")).to_have_text("隐患报告")
+    await expect(page.get_by_test_id("action-description")).to_have_text("地面湿滑\n燃气灶旁有油污")
+    await expect(page.get_by_test_id("action-place")).to_have_text("食堂后厨")
+    await page.get_by_test_id("back").click()
 
     # Offline, the maintainer fixes one and starts the other, both seen at version 1.
     await context.set_offline(True)

@@ -12,7 +12,6 @@ import { backButton, formatTime, go, render as redraw, requestSync } from "./nav
 import { uuid7 } from "./outbox.js";
 import { dropImage, photoPicker, thumbnails } from "./photos.js";
 import * as store from "./store.js";
-import { locationPath } from "./target.js";
 
 const MAX_TEXT = 2000;
 const MAX_PHOTOS = 20;
@@ -52,16 +51,17 @@ async function lastOutcomes() {
   return last;
 }
 
+// The thing and the place it is in, or the place, as "name · building › floor".
 async function placeOf(action) {
   const scope = action.site_id;
-  const locations = new Map((await store.recordsOf(scope, "location")).map((l) => [l.id, l]));
-  const names = (id) => locationPath(id, locations).map((l) => pick(l.name, l.name_en));
+  const path = async (id) =>
+    (await store.ancestors(scope, id)).reverse().map((l) => pick(l.name, l.name_en)).join(" › ");
   if (action.asset_id) {
     const asset = await store.getRecord(scope, "asset", action.asset_id);
     if (!asset) return "";
-    return [pick(asset.name, asset.name_en), names(asset.location_id).join(" › ")].filter(Boolean).join(" · ");
+    return [pick(asset.name, asset.name_en), await path(asset.location_id)].filter(Boolean).join(" · ");
   }
-  return action.location_id ? names(action.location_id).join(" › ") : "";
+  return action.location_id ? path(action.location_id) : "";
 }
 
 const title = (action) => pick(action.title, action.title_en) || action.title;
@@ -98,7 +98,8 @@ async function renderList(view) {
   ]);
   const now = Date.now();
   const groups = myActions(actions, user?.id);
-  const places = new Map(await Promise.all(actions.map(async (a) => [a.id, await placeOf(a)])));
+  const shown = [...groups.todo, ...groups.fixed, ...groups.signOff];
+  const places = new Map(await Promise.all(shown.map(async (a) => [a.id, await placeOf(a)])));
   const item = (action) => {
     const steps = waiting.get(action.id) ?? [];
     const answer = outcomes.get(action.id);

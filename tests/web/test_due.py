@@ -7,13 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
 import checklists
 from checklists import SchoolCalendar
-from tests.web.test_client import ConsoleErrors, new_phone
+from server.inspections.templates import install_library
+from tests.factories import make_asset, make_location, make_person, make_school, make_tag
+from tests.inspections.scheduling import due, make_schedule, put_calendar
+from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
 
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Shanghai", "Australia/Lord_Howe", "UTC")
 # Days clocks change (Berlin and New York both ways, Lord Howe by half an hour) with their
@@ -282,5 +286,271 @@ async def test_the_phone_reads_schedules_as_the_server_does(browser, clean) -> N
         "excused",
     }
     assert any(o[0].startswith("term-") for o in occurrences)
+    assert not errors
+    await context.close()
+
+
+# The due screen, end to end
+
+# Zones tried in turn for the school: the first whose clock reads 03:00 to 21:59 now, so
+# that a window of 01:00-02:00 has closed, one of 23:00-23:30 is still to come and the day
+# does not change during the test.
+SCHOOL_ZONES = ("Asia/Shanghai", "Europe/Berlin", "America/New_York", "America/Los_Angeles")
+KITCHEN_GAS = "kitchen_gas_weekly"
+EXTINGUISHER = "fire_extinguisher_monthly"
+
+
+def school_zone() -> str:
+    now = dt.datetime.now(dt.UTC)
+    for zone in SCHOOL_ZONES:
+        if 3 <= now.astimezone(ZoneInfo(zone)).hour < 22:
+            return zone
+    raise AssertionError("no zone is in its day")
+
+
+async def a_school_with_schedules(api) -> dict[str, Any]:
+    """Two extinguishers (one without a tag) and a kitchen, a calendar with a term around
+    today, and schedules whose occurrences today are due, upcoming and already overdue."""
+    zone = school_zone()
+    school = await make_school(timezone=zone)
+    await install_library(school.organization_id)
+    admin = await make_person(school, "admin")
+    inspector = await make_person(school, "inspector")
+    maintainer = await make_person(school, "maintainer")
+    building = await make_location(admin, school, "教学楼A")
+    floor = await make_location(admin, school, "3F", parent=building, kind="floor")
+    kitchen = await make_location(admin, school, "食堂后厨", parent=building, kind="kitchen")
+    tagged = await make_asset(admin, school, name="干粉灭火器 3F-01", location=floor)
+    untagged = await make_asset(admin, school, name="干粉灭火器 3F-02", location=floor)
+    today = dt.datetime.now(ZoneInfo(zone)).date()
+    calendar = {
+        "terms": [
+            {
+                "key": "this-term",
+                "name": "本学期",
+                "first_day": str(today - dt.timedelta(days=30)),
+                "last_day": str(today + dt.timedelta(days=60)),
+            }
+        ],
+        "holidays": [
+            {
+                "name": "假期",
+                "first_day": str(today + dt.timedelta(days=3)),
+                "last_day": str(today + dt.timedelta(days=5)),
+            }
+        ],
+    }
+    assert (await put_calendar(api, admin, school.site_id, calendar)).status_code == 200
+    schedules = {
+        "all_day": await make_schedule(api, admin, school.site_id, {"every": "daily"}),
+        "early_and_late": await make_schedule(
+            api,
+            admin,
+            school.site_id,
+            {
+                "every": "daily",
+                "windows": [{"start": "01:00", "end": "02:00"}, {"start": "23:00", "end": "23:30"}],
+            },
+        ),
+        "per_term": await make_schedule(
+            api, admin, school.site_id, {"every": "per_term", "times": 3}, skip_holidays=True
+        ),
+        "kitchen": await make_schedule(
+            api,
+            admin,
+            school.site_id,
+            {"every": "weekly", "weekdays": [today.isoweekday()]},
+            targets={"by": "named", "location_ids": [str(kitchen)]},
+            template_key=KITCHEN_GAS,
+        ),
+        "kitchen_early": await make_schedule(
+            api,
+            admin,
+            school.site_id,
+            {"every": "daily", "windows": [{"start": "00:30", "end": "01:30"}]},
+            targets={
+                "by": "subtree",
+                "location_id": str(building),
+                "assets": False,
+                "location_kind": "kitchen",
+            },
+            template_key=KITCHEN_GAS,
+        ),
+    }
+    return {
+        "site_id": school.site_id,
+        "zone": zone,
+        "admin": admin,
+        "inspector": inspector,
+        "maintainer": maintainer,
+        "tagged": tagged,
+        "untagged": untagged,
+        "kitchen": kitchen,
+        "tagged_code": await make_tag(admin, asset=tagged),
+        "kitchen_code": await make_tag(admin, location=kitchen),
+        "schedules": schedules,
+    }
+
+
+def entry_key(item: dict[str, Any]) -> str:
+    target = item["target"]["asset_id"] or item["target"]["location_id"]
+    return f"{item['schedule_id']}|{item['occurrence']['key']}|{target}"
+
+
+def by_key(items: list[dict[str, Any]]) -> dict[str, str]:
+    """Occurrence on target -> status."""
+    return {entry_key(i): i["status"] for i in items}
+
+
+async def server_due(api, person, site_id, scope: str) -> list[dict[str, Any]]:
+    return await due(api, person, site_id, scope=scope)
+
+
+async def phone_due(page: Page, site_id, scope: str) -> list[dict[str, Any]]:
+    return await page.evaluate(
+        """async ([site, scope]) => {
+          const work = await import("/web/app/duework.js");
+          return work.dueEntries({ records: await work.siteRecords(site), scope });
+        }""",
+        [str(site_id), scope],
+    )
+
+
+async def shown(page: Page, section: str) -> dict[str, str]:
+    entries = page.get_by_test_id(section).get_by_test_id("due-entry")
+    keys = await entries.evaluate_all(
+        "(items) => items.map((i) => [i.dataset.key, i.dataset.status])"
+    )
+    return dict(keys)
+
+
+async def assert_phone_matches_server(page: Page, api, school) -> dict[str, dict[str, str]]:
+    """The phone's lists are the server's, and the screen shows them: overdue ones in their
+    section, today's open ones as due today, the rest as done or excused."""
+    inspector, site_id = school["inspector"], school["site_id"]
+    found = {}
+    for scope in ("today", "overdue"):
+        server = await server_due(api, inspector, site_id, scope)
+        phone = await phone_due(page, site_id, scope)
+        assert by_key(phone) == by_key(server), scope
+        for mine, theirs in zip(phone, server, strict=True):
+            assert entry_key(mine) == entry_key(theirs)
+            assert mine["title_zh"] == theirs["title_zh"]
+            assert mine["target"] == theirs["target"]
+            for field in ("due_start", "due_end", "late_until"):
+                ours, server_time = mine["occurrence"][field], theirs["occurrence"][field]
+                assert (ours and dt.datetime.fromisoformat(ours)) == (
+                    server_time and dt.datetime.fromisoformat(server_time)
+                )
+        found[scope] = by_key(server)
+    today = found["today"]
+    assert await shown(page, "due-overdue") == found["overdue"]
+    assert await shown(page, "due-today") == {
+        k: s for k, s in today.items() if s in ("due", "upcoming")
+    }
+    assert await shown(page, "due-closed") == {
+        k: s for k, s in today.items() if s not in ("due", "upcoming", "overdue")
+    }
+    return found
+
+
+async def test_due_today_and_overdue_on_the_phone_match_the_server_offline_too(
+    browser, clean, api
+) -> None:
+    school = await a_school_with_schedules(api)
+    site_id, inspector = school["site_id"], school["inspector"]
+    schedules = school["schedules"]
+    context = await new_phone(browser)
+    errors = ConsoleErrors()
+    page = errors.watch(await context.new_page())
+    await page.goto(f"{clean.url}/app/")
+    await log_in(page, inspector.username)
+    status = page.get_by_test_id("sync-status")
+    await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    await page.evaluate("navigator.serviceWorker.ready")
+    await page.get_by_test_id("menu-due").click()
+    await expect(page.get_by_test_id("due-title")).to_have_text("今日待检与逾期")
+
+    found = await assert_phone_matches_server(page, api, school)
+    today, overdue = found["today"], found["overdue"]
+    tagged, untagged, kitchen = (str(school[k]) for k in ("tagged", "untagged", "kitchen"))
+    day = dt.datetime.now(ZoneInfo(school["zone"])).date().isoformat()
+    all_day = f"{schedules['all_day']['id']}|{day}|{tagged}"
+    kitchen_due = f"{schedules['kitchen']['id']}|{day}|{kitchen}"
+    early = f"{schedules['early_and_late']['id']}|{day}T01:00|{untagged}"
+    late = f"{schedules['early_and_late']['id']}|{day}T23:00|{tagged}"
+    assert today[all_day] == today[kitchen_due] == "due"
+    assert today[late] == "upcoming"
+    assert overdue[early] == "overdue"
+    assert f"{schedules['kitchen_early']['id']}|{day}T00:30|{kitchen}" in overdue
+    assert any(k.startswith(f"{schedules['per_term']['id']}|term-this-term#") for k in today)
+    await snap(page, "due", clean.backend)
+
+    # Offline, after a reload, the screen is the same.
+    await context.set_offline(True)
+    await page.reload()
+    await expect(page.get_by_test_id("due-title")).to_be_visible()
+    assert await shown(page, "due-overdue") == overdue
+    # The untagged extinguisher's entries say so instead of leading anywhere.
+    untagged_item = page.locator(f'[data-key="{early}"]')
+    await expect(untagged_item.get_by_test_id("due-no-tag")).to_be_visible()
+    await expect(untagged_item.get_by_test_id("due-open")).to_have_count(0)
+
+    # The kitchen's check, filled in offline from its entry, leaves "due" at once.
+    await page.locator(f'[data-key="{kitchen_due}"]').get_by_test_id("due-open").click()
+    await expect(page.get_by_test_id("form-title")).to_be_visible()
+    await page.get_by_test_id("all-ok").click()
+    await page.get_by_test_id("submit").click()
+    await expect(page.get_by_test_id("submitted")).to_be_visible()
+    # Its target page says what is due on it: this check done, the early one overdue.
+    section = page.get_by_test_id("target-due")
+    await expect(section.locator(f'[data-key="{kitchen_due}"]')).to_have_attribute(
+        "data-status", "done"
+    )
+    await page.goto(f"{clean.url}/app/due")
+    await expect(page.locator(f'[data-key="{kitchen_due}"]')).to_have_attribute(
+        "data-status", "done"
+    )
+    assert kitchen_due in await shown(page, "due-closed")
+    assert kitchen_due not in await shown(page, "due-today")
+
+    # "Won't do" needs a reason; given one, the entry is excused on the phone at once.
+    item = page.locator(f'[data-key="{all_day}"]')
+    await item.get_by_test_id("due-excuse").click()
+    await item.get_by_test_id("due-excuse-save").click()
+    await expect(item.get_by_test_id("due-reason-problem")).to_have_text("请填写原因")
+    await item.get_by_test_id("due-reason").fill("灭火器送检，本周不在原位")
+    await snap(page, "due-excuse", clean.backend)
+    await item.get_by_test_id("due-excuse-save").click()
+    await expect(page.locator(f'[data-key="{all_day}"]')).to_have_attribute(
+        "data-status", "excused"
+    )
+    assert all_day in await shown(page, "due-closed")
+    ops = await page.evaluate(
+        """async () => {
+          const store = await import("/web/app/store.js");
+          return (await store.waitingOps()).map((r) => r.op);
+        }"""
+    )
+    assert [op["type"] for op in ops] == ["inspection.submitted", "occurrence.excused"]
+    excusal = ops[1]["body"]
+    assert excusal["asset_id"] == tagged and excusal["occurrence_key"] == day
+    assert excusal["schedule_id"] == schedules["all_day"]["id"]
+
+    # Online: both reach the server, which lists the excusal and no longer has either due.
+    await context.set_offline(False)
+    await page.goto(f"{clean.url}/app/")
+    await expect(status).to_contain_text("待上传 0 条", timeout=15_000)
+    stored = await api.get(f"/api/occurrences/excusals/{excusal['id']}", headers=inspector.headers)
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["reason"] == "灭火器送检，本周不在原位"
+    now_due = by_key(await server_due(api, inspector, site_id, "today"))
+    assert now_due[all_day] == "excused" and now_due[kitchen_due] == "done"
+    await page.get_by_test_id("menu-due").click()
+    await expect(page.locator(f'[data-key="{all_day}"]')).to_have_attribute(
+        "data-status", "excused"
+    )
+    await assert_phone_matches_server(page, api, school)
+    await snap(page, "due-after-sync", clean.backend)
     assert not errors
     await context.close()

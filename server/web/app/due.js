@@ -1,9 +1,203 @@
-// The due screen (/app/due).
+// The due screen (/app/due): what is due today and overdue at each of the person's sites,
+// from the pulled schedules (duework.js), so it works the same offline. Each entry opens its
+// target's checklist; "won't do" asks for a reason and puts an `occurrence.excused` op into
+// the outbox (the server decides who may excuse: a refusal is shown here).
+//
+// dueSection() shows the same for one thing on its target page.
 
+import { dueEntries, dueOn, entryKey, OPEN, siteRecords } from "./duework.js";
 import { h, show } from "./dom.js";
-import { backButton } from "./nav.js";
-import { t } from "./i18n.js";
+import { language, pick, t } from "./i18n.js";
+import { backButton, formatTime, go, render as redraw, requestSync } from "./nav.js";
+import { uuid7 } from "./outbox.js";
+import * as store from "./store.js";
+import { locationPath } from "./target.js";
+
+const MAX_REASON = 2000;
+// A "won't do" being written: a sync must not draw the screen again under the person.
+let writing = 0;
+
+export function redrawOnSync() {
+  return writing === 0;
+}
+
+function siteIds(user) {
+  return (user?.sites ?? []).map((s) => ({ id: s.site_id, name: s.site_name }));
+}
+
+// Wall-clock hours and minutes of an instant at the site.
+function clock(iso, zone) {
+  return new Date(iso).toLocaleTimeString(language(), { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+}
+
+function day(isoDate) {
+  const [year, month, date] = isoDate.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, date)).toLocaleDateString(language(), { timeZone: "UTC", month: "numeric", day: "numeric" });
+}
+
+// When the entry is due, in the site's time: its window, the whole day, or a term's part.
+function when(entry, zone, today) {
+  const o = entry.occurrence;
+  const date = o.local_date === today ? "" : `${day(o.local_date)} `;
+  if (/T\d\d:\d\d$/.test(o.key)) return `${date}${clock(o.due_start, zone)}–${clock(o.due_end, zone)}`;
+  if (/^\d{4}-\d\d-\d\d$/.test(o.key)) return date ? date.trim() : t("due.all_day");
+  const last = new Date(Date.parse(o.due_end) - 1).toLocaleDateString("sv-SE", { timeZone: zone });
+  return t("due.by", { date: day(last) });
+}
+
+// The target's active tag, for the link to its page.
+function tagCode(records, entry) {
+  const { asset_id: assetId, location_id: locationId } = entry.target;
+  const tag = records.tags.find(
+    (g) => g.status === "active" && (assetId ? g.asset_id === assetId : !g.asset_id && g.location_id === locationId),
+  );
+  return tag?.code ?? null;
+}
+
+function place(records, entry) {
+  const locations = new Map(records.locations.map((l) => [l.id, l]));
+  const from = entry.target.asset_id ? entry.thing?.location_id : entry.thing?.parent_id;
+  return locationPath(from, locations).map((l) => pick(l.name, l.name_en)).join(" › ");
+}
+
+function title(entry) {
+  return pick(entry.title_zh, entry.title_en) || entry.template_key;
+}
+
+// The "won't do" form under an entry: a reason is required.
+function excuseForm(entry, item, button) {
+  writing += 1;
+  button.disabled = true;
+  const reason = h("textarea", { rows: 3, maxlength: MAX_REASON, "data-testid": "due-reason", "aria-label": t("due.reason") });
+  const problem = h("p", { class: "warn problem", "data-testid": "due-reason-problem", role: "alert" });
+  reason.addEventListener("input", () => {
+    if (reason.value.trim()) problem.textContent = "";
+  });
+  const close = () => {
+    writing -= 1;
+    button.disabled = false;
+    form.remove();
+  };
+  const save = async () => {
+    const text = reason.value.trim();
+    if (!text) {
+      problem.textContent = t("due.reason_missing");
+      reason.focus();
+      return;
+    }
+    confirm.disabled = true;
+    const at = new Date().toISOString();
+    const body = { id: uuid7(), schedule_id: entry.schedule_id, occurrence_key: entry.occurrence.key, reason: text };
+    if (entry.target.asset_id) body.asset_id = entry.target.asset_id;
+    else body.location_id = entry.target.location_id;
+    await store.enqueue({ type: "occurrence.excused", opId: uuid7(), occurredAt: at, body });
+    writing -= 1;
+    await redraw();
+    requestSync();
+  };
+  const confirm = h("button", { type: "button", "data-testid": "due-excuse-save", onclick: save }, t("due.excuse_save"));
+  const form = h("div", { class: "due-excuse", "data-testid": "due-excuse-form" },
+    h("label", { class: "item-label" }, t("due.reason"), h("span", { class: "required" }, " *")),
+    reason,
+    problem,
+    h("div", { class: "row" },
+      confirm,
+      h("button", { type: "button", class: "plain", "data-testid": "due-excuse-cancel", onclick: close }, t("due.cancel"))));
+  item.append(form);
+  reason.focus();
+}
+
+// One entry: the checklist's title, the thing and its place, when, its status; open ones
+// lead to the checklist and may be excused.
+function entryItem(records, entry, { zone, today, showTarget = true }) {
+  const code = tagCode(records, entry);
+  const open = OPEN.has(entry.status);
+  const item = h("li", {
+    class: `due-entry due-${entry.status}`,
+    "data-testid": "due-entry",
+    "data-key": entryKey(entry),
+    "data-status": entry.status,
+  });
+  const where = place(records, entry);
+  const heading = open && code
+    ? h("button", { type: "button", class: "link due-title", "data-testid": "due-open", onclick: () => go(`/t/${code}?checklist=${entry.template_key}`) }, title(entry))
+    : h("div", { class: "due-title" }, title(entry));
+  item.append(h("div", { class: "due-main" },
+    heading,
+    showTarget ? h("div", {}, entry.target.name, where ? h("span", { class: "muted" }, ` · ${where}`) : null) : null,
+    h("div", { class: "muted" }, when(entry, zone, today), " ",
+      h("span", { class: `due-state due-state-${entry.status}`, "data-testid": "due-status" }, t(`due.status.${entry.status}`))),
+    open && !code ? h("div", { class: "muted", "data-testid": "due-no-tag" }, t("due.no_tag")) : null));
+  if (open) {
+    const button = h("button", { type: "button", class: "plain", "data-testid": "due-excuse" }, t("due.excuse"));
+    button.addEventListener("click", () => excuseForm(entry, item, button));
+    item.append(button);
+  }
+  return item;
+}
+
+function list(records, entries, options, empty) {
+  if (!entries.length) return h("p", { class: "muted" }, empty);
+  return h("ul", { class: "list" }, entries.map((e) => entryItem(records, e, options)));
+}
+
+async function refusedExcusals() {
+  const refused = (await store.refusedOps()).filter((r) => r.op.type === "occurrence.excused");
+  if (!refused.length) return null;
+  return h("section", { class: "card" }, h("h2", { class: "warn" }, t("due.refused")),
+    h("ul", { class: "list" }, refused.map((r) =>
+      h("li", { "data-testid": "due-refused" },
+        h("div", {}, r.op.body.occurrence_key, " · ", formatTime(r.op.occurred_at)),
+        h("div", { class: "warn" }, `${r.code ?? r.status}${r.detail ? `: ${r.detail}` : ""}`)))));
+}
+
+async function siteSection(site, now, several) {
+  const records = await siteRecords(site.id);
+  if (!records.site) return h("section", { class: "card" }, h("h2", {}, site.name), h("p", { class: "muted" }, t("due.not_pulled")));
+  const zone = records.site.timezone;
+  const today = new Date(now).toLocaleDateString("sv-SE", { timeZone: zone });
+  const overdue = dueEntries({ records, now, scope: "overdue" });
+  const todays = dueEntries({ records, now, scope: "today" });
+  const options = { zone, today };
+  const name = pick(records.site.name, records.site.name_en);
+  return h("div", { "data-testid": "due-site", "data-site": site.id },
+    several ? h("h2", { class: "due-site-name" }, name) : null,
+    h("section", { class: "card", "data-testid": "due-overdue" },
+      h("h2", {}, t("due.overdue", { count: overdue.length })),
+      list(records, overdue, options, t("due.none_overdue"))),
+    h("section", { class: "card", "data-testid": "due-today" },
+      h("h2", {}, t("due.today", { count: todays.filter((e) => e.status === "due" || e.status === "upcoming").length })),
+      list(records, todays.filter((e) => e.status === "due" || e.status === "upcoming"), options, t("due.none_today"))),
+    h("section", { class: "card", "data-testid": "due-closed" },
+      h("h2", {}, t("due.closed")),
+      list(records, todays.filter((e) => !OPEN.has(e.status)), options, t("due.none_closed"))));
+}
 
 export async function render(view) {
-  show(view, h("div", { class: "card" }, h("h1", {}, t("home.menu_due"))), backButton());
+  writing = 0;
+  const user = await store.getMeta("user");
+  const sites = siteIds(user);
+  const now = Date.now();
+  const sections = await Promise.all(sites.map((site) => siteSection(site, now, sites.length > 1)));
+  show(view,
+    h("div", { class: "card" }, h("h1", { "data-testid": "due-title" }, t("due.title"))),
+    await refusedExcusals(),
+    ...sections,
+    backButton());
+}
+
+// What is due on one thing, for its target page (`target` as describeTarget gives it):
+// this week's occurrences and those overdue, each leading to its checklist.
+export async function dueSection(target) {
+  const siteId = target.tag.site_id;
+  const records = await siteRecords(siteId);
+  if (!records.site) return null;
+  const id = target.kind === "asset" ? target.asset.id : target.location.id;
+  const now = Date.now();
+  const zone = records.site.timezone;
+  const today = new Date(now).toLocaleDateString("sv-SE", { timeZone: zone });
+  const entries = dueOn({ records, now, target: id });
+  return h("section", { class: "card", "data-testid": "target-due" },
+    h("h2", {}, t("due.on_target")),
+    list(records, entries, { zone, today, showTarget: false }, t("due.none_on_target")));
 }

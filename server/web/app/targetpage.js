@@ -4,6 +4,7 @@
 import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
 import { label, pick, t } from "./i18n.js";
+import { dueSection } from "./due.js";
 import { checklistForm } from "./form.js";
 import { backButton, formatTime, go } from "./nav.js";
 import { reportForm } from "./report.js";
@@ -174,6 +175,7 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
       h("h1", { "data-testid": "target-title" }, title),
       h("dl", {}, rows.map(([key, value, id]) => [h("dt", {}, t(key)), h("dd", { "data-testid": id }, value)])),
     ),
+    await dueSection(target),
     h("section", { class: "card" }, h("h2", {}, t("target.findings")),
       findings.length ? h("ul", { class: "list" }, findings) : h("p", { class: "muted" }, t("target.no_findings"))),
     h("section", { class: "card" }, h("h2", {}, t("target.checklists")),

@@ -30,6 +30,7 @@ from server.db import transaction
 from server.errors import DomainError, forbidden, not_found
 from server.inspections.findings import FindingBook, finding_out, findings_of, target_key
 from server.inspections.history import identity
+from server.inspections.inspection_feed import record_inspections
 from server.inspections.tables import Inspection, TemplateVersion
 from server.inspections.templates import decode_version, versions_by_key
 from server.inspections.wire import (
@@ -121,9 +122,10 @@ class SubmissionBatch:
     book: FindingBook = field(default_factory=FindingBook)
 
     async def write(self) -> None:
-        rows = [p.row.to_dict() for p in self.results if isinstance(p, Plan) and p.row]
-        await insert_rows(Inspection, rows)
+        rows = [p.row for p in self.results if isinstance(p, Plan) and p.row]
+        await insert_rows(Inspection, [row.to_dict() for row in rows])
         await self.book.write()
+        await record_inspections(rows)
 
 
 def _reject(code: str, detail: str, field: str | None = None, **extra: Any) -> DomainError:

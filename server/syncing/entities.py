@@ -20,6 +20,7 @@ from server.inspections.actions import snapshot_action
 from server.inspections.calendars import snapshot_calendar
 from server.inspections.excusals import snapshot_excusal
 from server.inspections.findings import snapshot_finding
+from server.inspections.inspection_feed import snapshot_inspection
 from server.inspections.schedules import snapshot_schedule
 from server.inspections.site_checklists import snapshot_site_checklist
 from server.inspections.templates import snapshot_template
@@ -49,4 +50,5 @@ FEEDS: tuple[EntityFeed, ...] = (
     EntityFeed("calendar", snapshot_calendar),
     EntityFeed("schedule", snapshot_schedule),
     EntityFeed("excusal", snapshot_excusal),
+    EntityFeed("inspection", snapshot_inspection),
 )

@@ -37,6 +37,7 @@ NAMES = (
     "calendar",
     "schedule",
     "excusal",
+    "inspection",
 )
 
 

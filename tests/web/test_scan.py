@@ -120,7 +120,6 @@ async def signed_in(page: Page, url: str, username: str) -> None:
     await expect(page.get_by_test_id("sync-status")).to_have_attribute(
         "data-state", "ok", timeout=15_000
     )
-    await page.evaluate("navigator.serviceWorker.ready")
 
 
 async def test_the_scanner_reads_a_tags_label_and_opens_its_target_offline_too(
@@ -137,9 +136,13 @@ async def test_the_scanner_reads_a_tags_label_and_opens_its_target_offline_too(
         page = errors.watch(await context.new_page())
         workers: list[str] = []
         page.on("worker", lambda worker: workers.append(worker.url))
+        fetched: list[str] = []
+        page.on("request", lambda request: fetched.append(request.url))
         await signed_in(page, clean.url, inspector.username)
-        # Nothing of the decoder is fetched before the scanner opens.
-        assert workers == []
+        await page.evaluate("navigator.serviceWorker.ready")
+        # The page loads no decoder before the scanner opens (the service worker caches it).
+        decoder = [url for url in fetched if "scanworker" in url or "jsQR" in url]
+        assert workers == [] and fetched and decoder == []
         native = await page.evaluate("'BarcodeDetector' in window")
 
         await page.get_by_test_id("menu-scan").click()
@@ -286,6 +289,32 @@ async def test_the_browsers_own_barcode_detector_reads_the_label_where_it_knows_
         else:
             assert reads == 0 and [u.removeprefix(clean.url) for u in workers] == [WORKER]
         assert errors == []
+        await context.close()
+
+
+async def test_a_decoder_that_does_not_load_says_so_and_lets_the_camera_go(
+    browser, clean, api, tmp_path
+) -> None:
+    """A server installed without its npm step answers 404 for jsQR (test_files fails then)."""
+    inspector, code, label = await a_tagged_extinguisher(api)
+    video = tmp_path / "label.y4m"
+    video.write_bytes(y4m(filmed(label)))
+    async with camera_browser(browser, video) as chromium:
+        context = await new_phone(chromium)
+        await context.grant_permissions(["camera"])
+        await context.add_init_script(RECORD_STREAMS)
+        await context.route("**/web/vendor/jsQR.js", lambda route: route.fulfill(status=404))
+        page = await context.new_page()
+        await signed_in(page, clean.url, inspector.username)
+        await page.get_by_test_id("menu-scan").click()
+        message = page.get_by_test_id("scan-message")
+        await expect(message).to_have_attribute("data-state", "decoder_failed")
+        await expect(message).to_contain_text("二维码识别组件未能加载")
+        await expect(page.get_by_test_id("scan-video")).to_be_hidden()
+        assert set(await page.evaluate(CAMERA_STATE)) == {"ended"}
+        await page.get_by_test_id("code-input").fill(code)
+        await page.get_by_test_id("code-submit").click()
+        await expect(page.get_by_test_id("target-title")).to_have_text(EXTINGUISHER)
         await context.close()
 
 

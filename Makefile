@@ -38,3 +38,4 @@ bench: setup
 	$(BIN)/python bench/bench_pull.py --postgres
 	$(BIN)/python bench/bench_initial_sync.py
 	$(BIN)/python bench/bench_initial_sync.py --postgres
+	$(BIN)/python bench/bench_phone.py

@@ -1,23 +1,29 @@
 // The app: log in and enrol, keep the pulled data fresh and send what the phone made, and
 // show the screen of the current URL (routes in nav.js). Screens live in their own modules.
 
-import * as actions from "./actions.js";
 import * as api from "./api.js";
 import { InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
-import * as due from "./due.js";
 import { language, loadLanguage, t } from "./i18n.js";
-import * as manager from "./manager.js";
 import { describeError, formatTime, go, route, setRenderer, setSyncer } from "./nav.js";
 import { GapError, pushAll, uploadBlobs } from "./outbox.js";
-import * as scan from "./scan.js";
 import * as store from "./store.js";
 import { idle, pullAll } from "./sync.js";
 import { codeForm, renderTarget } from "./targetpage.js";
 
 // The app's screens besides home and the target page: route name -> module with
-// render(view, route).
-const SCREENS = { actions, due, manager, scan };
+// render(view, route). Loaded when first shown, so a tag URL waits only for the modules of
+// the target page (index.html preloads those).
+const SCREENS = {
+  actions: () => import("./actions.js"),
+  due: () => import("./due.js"),
+  manager: () => import("./manager.js"),
+  scan: () => import("./scan.js"),
+};
+
+function screen(name) {
+  return Object.hasOwn(SCREENS, name) ? SCREENS[name]() : null;
+}
 
 const view = document.getElementById("view");
 const statusLine = document.getElementById("status");
@@ -86,7 +92,7 @@ async function syncNow() {
   const current = route();
   const showsData = current.name === "target"
     ? !current.checklist && !current.report
-    : SCREENS[current.name]?.redrawOnSync?.(current) ?? current.name === "home";
+    : (await screen(current.name))?.redrawOnSync?.(current) ?? current.name === "home";
   if (showsData || sync.state === "signed_out") await render();
 }
 
@@ -161,17 +167,30 @@ function renderLogin() {
   show(view, loginForm());
 }
 
+// Logging out deletes the phone's copy: the records and photos still waiting are named
+// first, and kept if the person changes their mind. Another tab's push or pull finishes
+// before the data goes (the same locks), so it cannot write into the cleared store.
 async function logout() {
-  const waiting = await store.outboxCount();
-  if (waiting > 0 && !confirm(t("logout.confirm_waiting", { waiting }))) return;
+  const [waiting, photos] = await Promise.all([store.outboxCount(), store.blobsWaiting()]);
+  if ((waiting || photos) && !confirm(t("logout.confirm_unsynced", { waiting, photos }))) return;
   await idle();
-  const [device, csrf] = await Promise.all([store.getMeta("device"), store.getMeta("csrf")]);
-  if (navigator.onLine && device) await api.logout(device.token, device.tokenId, csrf);
-  await store.clearAll();
+  await store.exclusive("push", () => store.exclusive("pull", () => store.exclusive("blobs", async () => {
+    const [device, csrf] = await Promise.all([store.getMeta("device"), store.getMeta("csrf")]);
+    if (navigator.onLine && device) await api.logout(device.token, device.tokenId, csrf);
+    await store.clearAll();
+    await dropDataCaches();
+  })));
   sync = { state: "never", reason: "" };
   history.replaceState({}, "", "/app/");
   await render();
   await renderStatus();
+}
+
+// Caches other than the app's own files (the service worker's rk-shell-*) hold data.
+async function dropDataCaches() {
+  if (!self.caches) return;
+  const names = await caches.keys();
+  await Promise.all(names.filter((n) => !n.startsWith("rk-shell-")).map((n) => caches.delete(n)));
 }
 
 // Records the server refused, with its reason: for the person to act on.
@@ -242,14 +261,21 @@ async function savedOnPhone(code, message) {
 }
 
 async function render() {
+  await draw();
+  // The first screen drawn since the page was opened, for bench/bench_phone.py.
+  if (!performance.getEntriesByName("rk:ready").length) performance.mark("rk:ready");
+}
+
+async function draw() {
   langButton.textContent = t("lang.switch");
   if (!(await store.getMeta("device"))) return renderLogin();
   const current = route();
   if (current.name !== "target") savedNotice = null;
+  const other = current.name === "target" ? null : screen(current.name);
   if (current.name === "target") {
     await renderTarget(view, { ...current, onSaved: savedOnPhone });
-  } else if (SCREENS[current.name]) {
-    await SCREENS[current.name].render(view, current);
+  } else if (other) {
+    await (await other).render(view, current);
   } else {
     return renderHome();
   }
@@ -266,7 +292,8 @@ async function render() {
 async function start() {
   setRenderer(render);
   setSyncer(syncNow);
-  await loadLanguage();
+  // The strings and the phone's data are fetched side by side; the first screen needs both.
+  await Promise.all([loadLanguage(), store.getMeta("device")]);
   langButton.addEventListener("click", async () => {
     await loadLanguage(language() === "zh-CN" ? "en" : "zh-CN");
     await Promise.all([render(), renderStatus()]);

@@ -26,10 +26,11 @@ export class GapError extends Error {}
 
 // Pushes the outbox to the end. Ops answered with a final status leave the outbox (refused
 // ones are kept in `refused` with their code); at a gap, sending starts again after the
-// server's last_applied_seq. Returns {pushed, refused}; concurrent callers share one push.
+// server's last_applied_seq. Returns {pushed, refused}; concurrent callers share one push,
+// and another tab's push waits for this one (the outbox is read inside the lock).
 let running = null;
 export function pushAll() {
-  running ??= pushToTheEnd().finally(() => {
+  running ??= store.exclusive("push", pushToTheEnd).finally(() => {
     running = null;
   });
   return running;
@@ -74,8 +75,12 @@ async function pushToTheEnd() {
 }
 
 // Uploads every queued photo; one that fails stays queued and the rest still go.
-// Returns the number that failed.
-export async function uploadBlobs() {
+// Returns the number that failed. One tab at a time, as for the push.
+export function uploadBlobs() {
+  return store.exclusive("blobs", uploadQueued);
+}
+
+async function uploadQueued() {
   const { token } = await store.getMeta("device");
   let failed = 0;
   let lastError = null;

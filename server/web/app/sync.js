@@ -7,9 +7,10 @@ import * as store from "./store.js";
 const MAX_PAGES = 10000;
 let running = null;
 
-// One pull to the end; concurrent callers share it. Returns the time it finished.
+// One pull to the end; concurrent callers share it, another tab's pull waits for it and
+// then starts from the cursors it saved. Returns the time it finished.
 export function pullAll() {
-  running ??= (async () => {
+  running ??= store.exclusive("pull", async () => {
     try {
       const { token, deviceId } = await store.getMeta("device");
       for (let n = 0; n < MAX_PAGES; n++) {
@@ -28,7 +29,7 @@ export function pullAll() {
     } finally {
       running = null;
     }
-  })();
+  });
   return running;
 }
 

@@ -51,20 +51,27 @@ export function codeForm() {
   return form;
 }
 
+// Only what the page shows is read: the tag, its asset or place and the places above it,
+// the keeper, the templates and the site's own rules (to know which checklists apply) and
+// the site's findings; never the site's whole list of places, people or assets.
 async function loadTarget(code) {
   const found = await store.findTag(code);
   if (!found) return null;
   const { scope, tag } = found;
-  const [asset, location, locations, people, templates, overrides, findings] = await Promise.all([
+  const [asset, location, templates, overrides, findings] = await Promise.all([
     tag.asset_id ? store.getRecord(scope, "asset", tag.asset_id) : null,
     tag.location_id ? store.getRecord(scope, "location", tag.location_id) : null,
-    store.recordsOf(scope, "location"),
-    store.recordsOf(scope, "person"),
     store.recordsOf(scope, "template"),
     store.recordsOf(scope, "site_checklist"),
     store.recordsOf(scope, "finding"),
   ]);
-  return describeTarget({ tag, asset, location, locations, people, templates, overrides, findings });
+  const [locations, keeper] = await Promise.all([
+    store.ancestors(scope, asset ? asset.location_id : location?.parent_id),
+    asset?.keeper_id ? store.getRecord(scope, "person", asset.keeper_id) : null,
+  ]);
+  const people = keeper ? [keeper] : [];
+  const target = describeTarget({ tag, asset, location, locations, people, templates, overrides, findings });
+  return { target, scope, tag, templates };
 }
 
 function tagNote(tag) {
@@ -118,12 +125,9 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
     ), backButton());
     return;
   }
-  const target = await loadTarget(code);
-  if (target?.kind && checklist) {
-    const found = await store.findTag(code);
-    const templates = await store.recordsOf(found.scope, "template");
-    return renderChecklist(view, code, { tag: found.tag, templates }, target, checklist, onSaved);
-  }
+  const loaded = await loadTarget(code);
+  const target = loaded?.target;
+  if (target?.kind && checklist) return renderChecklist(view, code, loaded, target, checklist, onSaved);
   if (target?.kind && report) return renderReport(view, code, target.tag.site_id, target, onSaved);
   const tagLine = h("p", { class: "muted" }, `${t("target.tag")} `, h("span", { class: "code" }, formatCode(code)));
   if (!target || !target.kind) {

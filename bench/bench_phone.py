@@ -1,0 +1,202 @@
+"""The phone app: what a phone downloads on its first visit, and how fast a tag URL opens
+offline on a slow phone.
+
+Starts `roundkeeper serve` on a fresh SQLite database with the demo school and drives
+Debian's Chromium through Playwright at a phone's size.
+
+1. First load: a new browser opens /app/ and waits until the service worker has cached the
+   app. Every HTML, JS, CSS, JSON and manifest response of that visit is counted, the ones
+   the service worker fetches to cache included (the app's own files; the API's answers are
+   data and counted apart), raw and gzip-compressed at level 6 as the deploy configs do.
+2. Offline: the inspector logs in, pulls and goes offline; with the CPU slowed down four
+   times (DevTools protocol, Emulation.setCPUThrottlingRate), the time from the start of
+   the navigation to /t/{code} until the target page with its checklists is drawn, and to
+   /t/{code}?checklist={key} until the form is drawn. The app marks its first drawn screen
+   with performance.mark("rk:ready"); its startTime counts from the navigation's start.
+
+    python bench/bench_phone.py [--runs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import statistics
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import httpx
+from harness import demo_server
+from playwright.async_api import Page, Response, async_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 360, "height": 640}
+PASSWORD = "roundkeeper-demo"
+CHECKLIST = "fire_extinguisher_monthly"
+TARGET_BYTES = 300 * 1024
+TARGET_MS = 300.0
+THROTTLE = 4
+TEXT_TYPES = ("text/html", "text/javascript", "application/javascript", "text/css", "json")
+
+
+@dataclass
+class Download:
+    files: list[tuple[str, int, int]] = field(default_factory=list)
+    api_raw: int = 0
+    api_gzipped: int = 0
+
+    @property
+    def raw(self) -> int:
+        return sum(raw for _, raw, _ in self.files)
+
+    @property
+    def gzipped(self) -> int:
+        return sum(packed for _, _, packed in self.files)
+
+
+async def first_load(browser, base: str) -> Download:
+    context = await browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="allow")
+    responses: list[Response] = []
+    context.on("response", lambda r: responses.append(r))
+    page = await context.new_page()
+    await page.goto(f"{base}/app/")
+    await page.get_by_test_id("login-form").wait_for()
+    # Installed and activated: every file is in the cache.
+    await page.evaluate("navigator.serviceWorker.ready")
+    download = Download()
+    client = httpx.AsyncClient()
+    for response in responses:
+        kind = (await response.all_headers()).get("content-type", "")
+        if response.status != 200 or not any(t in kind for t in TEXT_TYPES):
+            continue
+        body = await response.body()
+        if not body and response.request.service_worker:
+            # Playwright keeps no body of the service worker's fetches: the same file again.
+            body = (await client.get(response.url)).content
+        packed = len(gzip.compress(body, compresslevel=6))
+        path = urlsplit(response.url).path
+        who = "sw" if response.request.service_worker else "page"
+        if path.startswith("/api/"):
+            download.api_raw += len(body)
+            download.api_gzipped += packed
+        else:
+            download.files.append((f"{who} {path}", len(body), packed))
+    await client.aclose()
+    await context.close()
+    return download
+
+
+async def drawn_at(page: Page, url: str, ready: str) -> float:
+    """Milliseconds from the start of the navigation to the app's first drawn screen."""
+    await page.goto(url)
+    await page.locator(ready).first.wait_for()
+    mark = await page.evaluate(
+        "performance.getEntriesByName('rk:ready').map((m) => m.startTime)[0] ?? null"
+    )
+    if mark is None:
+        raise SystemExit(f"{url}: the app set no rk:ready mark")
+    return mark
+
+
+async def spin(page: Page) -> float:
+    """A fixed piece of work, timed in the page: shows the throttling is in force."""
+    return await page.evaluate(
+        """() => { const t = performance.now(); let x = 0;
+                   for (let i = 0; i < 3e6; i++) x += Math.sqrt(i);
+                   return performance.now() - t; }"""
+    )
+
+
+async def offline_times(browser, base: str, code: str, runs: int) -> dict[str, list[float]]:
+    context = await browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="allow")
+    page = await context.new_page()
+    await page.goto(f"{base}/app/")
+    await page.locator("#username").fill("inspector")
+    await page.locator("#password").fill(PASSWORD)
+    await page.get_by_test_id("login-submit").click()
+    synced = page.locator('#status[data-state="ok"]')
+    await synced.wait_for(timeout=60_000)
+    await page.evaluate("navigator.serviceWorker.ready")
+    # The app pulls when it starts; offline only after its answer.
+    async with page.expect_response(lambda r: r.url.endswith("/api/sync/pull")):
+        await page.goto(f"{base}/t/{code}")
+    await synced.wait_for()
+    await context.set_offline(True)
+    cdp = await context.new_cdp_session(page)
+    plain = await spin(page)
+    await cdp.send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
+    times: dict[str, list[float]] = {"target": [], "checklist": [], "spin": [plain]}
+    target = '[data-testid="checklist"]'
+    form = '[data-testid="form-title"]'
+    await drawn_at(page, f"{base}/t/{code}", target)  # warm up
+    for _ in range(runs):
+        times["target"].append(await drawn_at(page, f"{base}/t/{code}", target))
+        url = f"{base}/t/{code}?checklist={CHECKLIST}"
+        times["checklist"].append(await drawn_at(page, url, form))
+    times["spin"].append(await spin(page))
+    await context.close()
+    return times
+
+
+def tag_code(output: str) -> str:
+    url = next(line for line in output.splitlines() if "/t/" in line).split()[-1]
+    return url.rsplit("/", 1)[1]
+
+
+async def measure(base: str, code: str, runs: int) -> tuple[Download, dict[str, list[float]]]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            download = await first_load(browser, base)
+            times = await offline_times(browser, base, code, runs)
+        finally:
+            await browser.close()
+    return download, times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--files", action="store_true", help="list every file counted")
+    args = parser.parse_args()
+    with demo_server("sqlite") as running:
+        code = tag_code(running.roundkeeper("demo"))
+        download, times = asyncio.run(measure(running.base, code, args.runs))
+
+    kb = lambda n: f"{n / 1024:.1f} KB"  # noqa: E731
+    if args.files:
+        for name, raw, packed in sorted(download.files):
+            print(f"  {name:<40} {raw:>8} {packed:>8}")
+    by_page = sum(1 for name, *_ in download.files if name.startswith("page "))
+    by_sw = len(download.files) - by_page
+    verdict = "ok" if download.gzipped <= TARGET_BYTES else "OVER"
+    print(
+        f"first load of /app/: {len(download.files)} responses ({by_page} by the page, "
+        f"{by_sw} by the service worker caching the app)"
+    )
+    print(
+        f"  HTML+JS+CSS+JSON+manifest: {kb(download.gzipped)} gzip-6 ({kb(download.raw)} raw); "
+        f"target <= {kb(TARGET_BYTES)}: {verdict}"
+    )
+    print(f"  API answers of that visit: {kb(download.api_gzipped)} gzip-6")
+    plain, slowed = times["spin"]
+    print(
+        f"offline, CPU throttled {THROTTLE}x (a fixed loop: {plain:.0f} ms -> {slowed:.0f} ms), "
+        f"{args.runs} runs, from navigation start to drawn:"
+    )
+    for name, label in (
+        ("target", "/t/{code} -> checklists listed"),
+        ("checklist", "/t/{code}?checklist= -> form ready"),
+    ):
+        values = times[name]
+        median, worst = statistics.median(values), max(values)
+        verdict = "ok" if median <= TARGET_MS else "OVER"
+        print(
+            f"  {label:<36} median {median:6.0f} ms  max {worst:6.0f} ms; "
+            f"target <= {TARGET_MS:.0f} ms: {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()

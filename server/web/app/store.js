@@ -111,7 +111,9 @@ export async function applyPage(page) {
         records.delete(key);
         continue;
       }
-      const lookup = change.entity === "tag" ? change.data.code : undefined;
+      // Tags are found by their code, inspections by the thing inspected (its target page).
+      const lookup = change.entity === "tag" ? change.data.code
+        : change.entity === "inspection" ? (change.data.asset_id ?? change.data.location_id) : undefined;
       const record = { key, scope, entity: change.entity, id: change.id, version: change.version };
       record.data = change.data;
       if (lookup !== undefined) record.lookup = lookup;
@@ -335,4 +337,16 @@ export async function ancestors(scope, locationId) {
 export function exclusive(name, fn) {
   if (!navigator.locks) return fn();
   return navigator.locks.request(`roundkeeper-${name}`, () => fn());
+}
+
+// --- a thing's inspections -----------------------------------------------------------------
+
+// The pulled inspections of one asset or place (by its id), for its target page: read by
+// the lookup index, never the site's whole list.
+export async function inspectionsOf(targetId) {
+  if (!targetId) return [];
+  const found = await read("records", (s) =>
+    s.index("lookup").getAll(IDBKeyRange.only(["inspection", targetId])),
+  );
+  return found.map((r) => r.data);
 }

@@ -8,6 +8,7 @@ import { dueSection } from "./due.js";
 import { checklistForm } from "./form.js";
 import { backButton, formatTime, go } from "./nav.js";
 import { reportForm } from "./report.js";
+import { resultsSection } from "./results.js";
 import * as store from "./store.js";
 import { describeTarget } from "./target.js";
 
@@ -126,6 +127,7 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
     return;
   }
   const loaded = await loadTarget(code);
+  performance.mark("x:loaded");
   const target = loaded?.target;
   if (target?.kind && checklist) return renderChecklist(view, code, loaded, target, checklist, onSaved);
   if (target?.kind && report) return renderReport(view, code, target.tag.site_id, target, onSaved);
@@ -180,6 +182,7 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
       h("dl", {}, rows.map(([key, value, id]) => [h("dt", {}, t(key)), h("dd", { "data-testid": id }, value)])),
     ),
     await dueSection(target),
+    await resultsSection(target),
     h("section", { class: "card" }, h("h2", {}, t("target.findings")),
       findings.length ? h("ul", { class: "list" }, findings) : h("p", { class: "muted" }, t("target.no_findings"))),
     h("section", { class: "card" }, h("h2", {}, t("target.checklists")),

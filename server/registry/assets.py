@@ -241,6 +241,8 @@ def asset_record(row: dict[str, Any]) -> AssetRecord:
         keeper_id=row["keeper"],
         status=row["status"],
         version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 

@@ -235,6 +235,8 @@ def location_record(row: dict[str, Any]) -> LocationRecord:
         sort_order=row["sort_order"],
         status=row["status"],
         version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 

@@ -221,6 +221,10 @@ class LocationRecord(msgspec.Struct, frozen=True, kw_only=True):
     sort_order: int
     status: str
     version: int
+    created_at: datetime
+    updated_at: datetime
+    """When it was made and last changed: a schedule covers it from the day it was made and,
+    once it is retired, up to the day of its last change (a phone works out what is due)."""
 
 
 class AssetRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -239,6 +243,10 @@ class AssetRecord(msgspec.Struct, frozen=True, kw_only=True):
     keeper_id: uuid.UUID | None
     status: str
     version: int
+    created_at: datetime
+    updated_at: datetime
+    """When it was made and last changed: a schedule covers it from the day it was made and,
+    once it is retired, up to the day of its last change (a phone works out what is due)."""
 
 
 class TagRecord(msgspec.Struct, frozen=True, kw_only=True):

@@ -309,8 +309,9 @@ def school_zone() -> str:
 
 
 async def a_school_with_schedules(api) -> dict[str, Any]:
-    """Two extinguishers (one without a tag) and a kitchen, a calendar with a term around
-    today, and schedules whose occurrences today are due, upcoming and already overdue."""
+    """Three extinguishers (one without a tag, one retired today) and a kitchen, a calendar
+    with a term around today, and schedules whose occurrences today are due, upcoming and
+    already overdue."""
     zone = school_zone()
     school = await make_school(timezone=zone)
     await install_library(school.organization_id)
@@ -322,6 +323,12 @@ async def a_school_with_schedules(api) -> dict[str, Any]:
     kitchen = await make_location(admin, school, "食堂后厨", parent=building, kind="kitchen")
     tagged = await make_asset(admin, school, name="干粉灭火器 3F-01", location=floor)
     untagged = await make_asset(admin, school, name="干粉灭火器 3F-02", location=floor)
+    # Retired today: still covered today, as the day it was retired.
+    retired = await make_asset(admin, school, name="干粉灭火器 3F-03", location=floor)
+    response = await api.patch(
+        f"/api/assets/{retired}", json={"status": "retired"}, headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
     today = dt.datetime.now(ZoneInfo(zone)).date()
     calendar = {
         "terms": [
@@ -385,6 +392,7 @@ async def a_school_with_schedules(api) -> dict[str, Any]:
         "maintainer": maintainer,
         "tagged": tagged,
         "untagged": untagged,
+        "retired": retired,
         "kitchen": kitchen,
         "tagged_code": await make_tag(admin, asset=tagged),
         "kitchen_code": await make_tag(admin, location=kitchen),
@@ -484,6 +492,7 @@ async def test_due_today_and_overdue_on_the_phone_match_the_server_offline_too(
     assert overdue[early] == "overdue"
     assert f"{schedules['kitchen_early']['id']}|{day}T00:30|{kitchen}" in overdue
     assert any(k.startswith(f"{schedules['per_term']['id']}|term-this-term#") for k in today)
+    assert f"{schedules['all_day']['id']}|{day}|{school['retired']}" in today
     await snap(page, "due", clean.backend)
 
     # Offline, after a reload, the screen is the same.
@@ -552,5 +561,38 @@ async def test_due_today_and_overdue_on_the_phone_match_the_server_offline_too(
     )
     await assert_phone_matches_server(page, api, school)
     await snap(page, "due-after-sync", clean.backend)
+    assert not errors
+    await context.close()
+
+
+async def test_a_wont_do_the_server_refuses_is_shown_and_the_work_is_due_again(
+    browser, clean, api
+) -> None:
+    """Who may excuse is the server's to say: a maintainer's "won't do" is refused, the
+    refusal is shown with its code, and the work is due again on the phone."""
+    school = await a_school_with_schedules(api)
+    maintainer, site_id = school["maintainer"], school["site_id"]
+    context = await new_phone(browser)
+    errors = ConsoleErrors()
+    page = errors.watch(await context.new_page())
+    await page.goto(f"{clean.url}/app/")
+    await log_in(page, maintainer.username)
+    status = page.get_by_test_id("sync-status")
+    await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    await page.goto(f"{clean.url}/app/due")
+    day = dt.datetime.now(ZoneInfo(school["zone"])).date().isoformat()
+    all_day = f"{school['schedules']['all_day']['id']}|{day}|{school['tagged']}"
+    item = page.locator(f'[data-key="{all_day}"]')
+    await expect(item).to_have_attribute("data-status", "due")
+    await item.get_by_test_id("due-excuse").click()
+    await item.get_by_test_id("due-reason").fill("没空")
+    await item.get_by_test_id("due-excuse-save").click()
+    refused = page.get_by_test_id("due-refused")
+    await expect(refused).to_contain_text("forbidden", timeout=15_000)
+    await expect(refused).to_contain_text(day)
+    await expect(page.locator(f'[data-key="{all_day}"]')).to_have_attribute("data-status", "due")
+    await expect(status).to_contain_text("待上传 0 条")
+    assert by_key(await server_due(api, school["admin"], site_id, "today"))[all_day] == "due"
+    await snap(page, "due-refused", clean.backend)
     assert not errors
     await context.close()

@@ -14,11 +14,16 @@ import * as store from "./store.js";
 import { locationPath } from "./target.js";
 
 const MAX_REASON = 2000;
-// A "won't do" being written: a sync must not draw the screen again under the person.
-let writing = 0;
+// "Won't do" forms being written: the screen is not drawn again under the person, neither
+// by a sync nor by a drawing that was already under way when the form was opened.
+const writing = new Set();
+
+function isWriting() {
+  return [...writing].some((form) => form.isConnected);
+}
 
 export function redrawOnSync() {
-  return writing === 0;
+  return !isWriting();
 }
 
 function siteIds(user) {
@@ -66,7 +71,6 @@ function title(entry) {
 
 // The "won't do" form under an entry: a reason is required.
 function excuseForm(entry, item, button) {
-  writing += 1;
   button.disabled = true;
   const reason = h("textarea", { rows: 3, maxlength: MAX_REASON, "data-testid": "due-reason", "aria-label": t("due.reason") });
   const problem = h("p", { class: "warn problem", "data-testid": "due-reason-problem", role: "alert" });
@@ -74,7 +78,7 @@ function excuseForm(entry, item, button) {
     if (reason.value.trim()) problem.textContent = "";
   });
   const close = () => {
-    writing -= 1;
+    writing.delete(form);
     button.disabled = false;
     form.remove();
   };
@@ -91,7 +95,7 @@ function excuseForm(entry, item, button) {
     if (entry.target.asset_id) body.asset_id = entry.target.asset_id;
     else body.location_id = entry.target.location_id;
     await store.enqueue({ type: "occurrence.excused", opId: uuid7(), occurredAt: at, body });
-    writing -= 1;
+    writing.delete(form);
     await redraw();
     requestSync();
   };
@@ -103,6 +107,7 @@ function excuseForm(entry, item, button) {
     h("div", { class: "row" },
       confirm,
       h("button", { type: "button", class: "plain", "data-testid": "due-excuse-cancel", onclick: close }, t("due.cancel"))));
+  writing.add(form);
   item.append(form);
   reason.focus();
 }
@@ -128,7 +133,9 @@ function entryItem(records, entry, { zone, today, showTarget = true }) {
     h("div", { class: "muted" }, when(entry, zone, today), " ",
       h("span", { class: `due-state due-state-${entry.status}`, "data-testid": "due-status" }, t(`due.status.${entry.status}`))),
     open && !code ? h("div", { class: "muted", "data-testid": "due-no-tag" }, t("due.no_tag")) : null));
-  if (open) {
+  // "Won't do" is on the due screen only: a sync draws the target page again, which would
+  // lose a reason being written.
+  if (open && showTarget) {
     const button = h("button", { type: "button", class: "plain", "data-testid": "due-excuse" }, t("due.excuse"));
     button.addEventListener("click", () => excuseForm(entry, item, button));
     item.append(button);
@@ -174,14 +181,16 @@ async function siteSection(site, now, several) {
 }
 
 export async function render(view) {
-  writing = 0;
   const user = await store.getMeta("user");
   const sites = siteIds(user);
   const now = Date.now();
   const sections = await Promise.all(sites.map((site) => siteSection(site, now, sites.length > 1)));
+  const refused = await refusedExcusals();
+  if (isWriting()) return;
+  writing.clear();
   show(view,
     h("div", { class: "card" }, h("h1", { "data-testid": "due-title" }, t("due.title"))),
-    await refusedExcusals(),
+    refused,
     ...sections,
     backButton());
 }

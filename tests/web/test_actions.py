@@ -195,7 +195,8 @@ async def test_a_maintainer_fixes_an_action_offline_and_the_requester_signs_it_o
 
     # The inspector who asked for it signs it off on their own phone.
     context, page, errors = await phone_of(browser, clean.url, inspector)
-    await page.goto(f"{clean.url}/app/actions")
+    async with page.expect_response(lambda r: r.url.endswith("/api/sync/pull")):
+        await page.goto(f"{clean.url}/app/actions")
     sign_off = page.get_by_test_id("actions-sign_off").get_by_test_id("action")
     await expect(sign_off).to_have_count(1)
     await expect(sign_off.get_by_test_id("action-state")).to_have_text("已修复")
@@ -255,7 +256,8 @@ async def test_stale_steps_come_back_as_a_parallel_update_or_a_conflict(
     assert reported.status_code == 201, reported.text
     hazard = reported.json()
     context, page, errors = await phone_of(browser, clean.url, keeper)
-    await page.goto(f"{clean.url}/app/actions")
+    async with page.expect_response(lambda r: r.url.endswith("/api/sync/pull")):
+        await page.goto(f"{clean.url}/app/actions")
     todo = page.get_by_test_id("actions-todo").get_by_test_id("action")
     # Sorted by due time; the one due a week ago is marked overdue.
     await expect(todo).to_have_count(3)
@@ -326,6 +328,56 @@ async def test_stale_steps_come_back_as_a_parallel_update_or_a_conflict(
     await expect(page.get_by_test_id("refused")).to_contain_text("action.conflict")
     assert errors == []
     await context.close()
+
+
+async def test_two_phones_act_from_the_same_version_and_the_later_is_a_parallel_update(
+    browser, clean, api
+) -> None:
+    school, people = await a_school(api)
+    admin, inspector, keeper = people["admin"], people["inspector"], people["maintainer"]
+    other = await make_person(school, "maintainer")
+    action = await a_failed_check(api, admin, inspector, keeper, school)
+    phones = [await phone_of(browser, clean.url, p) for p in (keeper, other)]
+    for context, page, _ in phones:
+        # The app pulls on start; going offline only after its answer keeps the console clean.
+        async with page.expect_response(lambda r: r.url.endswith("/api/sync/pull")):
+            await page.goto(f"{clean.url}/app/actions/{action['id']}")
+        await expect(page.get_by_test_id("action-state")).to_have_text("待处理")
+        await context.set_offline(True)
+    # The owner starts it; another maintainer (who may fix any repair) fixes it.
+    await step(phones[0][1], "start", "去拿新的压力表")
+    await step(phones[1][1], "fix", "重新充了气")
+    for _, page, _ in phones:
+        await expect(page.get_by_test_id("action-waiting")).to_be_visible()
+
+    for (context, page, _), state in zip(phones, ("处理中", "已修复"), strict=True):
+        await context.set_offline(False)
+        await expect(page.get_by_test_id("sync-status")).to_contain_text(
+            "待上传 0 条", timeout=15_000
+        )
+        await expect(page.get_by_test_id("action-state")).to_have_text(state)
+    first, second = (page.get_by_test_id("action-outcome") for _, page, _ in phones)
+    await expect(first).to_have_attribute("data-outcome", "applied")
+    await expect(second).to_have_attribute("data-outcome", "parallel")
+    await expect(second).to_contain_text("并行更新")
+    # The owner's list shows it fixed; the other maintainer owns nothing.
+    keeper_page, other_page = phones[0][1], phones[1][1]
+    await keeper_page.goto(f"{clean.url}/app/actions")
+    fixed = keeper_page.get_by_test_id("actions-fixed").get_by_test_id("action")
+    await expect(fixed).to_have_count(1)
+    await other_page.goto(f"{clean.url}/app/actions")
+    await expect(other_page.get_by_test_id("actions-none")).to_be_visible()
+
+    detail = (await api.get(f"/api/actions/{action['id']}", headers=admin.headers)).json()
+    assert detail["state"] == "fixed" and detail["version"] == 3
+    steps = [(e["kind"], e["by"]["id"], e["note"], e["parallel"]) for e in detail["history"]]
+    assert sorted(steps[1:], key=lambda s: s[0], reverse=True) == [
+        ("start", str(keeper.user_id), "去拿新的压力表", False),
+        ("fix", str(other.user_id), "重新充了气", True),
+    ]
+    for context, _, errors in phones:
+        assert errors == []
+        await context.close()
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)

@@ -16,8 +16,10 @@ import * as store from "./store.js";
 const MAX_TEXT = 2000;
 const MAX_PHOTOS = 20;
 
-// A step form being filled in is not redrawn under the person's fingers by a sync.
+// A step form being filled in is not redrawn under the person's fingers by a sync, nor by
+// a redraw that began before it was opened (`drawing` counts both; the last one wins).
 let stepOpen = false;
+let drawing = 0;
 
 export function redrawOnSync() {
   return !stepOpen;
@@ -93,6 +95,7 @@ function outcomeLine(answer) {
 // --- the list ----------------------------------------------------------------------------
 
 async function renderList(view) {
+  const mine = ++drawing;
   const [user, actions, waiting, outcomes] = await Promise.all([
     store.getMeta("user"), allActions(), waitingSteps(), lastOutcomes(),
   ]);
@@ -123,6 +126,7 @@ async function renderList(view) {
         h("ul", { class: "list" }, list.map(item)))
       : null;
   const empty = !groups.todo.length && !groups.fixed.length && !groups.signOff.length;
+  if (mine !== drawing) return;
   show(view,
     h("div", { class: "card" }, h("h1", { "data-testid": "actions-title" }, t("actions.title")),
       empty ? h("p", { class: "muted", "data-testid": "actions-none" }, t("actions.none")) : null),
@@ -202,8 +206,10 @@ function stepForm(action, step, base, onClose) {
 
 async function renderAction(view, id) {
   stepOpen = false;
+  const mine = ++drawing;
   const action = await findAction(id);
   if (!action) {
+    if (mine !== drawing) return;
     show(view, h("div", { class: "card", "data-testid": "action-missing" }, h("p", { class: "muted" }, t("actions.not_found"))),
       backButton("/app/actions"));
     return;
@@ -233,6 +239,7 @@ async function renderAction(view, id) {
         class: step === "reopen" ? "wide plain" : "wide",
         "data-testid": `step-${step}`,
         onclick: () => {
+          drawing += 1;
           stepsBox.hidden = false;
           stepsBox.replaceChildren(stepForm(action, step, next.version, async () => {
             await redraw();
@@ -251,6 +258,7 @@ async function renderAction(view, id) {
     ["actions.field.owner", owner, "action-owner"],
     ["actions.field.requester", requester, "action-requester"],
   ];
+  if (mine !== drawing) return;
   show(view,
     h("div", { class: "card", "data-testid": "action-page", "data-state": action.state, "data-version": String(action.version) },
       h("h1", { "data-testid": "action-title" }, title(action)),

@@ -142,6 +142,11 @@ async def test_a_maintainer_fixes_an_action_offline_and_the_requester_signs_it_o
     )
     await expect(page.get_by_test_id("step-form").get_by_test_id("thumb")).to_have_count(1)
     await snap(page, "action-fix", clean.backend)
+    # The step being filled in survives a reload, as a draft.
+    await page.reload()
+    await expect(page.get_by_test_id("step-form")).to_have_attribute("data-step", "fix")
+    await expect(page.get_by_test_id("step-note")).to_have_value("更换了压力表，重新充装")
+    await expect(page.get_by_test_id("step-form").get_by_test_id("thumb")).to_have_count(1)
     await page.get_by_test_id("step-save").click()
     await expect(page.get_by_test_id("action-waiting")).to_have_text(
         "待发送：开始处理、已修复（联网后发送）"

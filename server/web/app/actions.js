@@ -152,19 +152,38 @@ async function personName(scope, id) {
 }
 
 // The form of one step: a note and photos for a fix, a reason for a reopen, an optional
-// note otherwise. Saving puts the op into the outbox and asks for a sync.
-function stepForm(action, step, base, onClose) {
+// note otherwise. It is kept as a draft (one per action) that survives a reload; saving
+// puts the op into the outbox, removing the draft, and asks for a sync.
+function stepForm(action, draft, base, onClose) {
   stepOpen = true;
+  const { step } = draft;
+  const key = draftKey(action.id);
+  const keep = () => store.putDraft(key, draft);
   const note = h("textarea", { id: "step-note", rows: 3, maxlength: MAX_TEXT, "data-testid": "step-note" });
+  note.value = draft.note;
+  note.addEventListener("input", () => {
+    draft.note = note.value;
+    keep();
+  });
   const problem = h("p", { class: "warn problem", "data-testid": "step-problem", role: "alert" });
   const needsReason = NEEDS_REASON.has(step);
   const picker = step === "fix"
-    ? photoPicker({ siteId: action.site_id, testId: "step-photo", max: MAX_PHOTOS })
+    ? photoPicker({
+      siteId: action.site_id,
+      testId: "step-photo",
+      photos: draft.photos,
+      max: MAX_PHOTOS,
+      onChange: (digests) => {
+        draft.photos = digests;
+        return keep();
+      },
+    })
     : null;
   let saving = false;
   const close = async () => {
     stepOpen = false;
-    for (const digest of picker?.photos() ?? []) await dropImage(digest);
+    await store.deleteDraft(key);
+    for (const digest of draft.photos) await dropImage(digest);
     await onClose();
   };
   const save = async () => {
@@ -177,7 +196,7 @@ function stepForm(action, step, base, onClose) {
     if (saving) return;
     saving = true;
     const at = new Date().toISOString();
-    const photos = picker?.photos() ?? [];
+    const photos = picker ? [...draft.photos] : [];
     const body = {
       id: uuid7(),
       action_id: action.id,
@@ -188,7 +207,9 @@ function stepForm(action, step, base, onClose) {
       photos,
       at,
     };
-    await store.enqueue({ type: "action.transitioned", opId: uuid7(), occurredAt: at, body, blobs: photos });
+    await store.enqueue({
+      type: "action.transitioned", opId: uuid7(), occurredAt: at, body, draftKey: key, blobs: photos,
+    });
     stepOpen = false;
     await onClose();
     requestSync();
@@ -203,6 +224,8 @@ function stepForm(action, step, base, onClose) {
     h("button", { type: "button", class: "wide", "data-testid": "step-save", onclick: save }, t("actions.save")),
     h("button", { type: "button", class: "wide plain", "data-testid": "step-cancel", onclick: close }, t("actions.cancel")));
 }
+
+const draftKey = (actionId) => `action|${actionId}`;
 
 async function renderAction(view, id) {
   stepOpen = false;
@@ -230,24 +253,25 @@ async function renderAction(view, id) {
   const photos = await thumbnails([...(finding?.photos ?? []), ...waiting.flatMap((s) => s.photos)]);
 
   const stepsBox = h("section", { class: "card", "data-testid": "action-steps" });
-  const drawSteps = () => {
-    const steps = stepsFor(next.state, capacities(action, user));
-    stepsBox.hidden = !steps.length;
-    stepsBox.replaceChildren(...steps.map((step) =>
-      h("button", {
-        type: "button",
-        class: step === "reopen" ? "wide plain" : "wide",
-        "data-testid": `step-${step}`,
-        onclick: () => {
-          drawing += 1;
-          stepsBox.hidden = false;
-          stepsBox.replaceChildren(stepForm(action, step, next.version, async () => {
-            await redraw();
-          }));
-        },
-      }, t(`actions.step.${step}`))));
+  const steps = stepsFor(next.state, capacities(action, user));
+  const openForm = (draft) => {
+    stepsBox.hidden = false;
+    stepsBox.replaceChildren(stepForm(action, draft, next.version, redraw));
   };
-  drawSteps();
+  stepsBox.hidden = !steps.length;
+  stepsBox.replaceChildren(...steps.map((step) =>
+    h("button", {
+      type: "button",
+      class: step === "reopen" ? "wide plain" : "wide",
+      "data-testid": `step-${step}`,
+      onclick: async () => {
+        drawing += 1;
+        const draft = { step, note: "", photos: [] };
+        openForm(draft);
+        await store.putDraft(draftKey(action.id), draft);
+      },
+    }, t(`actions.step.${step}`))));
+  const draft = await store.getDraft(draftKey(action.id));
 
   const rows = [
     ["actions.field.source", t(`actions.source.${action.source}`), "action-source"],
@@ -274,6 +298,12 @@ async function renderAction(view, id) {
       : null,
     stepsBox,
     backButton("/app/actions"));
+  // A step begun before a reload is open again while it can still be taken; else dropped.
+  if (draft && steps.includes(draft.step)) openForm(draft);
+  else if (draft) {
+    await store.deleteDraft(draftKey(action.id));
+    for (const digest of draft.photos) await dropImage(digest);
+  }
 }
 
 export async function render(view, route) {

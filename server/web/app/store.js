@@ -350,3 +350,42 @@ export async function inspectionsOf(targetId) {
   );
   return found.map((r) => r.data);
 }
+
+// Everything the target page of one tag shows, read in one transaction: the tag by its
+// code, its asset or place and the places above it, the asset's keeper, and the site's
+// templates, own rules (site_checklist) and findings. Null for a code this phone has not
+// pulled.
+export async function targetRecords(code) {
+  const db = await openStore();
+  const records = db.transaction("records", "readonly").objectStore("records");
+  const [hit] = await result(records.index("lookup").getAll(IDBKeyRange.only(["tag", code]), 1));
+  if (!hit) return null;
+  const { scope, data: tag } = hit;
+  const one = async (entity, id) =>
+    id ? ((await result(records.get(recordKey(scope, entity, id))))?.data ?? null) : null;
+  const all = async (entity) =>
+    (await result(records.index("scope_entity").getAll(IDBKeyRange.only([scope, entity])))).map((r) => r.data);
+  const [asset, location, templates, overrides, findings] = await Promise.all([
+    one("asset", tag.asset_id),
+    one("location", tag.location_id),
+    all("template"),
+    all("site_checklist"),
+    all("finding"),
+  ]);
+  const keeper = one("person", asset?.keeper_id);
+  const locations = [];
+  for (let id = asset ? asset.location_id : location?.parent_id; id; ) {
+    const place = await one("location", id);
+    if (!place || locations.includes(place)) break;
+    locations.push(place);
+    id = place.parent_id;
+  }
+  return { scope, tag, asset, location, locations, keeper: await keeper, templates, overrides, findings };
+}
+
+export async function deleteDraft(key) {
+  const db = await openStore();
+  const tx = db.transaction("drafts", "readwrite");
+  tx.objectStore("drafts").delete(key);
+  return finished(tx);
+}

@@ -11,12 +11,15 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from playwright.async_api import Page, expect
+from uuid_utils.compat import uuid7
 
 import checklists
 from checklists import SchoolCalendar
 from server.inspections.templates import install_library
+from server.registry.tables import Asset
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
-from tests.inspections.scheduling import due, make_schedule, put_calendar
+from tests.inspections.helpers import submission, submit
+from tests.inspections.scheduling import born, due, make_schedule, put_calendar, set_now
 from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
 
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Shanghai", "Australia/Lord_Howe", "UTC")
@@ -462,6 +465,31 @@ async def assert_phone_matches_server(page: Page, api, school) -> dict[str, dict
     return found
 
 
+async def assert_target_pages_match_the_scan(page: Page, api, school, clean) -> None:
+    """What a target page says is due on its thing (this week's and overdue) is what the
+    server answers to a scan of its tag."""
+    for code, target in (
+        (school["tagged_code"], school["tagged"]),
+        (school["kitchen_code"], school["kitchen"]),
+    ):
+        scan = await api.get(f"/api/tags/{code}", headers=school["inspector"].headers)
+        assert scan.status_code == 200, scan.text
+        server = by_key(scan.json()["due"])
+        phone = await page.evaluate(
+            """async ([site, target]) => {
+              const work = await import("/web/app/duework.js");
+              return work.dueOn({ records: await work.siteRecords(site), target });
+            }""",
+            [str(school["site_id"]), str(target)],
+        )
+        assert by_key(phone) == server
+        assert len(server) >= 2
+        await page.goto(f"{clean.url}/t/{code}")
+        section = page.get_by_test_id("target-due")
+        await expect(section.get_by_test_id("due-entry")).to_have_count(len(server))
+        assert await shown(page, "target-due") == server
+
+
 async def test_due_today_and_overdue_on_the_phone_match_the_server_offline_too(
     browser, clean, api
 ) -> None:
@@ -494,6 +522,8 @@ async def test_due_today_and_overdue_on_the_phone_match_the_server_offline_too(
     assert any(k.startswith(f"{schedules['per_term']['id']}|term-this-term#") for k in today)
     assert f"{schedules['all_day']['id']}|{day}|{school['retired']}" in today
     await snap(page, "due", clean.backend)
+    await assert_target_pages_match_the_scan(page, api, school, clean)
+    await page.goto(f"{clean.url}/app/due")
 
     # Offline, after a reload, the screen is the same.
     await context.set_offline(True)
@@ -596,3 +626,153 @@ async def test_a_wont_do_the_server_refuses_is_shown_and_the_work_is_due_again(
     await snap(page, "due-refused", clean.backend)
     assert not errors
     await context.close()
+
+
+# Generated schedules at a school, the phone against the API
+
+BERLIN = "Europe/Berlin"
+T0 = dt.datetime(2026, 10, 1, 6, 0, tzinfo=dt.UTC)
+"""Thursday 1 October 2026, 08:00 in Berlin: the schedules are made."""
+T1 = dt.datetime(2026, 11, 4, 10, 30, tzinfo=dt.UTC)
+"""Wednesday 4 November 2026, 11:30 in Berlin, past the clocks going back: what is due."""
+
+
+async def a_generated_school(api, monkeypatch, rng: random.Random) -> dict[str, Any]:
+    """Places and things made before T0 (one added on 15 October, one retired on 20
+    October), a calendar with a holiday and a make-up day, schedules on random rules with
+    later versions, extinguisher inspections at random times and a few excusals."""
+    set_now(monkeypatch, T0)
+    school = await make_school(timezone=BERLIN)
+    await install_library(school.organization_id)
+    admin = await make_person(school, "admin")
+    inspector = await make_person(school, "inspector")
+    a = await make_location(admin, school, "教学楼A")
+    f1 = await make_location(admin, school, "1F", parent=a, kind="floor")
+    f2 = await make_location(admin, school, "2F", parent=a, kind="floor")
+    kitchen = await make_location(admin, school, "食堂后厨", parent=a, kind="kitchen")
+    room = await make_location(admin, school, "101", parent=f1, kind="room")
+    b = await make_location(admin, school, "教学楼B")
+    f3 = await make_location(admin, school, "3F", parent=b, kind="floor")
+    extinguishers = [
+        await make_asset(admin, school, name=f"灭火器{n}", location=place)
+        for n, place in enumerate((f1, f2, f3, f1, f2))
+    ]
+    panel = await make_asset(admin, school, category="electrical_panel", name="配电箱", location=f1)
+    locations = (a, f1, f2, kitchen, room, b, f3)
+    await born(T0 - dt.timedelta(days=3), assets=(*extinguishers, panel), locations=locations)
+    await born(dt.datetime(2026, 10, 15, 10, tzinfo=dt.UTC), assets=(extinguishers[4],))
+    retired = extinguishers[3]
+    patched = await api.patch(
+        f"/api/assets/{retired}", json={"status": "retired"}, headers=admin.headers
+    )
+    assert patched.status_code == 200, patched.text
+    await Asset.update({Asset.updated_at: dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC)}).where(
+        Asset.id == retired
+    )
+    calendar = {
+        "terms": [
+            {"key": "autumn", "name": "秋季学期", "first_day": "2026-09-01",
+             "last_day": "2027-01-20"},
+        ],
+        "holidays": [{"name": "国庆节", "first_day": "2026-10-01", "last_day": "2026-10-07"}],
+        "extra_school_days": ["2026-10-10"],
+    }  # fmt: skip
+    assert (await put_calendar(api, admin, school.site_id, calendar)).status_code == 200
+    pool = [
+        (EXTINGUISHER, {"by": "category", "category": "fire_extinguisher"}),
+        (EXTINGUISHER, {"by": "subtree", "location_id": str(a),
+                        "asset_category": "fire_extinguisher"}),
+        (EXTINGUISHER, {"by": "named", "asset_ids": [str(extinguishers[0]),
+                                                     str(extinguishers[2])]}),
+        ("electrical_panel_weekly", {"by": "category", "category": "electrical_panel"}),
+        (KITCHEN_GAS, {"by": "subtree", "location_id": str(a), "assets": False,
+                       "location_kind": "kitchen"}),
+        ("building_structure_monthly", {"by": "subtree", "location_id": str(a),
+                                        "assets": False, "location_kind": "floor"}),
+        ("classroom_electrical_monthly", {"by": "named", "location_ids": [str(room)]}),
+    ]  # fmt: skip
+    for n in range(10):
+        template, targets = pool[n % len(pool)]
+        rule = None
+        while rule is None:
+            rule = _rule(rng)
+        start = T0.date() + dt.timedelta(days=rng.randint(0, 10))
+        made = await make_schedule(
+            api,
+            admin,
+            school.site_id,
+            rule,
+            targets=targets,
+            template_key=template,
+            skip_holidays=rng.random() < 0.5,
+            effective_from=str(start),
+        )
+        if rng.random() < 0.5:
+            change = {
+                "rule": _rule(rng),
+                "effective_from": str(start + dt.timedelta(days=rng.randint(1, 30))),
+                "skip_holidays": rng.random() < 0.5,
+            }
+            changed = await api.post(
+                f"/api/sites/{school.site_id}/schedules/{made['id']}/versions",
+                json=change,
+                headers=admin.headers,
+            )
+            assert changed.status_code in (200, 201), changed.text
+    span = int((T1 - T0).total_seconds())
+    for _ in range(30):
+        at = T0 + dt.timedelta(seconds=rng.randint(0, span))
+        done = await submit(api, inspector, submission(asset=rng.choice(extinguishers),
+                                                       completed_at=at))  # fmt: skip
+        assert done.status_code == 201, done.text
+    set_now(monkeypatch, T1)
+    overdue = await due(api, admin, school.site_id, scope="overdue")
+    assert len(overdue) > 10
+    for item in rng.sample(overdue, 4):
+        excused = await api.post(
+            "/api/occurrences/excusals",
+            json={
+                "id": str(uuid7()),
+                "schedule_id": item["schedule_id"],
+                "occurrence_key": item["occurrence"]["key"],
+                "asset_id": item["target"]["asset_id"],
+                "location_id": item["target"]["location_id"],
+                "reason": "停课",
+            },
+            headers=admin.headers,
+        )
+        assert excused.status_code == 201, excused.text
+    return {"site_id": school.site_id, "inspector": inspector}
+
+
+async def test_the_phone_lists_what_the_api_lists_for_generated_schedules(
+    browser, clean, api, monkeypatch
+) -> None:
+    """Today, this week and overdue at a school with generated schedules across the clocks
+    going back: the phone's lists, from what it pulled, are the server's, entry by entry."""
+    for seed in (1, 2):
+        school = await a_generated_school(api, monkeypatch, random.Random(seed))
+        context = await new_phone(browser)
+        errors = ConsoleErrors()
+        page = errors.watch(await context.new_page())
+        await page.goto(f"{clean.url}/app/")
+        await log_in(page, school["inspector"].username)
+        status = page.get_by_test_id("sync-status")
+        await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+        seen = set()
+        for scope in ("today", "week", "overdue"):
+            server = await due(api, school["inspector"], school["site_id"], scope=scope)
+            phone = await page.evaluate(
+                """async ([site, scope, now]) => {
+                  const work = await import("/web/app/duework.js");
+                  const records = await work.siteRecords(site);
+                  return work.dueEntries({ records, scope, now: Date.parse(now) });
+                }""",
+                [str(school["site_id"]), scope, T1.isoformat()],
+            )
+            assert [entry_key(e) for e in phone] == [entry_key(e) for e in server], scope
+            assert by_key(phone) == by_key(server), scope
+            seen |= set(by_key(server).values())
+        assert {"done", "overdue", "upcoming"} <= seen
+        assert not errors
+        await context.close()

@@ -331,7 +331,7 @@ class TransitionResult(msgspec.Struct, frozen=True, kw_only=True):
     event_id: uuid.UUID
     parallel: bool
     """Applied although the action changed since the person saw it (a stale but legal
-    step, e.g. two people fixing the same thing)."""
+    step, e.g. a fix sent from a phone that had not yet seen the office start the work)."""
 
 
 class ActionPage(msgspec.Struct, frozen=True, kw_only=True):

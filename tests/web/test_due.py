@@ -620,6 +620,7 @@ async def test_a_wont_do_the_server_refuses_is_shown_and_the_work_is_due_again(
     refused = page.get_by_test_id("due-refused")
     await expect(refused).to_contain_text("forbidden", timeout=15_000)
     await expect(refused).to_contain_text(day)
+    await expect(refused).to_contain_text("灭火器月度检查 · 干粉灭火器 3F-01")
     await expect(page.locator(f'[data-key="{all_day}"]')).to_have_attribute("data-status", "due")
     await expect(status).to_contain_text("待上传 0 条")
     assert by_key(await server_due(api, school["admin"], site_id, "today"))[all_day] == "due"

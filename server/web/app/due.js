@@ -7,7 +7,7 @@
 
 import { dueEntries, dueOn, entryKey, OPEN, siteRecords } from "./duework.js";
 import { h, show } from "./dom.js";
-import { language, pick, t } from "./i18n.js";
+import { label, language, pick, t } from "./i18n.js";
 import { backButton, formatTime, go, render as redraw, requestSync } from "./nav.js";
 import { uuid7 } from "./outbox.js";
 import * as store from "./store.js";
@@ -129,7 +129,8 @@ function entryItem(records, entry, { zone, today, showTarget = true }) {
     : h("div", { class: "due-title" }, title(entry));
   item.append(h("div", { class: "due-main" },
     heading,
-    showTarget ? h("div", {}, entry.target.name, where ? h("span", { class: "muted" }, ` · ${where}`) : null) : null,
+    showTarget ? h("div", {}, entry.target.name, where ? h("span", { class: "muted" }, ` · ${where}`) : null,
+      entry.thing && entry.thing.status !== "active" ? h("span", { class: "muted" }, ` · ${label("status", entry.thing.status)}`) : null) : null,
     h("div", { class: "muted" }, when(entry, zone, today), " ",
       h("span", { class: `due-state due-state-${entry.status}`, "data-testid": "due-status" }, t(`due.status.${entry.status}`))),
     open && !code ? h("div", { class: "muted", "data-testid": "due-no-tag" }, t("due.no_tag")) : null));
@@ -148,18 +149,33 @@ function list(records, entries, options, empty) {
   return h("ul", { class: "list" }, entries.map((e) => entryItem(records, e, options)));
 }
 
-async function refusedExcusals() {
+// A refused "won't do", named by its checklist and thing where the phone knows them.
+function refusedName(body, allRecords) {
+  for (const records of allRecords) {
+    const schedule = records.schedules.find((x) => x.id === body.schedule_id);
+    if (!schedule) continue;
+    const template = records.templates.find((x) => x.key === schedule.template_key)?.template;
+    const thing = body.asset_id
+      ? records.assets.find((x) => x.id === body.asset_id)
+      : records.locations.find((x) => x.id === body.location_id);
+    const what = template ? pick(template.title["zh-CN"], template.title.en) : schedule.template_key;
+    return thing ? `${what} · ${pick(thing.name, thing.name_en)}` : what;
+  }
+  return null;
+}
+
+async function refusedExcusals(allRecords) {
   const refused = (await store.refusedOps()).filter((r) => r.op.type === "occurrence.excused");
   if (!refused.length) return null;
   return h("section", { class: "card" }, h("h2", { class: "warn" }, t("due.refused")),
     h("ul", { class: "list" }, refused.map((r) =>
       h("li", { "data-testid": "due-refused" },
-        h("div", {}, r.op.body.occurrence_key, " · ", formatTime(r.op.occurred_at)),
+        h("div", {}, refusedName(r.op.body, allRecords)),
+        h("div", { class: "muted" }, r.op.body.occurrence_key, " · ", formatTime(r.op.occurred_at)),
         h("div", { class: "warn" }, `${r.code ?? r.status}${r.detail ? `: ${r.detail}` : ""}`)))));
 }
 
-async function siteSection(site, now, several) {
-  const records = await siteRecords(site.id);
+function siteSection(site, records, now, several) {
   if (!records.site) return h("section", { class: "card" }, h("h2", {}, site.name), h("p", { class: "muted" }, t("due.not_pulled")));
   const zone = records.site.timezone;
   const today = new Date(now).toLocaleDateString("sv-SE", { timeZone: zone });
@@ -184,8 +200,9 @@ export async function render(view) {
   const user = await store.getMeta("user");
   const sites = siteIds(user);
   const now = Date.now();
-  const sections = await Promise.all(sites.map((site) => siteSection(site, now, sites.length > 1)));
-  const refused = await refusedExcusals();
+  const allRecords = await Promise.all(sites.map((site) => siteRecords(site.id)));
+  const sections = sites.map((site, at) => siteSection(site, allRecords[at], now, sites.length > 1));
+  const refused = await refusedExcusals(allRecords.filter((r) => r.site));
   if (isWriting()) return;
   writing.clear();
   show(view,

@@ -124,10 +124,13 @@ async def snapshot_inspection(
     rows = await query.order_by(Inspection.id).limit(limit)
     if not rows:
         return []
+    # The page's ids as a range (on the index of `supersedes`), not a list of 500 values;
+    # the range may hold other sites' inspections, left out here.
     corrections = await Inspection.select(Inspection.id, Inspection.supersedes).where(
-        Inspection.supersedes.is_in([row["id"] for row in rows])
+        (Inspection.supersedes >= rows[0]["id"]) & (Inspection.supersedes <= rows[-1]["id"])
     )
-    superseded_by = {c["supersedes"]: c["id"] for c in corrections}
+    page = {row["id"] for row in rows}
+    superseded_by = {c["supersedes"]: c["id"] for c in corrections if c["supersedes"] in page}
     return [
         (
             str(row["id"]),

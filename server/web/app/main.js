@@ -306,7 +306,9 @@ async function start() {
       console.warn("service worker not registered", error);
     });
   }
-  await Promise.all([render(), renderStatus()]);
+  // The page first, then the status line: its counts must not hold back the target page.
+  await render();
+  await renderStatus();
   await syncNow();
 }
 

@@ -4,11 +4,9 @@
 import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
 import { label, pick, t } from "./i18n.js";
-import { dueSection } from "./due.js";
 import { checklistForm } from "./form.js";
 import { backButton, formatTime, go } from "./nav.js";
 import { reportForm } from "./report.js";
-import { resultsSection } from "./results.js";
 import * as store from "./store.js";
 import { describeTarget } from "./target.js";
 
@@ -52,27 +50,28 @@ export function codeForm() {
   return form;
 }
 
-// Only what the page shows is read: the tag, its asset or place and the places above it,
-// the keeper, the templates and the site's own rules (to know which checklists apply) and
-// the site's findings; never the site's whole list of places, people or assets.
+// Only what the page shows is read (store.targetRecords): never the site's whole list of
+// places, people or assets.
 async function loadTarget(code) {
-  const found = await store.findTag(code);
+  const found = await store.targetRecords(code);
   if (!found) return null;
-  const { scope, tag } = found;
-  const [asset, location, templates, overrides, findings] = await Promise.all([
-    tag.asset_id ? store.getRecord(scope, "asset", tag.asset_id) : null,
-    tag.location_id ? store.getRecord(scope, "location", tag.location_id) : null,
-    store.recordsOf(scope, "template"),
-    store.recordsOf(scope, "site_checklist"),
-    store.recordsOf(scope, "finding"),
-  ]);
-  const [locations, keeper] = await Promise.all([
-    store.ancestors(scope, asset ? asset.location_id : location?.parent_id),
-    asset?.keeper_id ? store.getRecord(scope, "person", asset.keeper_id) : null,
-  ]);
-  const people = keeper ? [keeper] : [];
-  const target = describeTarget({ tag, asset, location, locations, people, templates, overrides, findings });
-  return { target, scope, tag, templates };
+  const people = found.keeper ? [found.keeper] : [];
+  return { ...found, target: describeTarget({ ...found, people }) };
+}
+
+// A section of the target page drawn after the rest: the checklists show at once, and
+// what is due and the recent results (whose modules and records take longer to read) take
+// their place as soon as they are ready.
+function later(load) {
+  const slot = h("div", { hidden: true });
+  load().then(
+    (section) => (section ? slot.replaceWith(section) : slot.remove()),
+    (error) => {
+      slot.remove();
+      console.error(error);
+    },
+  );
+  return slot;
 }
 
 function tagNote(tag) {
@@ -127,7 +126,6 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
     return;
   }
   const loaded = await loadTarget(code);
-  performance.mark("x:loaded");
   const target = loaded?.target;
   if (target?.kind && checklist) return renderChecklist(view, code, loaded, target, checklist, onSaved);
   if (target?.kind && report) return renderReport(view, code, target.tag.site_id, target, onSaved);
@@ -181,8 +179,8 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
       h("h1", { "data-testid": "target-title" }, title),
       h("dl", {}, rows.map(([key, value, id]) => [h("dt", {}, t(key)), h("dd", { "data-testid": id }, value)])),
     ),
-    await dueSection(target),
-    await resultsSection(target),
+    later(async () => (await import("./due.js")).dueSection(target)),
+    later(async () => (await import("./results.js")).resultsSection(target)),
     h("section", { class: "card" }, h("h2", {}, t("target.findings")),
       findings.length ? h("ul", { class: "list" }, findings) : h("p", { class: "muted" }, t("target.no_findings"))),
     h("section", { class: "card" }, h("h2", {}, t("target.checklists")),

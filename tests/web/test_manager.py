@@ -250,6 +250,22 @@ async def test_the_target_page_shows_recent_results_pulled_and_waiting_to_send(
     score = stored["evaluation"]["score"]
     assert score < 100 and f"得分 {score:g}" in judged_here
     await expect(monthly).to_contain_text(f"得分 {score:g}")
+
+    # A re-check made elsewhere afterwards reaches the page with the next sync, and the
+    # correction of it made there too: the page shows the correction only.
+    later = datetime.now(UTC)
+    recheck = submission(asset=asset, completed_at=later)
+    assert (await submit(api, colleague, recheck)).status_code == 201
+    fixed = submission(asset=asset, completed_at=later, supersedes=recheck["id"])
+    assert (await submit(api, colleague, fixed)).status_code == 201
+    await page.goto(f"{clean.url}/app/")
+    await page.get_by_test_id("sync-now").click()
+    await expect(page.get_by_test_id("sync-status")).to_have_attribute("data-state", "ok")
+    await page.goto(f"{clean.url}/t/{code}")
+    await expect(recent.first).to_have_attribute("data-id", fixed["id"])
+    await expect(monthly).to_have_attribute("data-result", "pass")
+    await expect(recent).to_have_count(4)
+    await expect(page.locator(f'[data-id="{recheck["id"]}"]')).to_have_count(0)
     assert errors == []
     await context.close()
 

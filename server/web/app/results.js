@@ -22,13 +22,14 @@ function score(passed, judged) {
   return judged ? Math.round((passed * 1000) / judged) / 10 : 100;
 }
 
-// A record waiting in the outbox, judged as the server will judge it on arrival; null when
-// the phone does not hold the template version it was made with.
-export function judgeWaiting(template, body) {
+// A record waiting in the outbox, judged as the server will judge it on arrival (dates
+// against the day it was completed, at the site); null when the phone does not hold the
+// template version it was made with.
+export function judgeWaiting(template, body, timeZone = "UTC") {
   if (!template || template.version !== body.template_version) return null;
   const answers = body.answers ?? {};
   const shown = shownItems(template, answers);
-  const today = body.completed_at.slice(0, 10);
+  const today = new Date(body.completed_at).toLocaleDateString("sv-SE", { timeZone });
   let passed = 0;
   let judged = 0;
   let failed = false;
@@ -50,11 +51,13 @@ export function judgeWaiting(template, body) {
 
 // Pure: `target` as describeTarget gives it; `inspections` the pulled records; `ops` the
 // ops waiting in the outbox; `templates` the pulled template records ({key, template});
-// `people` the pulled person records; `userId` this phone's user. Returns {last: [{key,
-// title, entry}] per applicable checklist (entry null when it was never inspected), recent:
-// [entry] newest first}. An entry: {id, template_key, title, result, score,
-// critical_failure, completed_at, inspector (a name or null), waiting}.
-export function recentResults({ target, inspections, ops, templates, people, userId, limit = RECENT }) {
+// `people` the pulled person records; `userId` this phone's user; `timeZone` the site's.
+// Returns {last: [{key, title, entry}] per applicable checklist (entry null when it was
+// never inspected), recent: [entry] newest first}. An entry: {id, template_key, title,
+// result, score, critical_failure, completed_at, inspector (a name or null), waiting}.
+export function recentResults({
+  target, inspections, ops, templates, people, userId, timeZone = "UTC", limit = RECENT,
+}) {
   const names = new Map(people.map((p) => [p.id, p.name]));
   const byKey = new Map(templates.map((r) => [r.key, r.template]));
   const title = (key) => {
@@ -82,7 +85,7 @@ export function recentResults({ target, inspections, ops, templates, people, use
         waiting: false,
       })),
     ...waiting.map((b) => {
-      const judged = judgeWaiting(byKey.get(b.template_key), b);
+      const judged = judgeWaiting(byKey.get(b.template_key), b, timeZone);
       return {
         id: b.id,
         template_key: b.template_key,
@@ -125,11 +128,12 @@ function entryLine(entry) {
 export async function resultsSection(target) {
   const scope = target.tag.site_id;
   const thingId = target.kind === "asset" ? target.asset.id : target.location.id;
-  const [inspections, templates, queued, user] = await Promise.all([
+  const [inspections, templates, queued, user, site] = await Promise.all([
     store.inspectionsOf(thingId),
     store.recordsOf(scope, "template"),
     store.waitingOps(),
     store.getMeta("user"),
+    store.getRecord(scope, "site", scope),
   ]);
   const userId = user?.id ?? null;
   const inspectors = new Set([...inspections.map((i) => i.inspector_id), userId].filter(Boolean));
@@ -143,6 +147,7 @@ export async function resultsSection(target) {
     templates,
     people,
     userId,
+    timeZone: site?.timezone ?? "UTC",
   });
   const lastItems = last.map(({ key, title, entry }) =>
     h("li", {

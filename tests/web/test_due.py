@@ -4,6 +4,7 @@ GET /api/due, offline too, with a checklist filled in and a "won't do" sent."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from typing import Any
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from playwright.async_api import Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from uuid_utils.compat import uuid7
 
 import checklists
@@ -435,6 +437,26 @@ async def shown(page: Page, section: str) -> dict[str, str]:
     return dict(keys)
 
 
+async def shows(page: Page, section: str, expected: dict[str, str]) -> None:
+    """Waits until a section lists exactly these entries (a sync may draw the page again
+    meanwhile), then compares: a screen that never gets there fails with the difference."""
+    with contextlib.suppress(PlaywrightTimeout):
+        await page.wait_for_function(
+            """([section, expected]) => {
+              const items = document.querySelectorAll(
+                `[data-testid="${section}"] [data-testid="due-entry"]`);
+              const got = Object.fromEntries(
+                [...items].map((i) => [i.dataset.key, i.dataset.status]));
+              const keys = Object.keys(expected);
+              return Object.keys(got).length === keys.length
+                && keys.every((k) => got[k] === expected[k]);
+            }""",
+            arg=[section, expected],
+            timeout=10_000,
+        )
+    assert await shown(page, section) == expected
+
+
 async def assert_phone_matches_server(page: Page, api, school) -> dict[str, dict[str, str]]:
     """The phone's lists are the server's, and the screen shows them: overdue ones in their
     section, today's open ones as due today, the rest as done or excused."""
@@ -455,13 +477,13 @@ async def assert_phone_matches_server(page: Page, api, school) -> dict[str, dict
                 )
         found[scope] = by_key(server)
     today = found["today"]
-    assert await shown(page, "due-overdue") == found["overdue"]
-    assert await shown(page, "due-today") == {
-        k: s for k, s in today.items() if s in ("due", "upcoming")
-    }
-    assert await shown(page, "due-closed") == {
-        k: s for k, s in today.items() if s not in ("due", "upcoming", "overdue")
-    }
+    await shows(page, "due-overdue", found["overdue"])
+    await shows(page, "due-today", {k: s for k, s in today.items() if s in ("due", "upcoming")})
+    await shows(
+        page,
+        "due-closed",
+        {k: s for k, s in today.items() if s not in ("due", "upcoming", "overdue")},
+    )
     return found
 
 
@@ -485,9 +507,7 @@ async def assert_target_pages_match_the_scan(page: Page, api, school, clean) -> 
         assert by_key(phone) == server
         assert len(server) >= 2
         await page.goto(f"{clean.url}/t/{code}")
-        section = page.get_by_test_id("target-due")
-        await expect(section.get_by_test_id("due-entry")).to_have_count(len(server))
-        assert await shown(page, "target-due") == server
+        await shows(page, "target-due", server)
 
 
 async def test_due_today_and_overdue_on_the_phone_match_the_server_offline_too(
@@ -529,7 +549,7 @@ async def test_due_today_and_overdue_on_the_phone_match_the_server_offline_too(
     await context.set_offline(True)
     await page.reload()
     await expect(page.get_by_test_id("due-title")).to_be_visible()
-    assert await shown(page, "due-overdue") == overdue
+    await shows(page, "due-overdue", overdue)
     # The untagged extinguisher's entries say so instead of leading anywhere.
     untagged_item = page.locator(f'[data-key="{early}"]')
     await expect(untagged_item.get_by_test_id("due-no-tag")).to_be_visible()

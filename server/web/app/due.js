@@ -129,7 +129,7 @@ function entryItem(records, entry, { zone, today, showTarget = true }) {
     : h("div", { class: "due-title" }, title(entry));
   item.append(h("div", { class: "due-main" },
     heading,
-    showTarget ? h("div", {}, entry.target.name, where ? h("span", { class: "muted" }, ` · ${where}`) : null,
+    showTarget ? h("div", {}, pick(entry.target.name, entry.thing?.name_en), where ? h("span", { class: "muted" }, ` · ${where}`) : null,
       entry.thing && entry.thing.status !== "active" ? h("span", { class: "muted" }, ` · ${label("status", entry.thing.status)}`) : null) : null,
     h("div", { class: "muted" }, when(entry, zone, today), " ",
       h("span", { class: `due-state due-state-${entry.status}`, "data-testid": "due-status" }, t(`due.status.${entry.status}`))),

@@ -9,7 +9,7 @@ Debian's Chromium through Playwright at a phone's size.
    the service worker fetches to cache included (the app's own files; the API's answers are
    data and counted apart), raw and gzip-compressed at level 6 as the deploy configs do.
 2. Offline: the inspector logs in, pulls and goes offline; then, in a new tab each time (as
-   the phone's camera app opens a tag URL) with the CPU slowed down four times (DevTools
+   the phone's camera app opens a tag URL in a browser where the app is open) with the CPU slowed down four times (DevTools
    protocol, Emulation.setCPUThrottlingRate), the time from the start of the navigation to
    /t/{code} until the target page with its checklists is drawn, and to
    /t/{code}?checklist={key} until the form is drawn. The app marks its first drawn screen
@@ -135,7 +135,7 @@ async def offline_times(browser, base: str, code: str, runs: int) -> dict[str, l
     await cdp.send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
     times: dict[str, list[float]] = {"target": [], "checklist": [], "spin": [plain]}
     times["spin"].append(await spin(page))
-    await page.close()
+    # The app stays open in its first tab, as in a phone's browser that has been used.
     target = '[data-testid="checklist"]'
     form = '[data-testid="form-title"]'
     await drawn_at(context, f"{base}/t/{code}", target)  # warm up

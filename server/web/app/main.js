@@ -9,7 +9,7 @@ import { describeError, formatTime, go, route, setRenderer, setSyncer } from "./
 import { GapError, pushAll, uploadBlobs } from "./outbox.js";
 import * as store from "./store.js";
 import { idle, pullAll } from "./sync.js";
-import { codeForm, renderTarget } from "./targetpage.js";
+import { codeForm, readEarly, renderTarget } from "./targetpage.js";
 
 // The app's screens besides home and the target page: route name -> module with
 // render(view, route). Loaded when first shown, so a tag URL waits only for the modules of
@@ -292,7 +292,9 @@ async function draw() {
 async function start() {
   setRenderer(render);
   setSyncer(syncNow);
-  // The strings and the phone's data are fetched side by side; the first screen needs both.
+  // The strings and the phone's data are read side by side; the first screen needs both.
+  const first = route();
+  if (first.name === "target") readEarly(first.code);
   await Promise.all([loadLanguage(), store.getMeta("device")]);
   langButton.addEventListener("click", async () => {
     await loadLanguage(language() === "zh-CN" ? "en" : "zh-CN");

@@ -50,13 +50,20 @@ export function backButton(fallback = "/app/") {
   return h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: back }, t("target.back"));
 }
 
+// Making a date format is slow (on a slow phone, tens of milliseconds), so each one is made
+// once and kept.
+const formats = new Map();
+
 export function formatTime(iso) {
   const at = new Date(iso);
-  const options = { hour: "2-digit", minute: "2-digit" };
-  if (at.toDateString() !== new Date().toDateString()) {
-    Object.assign(options, { month: "numeric", day: "numeric" });
+  const withDay = at.toDateString() !== new Date().toDateString();
+  const key = `${language()} ${withDay}`;
+  if (!formats.has(key)) {
+    const options = { hour: "2-digit", minute: "2-digit" };
+    if (withDay) Object.assign(options, { month: "numeric", day: "numeric" });
+    formats.set(key, new Intl.DateTimeFormat(language(), options));
   }
-  return at.toLocaleString(language(), options);
+  return formats.get(key).format(at);
 }
 
 export function describeError(error) {

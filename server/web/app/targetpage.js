@@ -59,6 +59,18 @@ async function loadTarget(code) {
   return { ...found, target: describeTarget({ ...found, people }) };
 }
 
+// The records of the tag URL the app was opened on, read while its strings load (main.js);
+// used once, by the first drawing of that page.
+let early = null;
+export function readEarly(rawCode) {
+  try {
+    const code = normalizeCode(rawCode);
+    early = { code, loaded: loadTarget(code) };
+  } catch (problem) {
+    if (!(problem instanceof InvalidTagCode)) throw problem;
+  }
+}
+
 // A section of the target page drawn after the rest: the checklists show at once, and
 // what is due and the recent results (whose modules and records take longer to read) take
 // their place as soon as they are ready.
@@ -125,7 +137,8 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
     ), backButton());
     return;
   }
-  const loaded = await loadTarget(code);
+  const loaded = await (early?.code === code ? early.loaded : loadTarget(code));
+  early = null;
   const target = loaded?.target;
   if (target?.kind && checklist) return renderChecklist(view, code, loaded, target, checklist, onSaved);
   if (target?.kind && report) return renderReport(view, code, target.tag.site_id, target, onSaved);

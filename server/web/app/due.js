@@ -50,19 +50,31 @@ function when(entry, zone, today) {
   return t("due.by", { date: day(last) });
 }
 
-// The target's active tag, for the link to its page.
+// Lookups built once per site's records: active tags by thing, places by id.
+const indexes = new WeakMap();
+
+function indexOf(records) {
+  let found = indexes.get(records);
+  if (!found) {
+    const tags = new Map();
+    for (const g of records.tags) {
+      if (g.status === "active") tags.set(g.asset_id ? `a|${g.asset_id}` : `l|${g.location_id}`, g.code);
+    }
+    found = { tags, locations: new Map(records.locations.map((l) => [l.id, l])) };
+    indexes.set(records, found);
+  }
+  return found;
+}
+
+// The code of the target's active tag, for the link to its page.
 function tagCode(records, entry) {
   const { asset_id: assetId, location_id: locationId } = entry.target;
-  const tag = records.tags.find(
-    (g) => g.status === "active" && (assetId ? g.asset_id === assetId : !g.asset_id && g.location_id === locationId),
-  );
-  return tag?.code ?? null;
+  return indexOf(records).tags.get(assetId ? `a|${assetId}` : `l|${locationId}`) ?? null;
 }
 
 function place(records, entry) {
-  const locations = new Map(records.locations.map((l) => [l.id, l]));
   const from = entry.target.asset_id ? entry.thing?.location_id : entry.thing?.parent_id;
-  return locationPath(from, locations).map((l) => pick(l.name, l.name_en)).join(" › ");
+  return locationPath(from, indexOf(records).locations).map((l) => pick(l.name, l.name_en)).join(" › ");
 }
 
 function title(entry) {

@@ -24,12 +24,21 @@ from tests.inspections.helpers import submission, submit
 from tests.inspections.scheduling import born, due, make_schedule, put_calendar, set_now
 from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
 
-ZONES = ("Europe/Berlin", "America/New_York", "Asia/Shanghai", "Australia/Lord_Howe", "UTC")
-# Days clocks change (Berlin and New York both ways, Lord Howe by half an hour) with their
-# zone, and plain days; a case is mostly near one of them in its zone.
+ZONES = (
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Havana",
+    "Asia/Shanghai",
+    "Australia/Lord_Howe",
+    "UTC",
+)
+# Days clocks change (Berlin and New York both ways, Havana at midnight, Lord Howe by half
+# an hour) with their zone, and plain days; a case is mostly near one of them in its zone.
 AROUND = (
     (dt.date(2026, 3, 8), "America/New_York"),
     (dt.date(2026, 11, 1), "America/New_York"),
+    (dt.date(2026, 3, 8), "America/Havana"),
+    (dt.date(2026, 11, 1), "America/Havana"),
     (dt.date(2026, 3, 29), "Europe/Berlin"),
     (dt.date(2026, 10, 25), "Europe/Berlin"),
     (dt.date(2026, 4, 5), "Australia/Lord_Howe"),
@@ -177,6 +186,8 @@ def _swallowed() -> list[dict[str, Any]]:
         ("2026-03-29", "Europe/Berlin", [("02:15", "02:30"), ("23:30", "02:00")]),
         ("2026-03-08", "America/New_York", [("01:30", "02:15"), ("02:15", "02:30")]),
         ("2026-10-04", "Australia/Lord_Howe", [("02:00", "02:15"), ("02:15", "03:00")]),
+        ("2026-03-08", "America/Havana", [("00:00", "00:30"), ("00:30", "01:30")]),
+        ("2026-03-08", "America/Havana", []),
     ):
         start = dt.date.fromisoformat(day) - dt.timedelta(days=2)
         rule = {"every": "daily", "windows": [{"start": a, "end": b} for a, b in windows]}

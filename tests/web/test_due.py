@@ -519,6 +519,7 @@ async def assert_target_pages_match_the_scan(page: Page, api, school, clean) -> 
         assert len(server) >= 2
         await page.goto(f"{clean.url}/t/{code}")
         await shows(page, "target-due", server)
+    await snap(page, "target-due", clean.backend)
 
 
 async def test_due_today_and_overdue_on_the_phone_match_the_server_offline_too(

@@ -8,12 +8,15 @@ Debian's Chromium through Playwright at a phone's size.
    app. Every HTML, JS, CSS, JSON and manifest response of that visit is counted, the ones
    the service worker fetches to cache included (the app's own files; the API's answers are
    data and counted apart), raw and gzip-compressed at level 6 as the deploy configs do.
+   The service worker asks again for the files the page already loaded; the server answers
+   'not modified' (ETag) without the body, so they count once.
 2. Offline: the inspector logs in, pulls and goes offline; then, in a new tab each time (as
-   the phone's camera app opens a tag URL in a browser where the app is open) with the CPU slowed down four times (DevTools
-   protocol, Emulation.setCPUThrottlingRate), the time from the start of the navigation to
-   /t/{code} until the target page with its checklists is drawn, and to
-   /t/{code}?checklist={key} until the form is drawn. The app marks its first drawn screen
-   with performance.mark("rk:ready"); its startTime counts from the navigation's start.
+   the phone's camera app opens a tag URL in a browser where the app is open), with the
+   CPU slowed down four times (DevTools protocol, Emulation.setCPUThrottlingRate), the time
+   from the start of the navigation to /t/{code} until the target page with its checklists
+   is drawn, and to /t/{code}?checklist={key} until the form is drawn. The app marks its
+   first drawn screen with performance.mark("rk:ready"), whose startTime counts from the
+   navigation's start.
    What is due and the recent results are drawn into the target page just after.
 
     python bench/bench_phone.py [--runs 10]
@@ -30,7 +33,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from harness import demo_server
-from playwright.async_api import Page, Response, async_playwright
+from playwright.async_api import Page, Request, async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 640}
@@ -39,7 +42,7 @@ CHECKLIST = "fire_extinguisher_monthly"
 TARGET_BYTES = 300 * 1024
 TARGET_MS = 300.0
 THROTTLE = 4
-TEXT_TYPES = ("text/html", "text/javascript", "application/javascript", "text/css", "json")
+TEXT_SUFFIXES = (".html", ".js", ".css", ".json", ".webmanifest")
 
 
 @dataclass
@@ -59,8 +62,8 @@ class Download:
 
 async def first_load(browser, base: str) -> Download:
     context = await browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="allow")
-    responses: list[Response] = []
-    context.on("response", lambda r: responses.append(r))
+    finished: list[Request] = []
+    context.on("requestfinished", lambda r: finished.append(r))
     page = await context.new_page()
     await page.goto(f"{base}/app/")
     await page.get_by_test_id("login-form").wait_for()
@@ -68,17 +71,24 @@ async def first_load(browser, base: str) -> Download:
     await page.evaluate("navigator.serviceWorker.ready")
     download = Download()
     client = httpx.AsyncClient()
-    for response in responses:
-        kind = (await response.all_headers()).get("content-type", "")
-        if response.status != 200 or not any(t in kind for t in TEXT_TYPES):
+    for request in finished:
+        response = await request.response()
+        if response is None:
             continue
-        body = await response.body()
-        if not body and response.request.service_worker:
-            # Playwright keeps no body of the service worker's fetches: the same file again.
-            body = (await client.get(response.url)).content
+        path = urlsplit(request.url).path
+        who = "sw" if request.service_worker else "page"
+        sent = (await request.sizes())["responseBodySize"]
+        text = path.startswith(("/app", "/api/")) or path.endswith(TEXT_SUFFIXES)
+        if response.status not in (200, 304) or not text:
+            continue
+        if not sent:
+            # Revalidated (ETag): the server sent no body, the browser had the file.
+            download.files.append((f"{who} {path} (not modified)", 0, 0))
+            continue
+        # Playwright keeps no body of the service worker's fetches: the same file again.
+        body = (await client.get(request.url)).content if request.service_worker else None
+        body = body if body is not None else await response.body()
         packed = len(gzip.compress(body, compresslevel=6))
-        path = urlsplit(response.url).path
-        who = "sw" if response.request.service_worker else "page"
         if path.startswith("/api/"):
             download.api_raw += len(body)
             download.api_gzipped += packed
@@ -178,10 +188,12 @@ def main() -> None:
             print(f"  {name:<40} {raw:>8} {packed:>8}")
     by_page = sum(1 for name, *_ in download.files if name.startswith("page "))
     by_sw = len(download.files) - by_page
+    again = sum(1 for name, *_ in download.files if name.endswith("(not modified)"))
     verdict = "ok" if download.gzipped <= TARGET_BYTES else "OVER"
     print(
         f"first load of /app/: {len(download.files)} responses ({by_page} by the page, "
-        f"{by_sw} by the service worker caching the app)"
+        f"{by_sw} by the service worker caching the app, {again} of them answered "
+        "'not modified' without a body)"
     )
     print(
         f"  HTML+JS+CSS+JSON+manifest: {kb(download.gzipped)} gzip-6 ({kb(download.raw)} raw); "

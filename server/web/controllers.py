@@ -12,7 +12,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -113,6 +113,19 @@ def _public_path(path: str) -> Path:
     return file
 
 
+def _revalidated(
+    request: Request, body: bytes, media_type: str, headers: dict[str, str]
+) -> Response[bytes]:
+    """The file with an ETag of its content: a browser that has it asks again with
+    If-None-Match and gets 304 without the body (the service worker caching the app right
+    after the first visit, or after an update, for every file that did not change)."""
+    tag = f'"{hashlib.sha256(body).hexdigest()[:20]}"'
+    headers = {**headers, "ETag": tag}
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
 class WebAppController(Controller):
     include_in_schema = False
 
@@ -121,10 +134,10 @@ class WebAppController(Controller):
         return Redirect(path="/app/")
 
     @get(["/app", "/app/{screen:path}"], cache=False)
-    async def shell(self) -> Response[bytes]:
+    async def shell(self, request: Request) -> Response[bytes]:
         """The shell answers every screen of the app (/app/actions, /app/due, ...): the app
         reads the URL itself."""
-        return Response(shell(), media_type=CONTENT_TYPES[".html"], headers=SHELL_HEADERS)
+        return _revalidated(request, shell(), CONTENT_TYPES[".html"], SHELL_HEADERS)
 
     @get("/sw.js", cache=False)
     async def service_worker(self) -> Response[bytes]:
@@ -141,10 +154,7 @@ class WebAppController(Controller):
         )
 
     @get("/web/{path:path}", cache=False)
-    async def web_file(self, path: FromPath[str]) -> Response[bytes]:
+    async def web_file(self, request: Request, path: FromPath[str]) -> Response[bytes]:
         file = _public_path(path)
-        return Response(
-            file.read_bytes(),
-            media_type=CONTENT_TYPES[file.suffix],
-            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
-        )
+        headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+        return _revalidated(request, file.read_bytes(), CONTENT_TYPES[file.suffix], headers)

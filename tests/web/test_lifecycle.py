@@ -411,3 +411,19 @@ async def test_the_shell_preloads_every_module_its_first_screens_import(api) -> 
     assert sorted(preloaded) == sorted(needed)
     assert {"targetpage.js", "form.js", "store.js", "outbox.js"} <= needed
     assert not {"actions.js", "manager.js", "main.js"} & needed
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_a_file_the_phone_already_has_is_not_sent_again(api) -> None:
+    """The service worker fetches the app's files right after the page did: the server
+    answers 'not modified' to a browser that names the version it has (ETag)."""
+    for path in ("/app/", "/app/due", "/web/app/main.js", "/web/i18n/zh-CN.json"):
+        first = await api.get(path)
+        assert first.status_code == 200 and first.content, path
+        tag = first.headers["etag"]
+        again = await api.get(path, headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.content == b"", path
+        assert again.headers["etag"] == tag and again.headers["cache-control"] == "no-cache"
+        other = await api.get(path, headers={"If-None-Match": '"0123456789abcdef0123"'})
+        assert other.status_code == 200 and other.content == first.content, path
+    assert (await api.get("/web/app/main.js")).headers["etag"] != tag

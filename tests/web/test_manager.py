@@ -303,6 +303,8 @@ async def test_recent_results_and_action_ages_from_records(browser, clean) -> No
           const base = { target, inspections, templates, people, userId: "ME" };
           const pulledOnly = recentResults({ ...base, ops: [] });
           const withWaiting = recentResults({ ...base, ops: [waitingFix] });
+          const place = { kind: "location", location: { id: "L1" }, checklists: [] };
+          const atPlace = recentResults({ ...base, target: place, ops: [waitingFix] });
           const day = 86400000;
           const now = Date.UTC(2026, 10, 20);
           const action = (id, days, state = "open", dueIn = 1) => ({ id, state,
@@ -315,6 +317,7 @@ async def test_recent_results_and_action_ages_from_records(browser, clean) -> No
             recent: pulledOnly.recent.map((e) => e.id),
             waitingLast: withWaiting.last[0].entry,
             waitingRecent: withWaiting.recent.map((e) => [e.id, e.waiting]),
+            atPlace: [atPlace.last.length, atPlace.recent.map((e) => e.id)],
             ages: { open: ages.open, overdue: ages.overdue,
                     buckets: ages.buckets.map((b) => [b.key, b.count, b.oldest.map((a) => a.id)]) },
           };
@@ -326,6 +329,8 @@ async def test_recent_results_and_action_ages_from_records(browser, clean) -> No
     assert (waiting["id"], waiting["waiting"], waiting["inspector"]) == ("w1", True, "我")
     assert (waiting["result"], waiting["score"], waiting["critical_failure"]) == ("fail", 50, True)
     assert found["waitingRecent"] == [["w1", True], ["i1", False]]
+    # A place's own inspections, not those of the things in it.
+    assert found["atPlace"] == [0, ["place"]]
     assert found["ages"] == {
         "open": 5,
         "overdue": 3,

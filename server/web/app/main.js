@@ -9,7 +9,7 @@ import { describeError, formatTime, go, route, setRenderer, setSyncer } from "./
 import { GapError, pushAll, uploadBlobs } from "./outbox.js";
 import * as store from "./store.js";
 import { idle, pullAll } from "./sync.js";
-import { codeForm, readEarly, renderTarget } from "./targetpage.js";
+import { afterPaint, codeForm, readEarly, renderTarget } from "./targetpage.js";
 
 // The app's screens besides home and the target page: route name -> module with
 // render(view, route). Loaded when first shown, so a tag URL waits only for the modules of
@@ -260,10 +260,19 @@ async function savedOnPhone(code, message) {
   syncNow();
 }
 
+let drawn = false;
+
 async function render() {
-  await draw();
-  // The first screen drawn since the page was opened, for bench/bench_phone.py.
-  if (!performance.getEntriesByName("rk:ready").length) performance.mark("rk:ready");
+  try {
+    await draw();
+  } finally {
+    if (!drawn) {
+      drawn = true;
+      document.body.classList.remove("starting");
+      // The first screen on the glass since the page was opened, for bench/bench_phone.py.
+      afterPaint().then(() => performance.mark("rk:ready"));
+    }
+  }
 }
 
 async function draw() {
@@ -310,6 +319,7 @@ async function start() {
   }
   // The page first, then the status line: its counts must not hold back the target page.
   await render();
+  await afterPaint();
   await renderStatus();
   await syncNow();
 }

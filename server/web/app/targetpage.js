@@ -71,12 +71,22 @@ export function readEarly(rawCode) {
   }
 }
 
-// A section of the target page drawn after the rest: the checklists show at once, and
+// Resolves once the browser has painted the next frame (a task queued from the frame runs
+// after its paint): work that can wait does not hold back what the person came for.
+export function afterPaint() {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve));
+    // A hidden page paints no frames.
+    if (document.hidden) setTimeout(resolve, 100);
+  });
+}
+
+// A section of the target page drawn after the rest: the checklists are painted first, and
 // what is due and the recent results (whose modules and records take longer to read) take
 // their place as soon as they are ready.
 function later(load) {
   const slot = h("div", { hidden: true });
-  load().then(
+  afterPaint().then(load).then(
     (section) => (section ? slot.replaceWith(section) : slot.remove()),
     (error) => {
       slot.remove();

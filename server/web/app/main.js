@@ -145,12 +145,15 @@ function loginForm() {
         form.password.value,
         t("device.name"),
       );
-      await store.setMeta({
-        device: { token: enrolled.token, tokenId: enrolled.tokenId, deviceId: enrolled.deviceId },
-        user: enrolled.user,
-        csrf: enrolled.csrf,
+      // Not while another tab is sending the outbox under the old device's numbers.
+      await store.exclusive("push", async () => {
+        await store.setMeta({
+          device: { token: enrolled.token, tokenId: enrolled.tokenId, deviceId: enrolled.deviceId },
+          user: enrolled.user,
+          csrf: enrolled.csrf,
+        });
+        await store.renumberOutbox(enrolled.deviceId);
       });
-      await store.renumberOutbox(enrolled.deviceId);
     } catch (error) {
       message.className = "warn";
       message.textContent = t("login.failed", { reason: describeError(error) });

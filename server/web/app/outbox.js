@@ -37,10 +37,13 @@ export function pushAll() {
 }
 
 async function pushToTheEnd() {
-  const { token, deviceId } = await store.getMeta("device");
   let pushed = 0;
   let refused = 0;
   let gaps = 0;
+  // Read inside the lock: another tab may have logged out or in meanwhile.
+  const device = await store.getMeta("device");
+  if (!device) return { pushed, refused };
+  const { token, deviceId } = device;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const waiting = await store.waitingOps(BATCH);
     if (!waiting.length) break;
@@ -81,7 +84,9 @@ export function uploadBlobs() {
 }
 
 async function uploadQueued() {
-  const { token } = await store.getMeta("device");
+  const device = await store.getMeta("device");
+  if (!device) return 0;
+  const { token } = device;
   let failed = 0;
   let lastError = null;
   for (const blob of await store.queuedBlobs()) {

@@ -12,7 +12,10 @@ let running = null;
 export function pullAll() {
   running ??= store.exclusive("pull", async () => {
     try {
-      const { token, deviceId } = await store.getMeta("device");
+      // Read inside the lock: another tab may have logged out or in meanwhile.
+      const device = await store.getMeta("device");
+      if (!device) return null;
+      const { token, deviceId } = device;
       for (let n = 0; n < MAX_PAGES; n++) {
         const cursors = await store.allCursors();
         const answer = await api.pull(token, deviceId, cursors);

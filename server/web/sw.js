@@ -31,9 +31,14 @@ function isAppPage(url) {
     url.pathname.startsWith("/t/");
 }
 
+// Opened once per start of the worker. Files are looked up by their exact URL (the app
+// adds no query strings to them): matching while ignoring the query string makes the
+// browser go through every entry of the cache for every file.
+let opened = null;
+
 async function fromCache(request, key) {
-  const cache = await caches.open(CACHE);
-  const hit = await cache.match(key ?? request, { ignoreSearch: true });
+  opened ??= caches.open(CACHE);
+  const hit = await (await opened).match(key ?? request);
   return hit ?? fetch(request);
 }
 

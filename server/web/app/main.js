@@ -306,7 +306,7 @@ async function start() {
   setSyncer(syncNow);
   // The strings and the phone's data are read side by side; the first screen needs both.
   const first = route();
-  if (first.name === "target") readEarly(first.code);
+  if (first.name === "target") readEarly(first.code, first);
   await Promise.all([loadLanguage(), store.getMeta("device")]);
   langButton.addEventListener("click", async () => {
     await loadLanguage(language() === "zh-CN" ? "en" : "zh-CN");

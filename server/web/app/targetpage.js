@@ -4,9 +4,7 @@
 import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
 import { label, pick, t } from "./i18n.js";
-import { checklistForm } from "./form.js";
 import { backButton, formatTime, go } from "./nav.js";
-import { reportForm } from "./report.js";
 import * as store from "./store.js";
 import { describeTarget } from "./target.js";
 
@@ -62,7 +60,10 @@ async function loadTarget(code) {
 // The records of the tag URL the app was opened on, read while its strings load (main.js);
 // used once, by the first drawing of that page.
 let early = null;
-export function readEarly(rawCode) {
+export function readEarly(rawCode, { checklist, report } = {}) {
+  // The forms' modules are loaded when a form is opened; the URL says so already.
+  if (checklist) import("./form.js").catch(() => null);
+  if (report) import("./report.js").catch(() => null);
   try {
     const code = normalizeCode(rawCode);
     early = { code, loaded: loadTarget(code) };
@@ -104,7 +105,8 @@ function tagNote(tag) {
   return null;
 }
 
-function renderReport(view, code, siteId, target, onSaved) {
+async function renderReport(view, code, siteId, target, onSaved) {
+  const { reportForm } = await import("./report.js");
   const where = target.kind === "asset"
     ? pick(target.asset.name, target.asset.name_en)
     : pick(target.location.name, target.location.name_en);
@@ -124,6 +126,7 @@ async function renderChecklist(view, code, found, target, key, onSaved) {
   const where = target.kind === "asset"
     ? pick(target.asset.name, target.asset.name_en)
     : pick(target.location.name, target.location.name_en);
+  const { checklistForm } = await import("./form.js");
   const parts = await checklistForm({
     template: record.template,
     target,

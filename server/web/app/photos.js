@@ -71,13 +71,18 @@ export function photoPicker({ siteId, testId, photos = [], max = 20, onChange = 
   let chosen = [...photos];
   const list = h("div", { class: "thumbs" });
   const busy = h("span", { class: "muted", "data-testid": `${testId}-busy` });
-  const input = h("input", { type: "file", accept: "image/*", capture: "environment", "data-testid": testId });
+  // The file input itself is hidden behind a button-like label in the app's language (a
+  // browser's own "Choose File" text follows the browser, not the app).
+  const input = h("input", {
+    type: "file", accept: "image/*", capture: "environment", class: "hidden-input", "data-testid": testId,
+  });
+  const take = h("label", { class: "take-photo", "data-testid": `${testId}-take` }, t("photos.take"), input);
 
   const redraw = async () => {
     const boxes = await Promise.all(chosen.map(async (digest) =>
       h("div", { class: "thumb-box" },
         (await thumbnail(digest)) ?? h("span", { class: "muted" }, digest.slice(0, 8)),
-        h("button", { type: "button", class: "plain", "data-testid": "remove-photo", onclick: async () => {
+        h("button", { type: "button", class: "plain", "data-testid": "remove-photo", "aria-label": t("photos.remove"), onclick: async () => {
           chosen = chosen.filter((d) => d !== digest);
           await onChange([...chosen]);
           await dropImage(digest);
@@ -107,5 +112,5 @@ export function photoPicker({ siteId, testId, photos = [], max = 20, onChange = 
   });
 
   redraw();
-  return { element: h("div", {}, input, busy, list), photos: () => [...chosen] };
+  return { element: h("div", {}, take, busy, list), photos: () => [...chosen] };
 }

@@ -100,30 +100,32 @@ async def first_load(browser, base: str) -> Download:
 
 
 # Both marks once the screen is painted: [built, painted], in ms from the navigation start.
-MARKS = """(() => {
+# One call that waits in the page for the mark (a PerformanceObserver, no polling).
+MARKS = """new Promise((resolve) => {
   const at = (name) => performance.getEntriesByName(name)[0]?.startTime;
-  return at("rk:ready") === undefined ? null : [at("rk:drawn"), at("rk:ready")];
-})()"""
+  const done = () => resolve([at("rk:drawn"), at("rk:ready")]);
+  if (at("rk:ready") !== undefined) return done();
+  new PerformanceObserver((list) => {
+    if (list.getEntries().some((e) => e.name === "rk:ready")) done();
+  }).observe({ type: "mark" });
+})"""
 
 
 async def drawn_at(context, url: str, ready: str) -> list[float]:
     """Milliseconds from the start of the navigation to the app's first screen built and
     painted, in a
     new tab (as the phone's camera app opens a tag URL) slowed down from its first task.
-    Until the app says it is drawn, the page is only asked, over the DevTools protocol,
-    whether the mark is set: Playwright's own locators would run their script in the page
-    while it loads, and be counted."""
+    Until the app says it is drawn, the page is only asked once, over the DevTools
+    protocol, to say when the mark is set: Playwright's own locators would run their script
+    in the page while it loads, and be counted."""
     page = await context.new_page()
     cdp = await context.new_cdp_session(page)
     await cdp.send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
     await page.goto(url, wait_until="commit")
-    marks = None
-    for _ in range(600):
-        answer = await cdp.send("Runtime.evaluate", {"expression": MARKS, "returnByValue": True})
-        marks = answer["result"].get("value")
-        if marks is not None:
-            break
-        await asyncio.sleep(0.05)
+    answer = await cdp.send(
+        "Runtime.evaluate", {"expression": MARKS, "awaitPromise": True, "returnByValue": True}
+    )
+    marks = answer["result"].get("value")
     shown = await page.locator(ready).count()
     await page.close()
     if marks is None or not shown:
@@ -160,6 +162,7 @@ async def offline_times(browser, base: str, code: str, runs: int) -> dict[str, l
     await cdp.send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
     times: dict[str, list] = {"target": [], "checklist": [], "spin": [plain]}
     times["spin"].append(await spin(page))
+    await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
     # The app stays open in its first tab, as in a phone's browser that has been used.
     target = '[data-testid="checklist"]'
     form = '[data-testid="form-title"]'

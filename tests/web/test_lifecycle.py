@@ -237,8 +237,8 @@ async def test_records_made_while_the_session_ended_offline_are_sent_after_loggi
     old = await read_meta(page, "device")
     await open_tag(page, clean.url, code)
     await context.set_offline(True)
-    # The device's token ends on the server while the phone is offline (revoked, as an
-    # expired one answers the same 401).
+    # The device's token ends on the server while the phone is offline: revoked, the way a
+    # device token ends (it has no expiry time).
     revoked = await api.delete(
         f"/api/tokens/{old['tokenId']}", headers={"Authorization": f"Bearer {old['token']}"}
     )

@@ -13,7 +13,7 @@ import { afterPaint, codeForm, readEarly, renderTarget } from "./targetpage.js";
 
 // The app's screens besides home and the target page: route name -> module with
 // render(view, route). Loaded when first shown, so a tag URL waits only for the modules of
-// the target page (index.html preloads those).
+// the target page (the shell preloads those, see server/web/controllers.py).
 const SCREENS = {
   actions: () => import("./actions.js"),
   due: () => import("./due.js"),
@@ -317,14 +317,15 @@ async function start() {
   window.addEventListener("popstate", render);
   window.addEventListener("online", syncNow);
   window.addEventListener("offline", renderStatus);
+  // The page first, then the status line (its counts must not hold back the target page),
+  // the service worker's update check and the sync.
+  await render();
+  await afterPaint();
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((error) => {
       console.warn("service worker not registered", error);
     });
   }
-  // The page first, then the status line: its counts must not hold back the target page.
-  await render();
-  await afterPaint();
   await renderStatus();
   await syncNow();
 }

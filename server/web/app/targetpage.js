@@ -205,12 +205,14 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
       h("h1", { "data-testid": "target-title" }, title),
       h("dl", {}, rows.map(([key, value, id]) => [h("dt", {}, t(key)), h("dd", { "data-testid": id }, value)])),
     ),
-    later(async () => (await import("./due.js")).dueSection(target)),
-    later(async () => (await import("./results.js")).resultsSection(target)),
-    h("section", { class: "card" }, h("h2", {}, t("target.findings")),
-      findings.length ? h("ul", { class: "list" }, findings) : h("p", { class: "muted" }, t("target.no_findings"))),
+    // What the person came to do first; the sections drawn later come below it, so the
+    // list does not move under a finger when they arrive.
     h("section", { class: "card" }, h("h2", {}, t("target.checklists")),
       checklists.length ? h("ul", { class: "list" }, checklists) : h("p", { class: "muted" }, t("target.no_checklists"))),
+    later(async () => (await import("./due.js")).dueSection(target)),
+    h("section", { class: "card" }, h("h2", {}, t("target.findings")),
+      findings.length ? h("ul", { class: "list" }, findings) : h("p", { class: "muted" }, t("target.no_findings"))),
+    later(async () => (await import("./results.js")).resultsSection(target)),
     h("section", { class: "card" },
       h("button", { type: "button", class: "wide", "data-testid": "report-open", onclick: () => go(`/t/${code}?report=1`) },
         t("report.open"))),

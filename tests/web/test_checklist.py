@@ -367,6 +367,17 @@ async def test_a_refused_record_is_kept_to_read_and_a_bad_photo_blocks_nothing(
     item = page.get_by_test_id("refused")
     await expect(item).to_have_count(1)
     await expect(item).to_contain_text("invalid")
+    # Read, it can go (after a confirmation); declining keeps it.
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
+    await page.get_by_test_id("dismiss-refused").click()
+    await expect(item).to_have_count(1)
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.get_by_test_id("dismiss-refused").click()
+    await expect(item).to_have_count(0)
+    await expect(status).not_to_contain_text("被拒收")
+    await page.reload()
+    await expect(page.get_by_test_id("signed-in")).to_be_visible()
+    await expect(item).to_have_count(0)
     await context.close()
     assert (await api.get(f"/api/inspections/{good['id']}", headers=inspector.headers)).is_success
     missing = await api.get(f"/api/inspections/{refused['id']}", headers=inspector.headers)

@@ -204,7 +204,16 @@ async function refusedCard() {
     h("ul", { class: "list" }, refused.map((r) =>
       h("li", { "data-testid": "refused" },
         h("div", {}, t(`op.${r.op.type}`), " · ", formatTime(r.op.occurred_at)),
-        h("div", { class: "warn" }, `${r.code ?? r.status}${r.detail ? `: ${r.detail}` : ""}`)))));
+        h("div", { class: "warn" }, `${r.code ?? r.status}${r.detail ? `: ${r.detail}` : ""}`),
+        h("button", { type: "button", class: "plain", "data-testid": "dismiss-refused", onclick: () => dismiss(r) },
+          t("refused.dismiss"))))));
+}
+
+// Once read (and, if need be, done again by hand), a refused record can go.
+async function dismiss(refused) {
+  if (!confirm(t("refused.confirm_dismiss"))) return;
+  await store.dismissRefused(refused.op.op_id);
+  await Promise.all([render(), renderStatus()]);
 }
 
 // The other screens. The manager view is for the people who run a site.

@@ -389,3 +389,11 @@ export async function deleteDraft(key) {
   tx.objectStore("drafts").delete(key);
   return finished(tx);
 }
+
+// A refused op the person has read and let go.
+export async function dismissRefused(opId) {
+  const db = await openStore();
+  const tx = db.transaction("refused", "readwrite");
+  tx.objectStore("refused").delete(opId);
+  return finished(tx);
+}

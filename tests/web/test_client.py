@@ -228,7 +228,7 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     await page.goto(f"{clean.url}/t/{code}")
     await expect(page.get_by_test_id("login-form")).to_be_visible()
 
-    assert await page.evaluate("indexedDB.databases()") == [{"name": "roundkeeper", "version": 2}]
+    assert await page.evaluate("indexedDB.databases()") == [{"name": "roundkeeper", "version": 3}]
     assert (
         await page.evaluate(
             """async () => {
@@ -342,3 +342,46 @@ async def test_a_phone_whose_token_was_revoked_logs_in_again_and_keeps_its_data(
     sent = await api.get(f"/api/inspections/{body['id']}", headers=inspector.headers)
     assert sent.status_code == 200, sent.text
     assert sent.json()["device_id"] == new["deviceId"]
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_a_phone_with_the_previous_store_keeps_its_waiting_photos(browser, clean) -> None:
+    """A version-2 store (before waiting photos were indexed) is upgraded in place: the
+    photo queued for upload is still counted and sent, one not yet queued is not."""
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/web/manifest.webmanifest")
+    await page.evaluate(
+        """async () => {
+          const db = await new Promise((ok, fail) => {
+            const r = indexedDB.open("roundkeeper", 2);
+            r.onupgradeneeded = () => {
+              const db = r.result;
+              for (const name of ["meta", "cursors", "outbox", "drafts"]) {
+                db.createObjectStore(name);
+              }
+              const records = db.createObjectStore("records", { keyPath: "key" });
+              records.createIndex("scope", "scope");
+              records.createIndex("scope_entity", ["scope", "entity"]);
+              records.createIndex("lookup", ["entity", "lookup"]);
+              db.createObjectStore("refused", { keyPath: "op.op_id" });
+              const blobs = db.createObjectStore("blobs", { keyPath: "sha256" });
+              const photo = { site_id: "s", type: "image/jpeg", data: new Uint8Array([1]).buffer };
+              blobs.put({ ...photo, sha256: "a".repeat(64), queued: true });
+              blobs.put({ ...photo, sha256: "c".repeat(64), queued: false });
+            };
+            r.onsuccess = () => ok(r.result);
+            r.onerror = () => fail(r.error);
+          });
+          db.close();
+        }"""
+    )
+    counted = await page.evaluate(
+        """async () => {
+          const store = await import("/web/app/store.js");
+          return [await store.blobsWaiting(), (await store.queuedBlobs()).map((b) => b.sha256)];
+        }"""
+    )
+    assert counted == [1, ["a" * 64]]
+    assert await page.evaluate("indexedDB.databases()") == [{"name": "roundkeeper", "version": 3}]
+    await context.close()

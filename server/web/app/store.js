@@ -7,7 +7,7 @@
 // cannot leave a cursor past changes that were never stored (sync/PROTOCOL.md).
 
 const NAME = "roundkeeper";
-const VERSION = 2;
+const VERSION = 3;
 const STORES = ["meta", "cursors", "records", "outbox", "refused", "drafts", "blobs"];
 
 let opened = null;
@@ -18,15 +18,36 @@ export function openStore() {
     request.onupgradeneeded = (event) => {
       const db = request.result;
       if (event.oldVersion < 1) createVersion1(db);
-      db.createObjectStore("refused", { keyPath: "op.op_id" });
-      db.createObjectStore("drafts");
-      // {sha256, site_id, type, data (ArrayBuffer), queued}: queued once its record is submitted.
-      db.createObjectStore("blobs", { keyPath: "sha256" });
+      if (event.oldVersion < 2) {
+        db.createObjectStore("refused", { keyPath: "op.op_id" });
+        db.createObjectStore("drafts");
+        // {sha256, site_id, type, data (ArrayBuffer), queued}: queued once its record is
+        // submitted.
+        db.createObjectStore("blobs", { keyPath: "sha256" });
+      }
+      if (event.oldVersion < 3) indexWaitingBlobs(request.transaction.objectStore("blobs"));
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
   return opened;
+}
+
+// Version 3: queued blobs also carry `waiting: 1`, indexed, so counting the photos waiting
+// does not read every photo's bytes (blobs without it are not in the index).
+function indexWaitingBlobs(blobs) {
+  blobs.createIndex("waiting", "waiting");
+  blobs.openCursor().onsuccess = (event) => {
+    const cursor = event.target.result;
+    if (!cursor) return;
+    if (cursor.value.queued) cursor.update(withWaiting(cursor.value));
+    cursor.continue();
+  };
+}
+
+function withWaiting(blob) {
+  const { waiting, ...rest } = blob;
+  return rest.queued ? { ...rest, waiting: 1 } : rest;
 }
 
 function createVersion1(db) {
@@ -164,7 +185,7 @@ export async function putDraft(key, draft) {
 export async function putBlob(blob) {
   const db = await openStore();
   const tx = db.transaction("blobs", "readwrite");
-  tx.objectStore("blobs").put(blob);
+  tx.objectStore("blobs").put(withWaiting(blob));
   return finished(tx);
 }
 export const getBlob = (sha256) => read("blobs", (s) => s.get(sha256));
@@ -199,7 +220,7 @@ export async function enqueue({ type, v = 1, opId, occurredAt, body, draftKey, b
   const store = tx.objectStore("blobs");
   for (const sha256 of blobs) {
     const blob = await result(store.get(sha256));
-    if (blob) store.put({ ...blob, queued: true });
+    if (blob) store.put(withWaiting({ ...blob, queued: true }));
   }
   await finished(tx);
   return op;
@@ -258,14 +279,10 @@ export async function settleOps(settled) {
 export const refusedOps = () => read("refused", (s) => s.getAll());
 export const refusedCount = () => read("refused", (s) => s.count());
 
-export async function queuedBlobs() {
-  const all = await read("blobs", (s) => s.getAll());
-  return all.filter((b) => b.queued);
-}
+export const queuedBlobs = () => read("blobs", (s) => s.index("waiting").getAll());
 
-export async function blobsWaiting() {
-  return (await queuedBlobs()).length;
-}
+// Counted through the index: no photo's bytes are read.
+export const blobsWaiting = () => read("blobs", (s) => s.index("waiting").count());
 
 export async function deleteBlob(sha256) {
   const db = await openStore();

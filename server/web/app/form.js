@@ -8,6 +8,7 @@ import { pick, t } from "./i18n.js";
 import { uuid7 } from "./outbox.js";
 import { canvasBlob, keepImage, photoPicker } from "./photos.js";
 import * as store from "./store.js";
+import { afterPaint, formDraftKey } from "./targetpage.js";
 
 function text(label) {
   return label ? pick(label["zh-CN"], label.en) : "";
@@ -19,11 +20,39 @@ function today() {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
-// `ctx`: {template, record (the pulled template record), target, siteId, code, onDone}
+// Roughly how tall (px) an item's card is, from its type and the length of its texts,
+// without asking the browser (a layout): only to tell the items of the first screen.
+function guessHeight(item) {
+  const lines = (label, perLine = 17) => Math.max(1, Math.ceil(text(label).length / perLine));
+  let control = 56;
+  if (item.type === "choice") {
+    const labels = item.options.map((o) => text(o.label));
+    control = labels.some((l) => l.length > 6) ? labels.length * 56 : 56;
+  } else if (item.type === "text") control = 90;
+  else if (item.type === "signature") control = 200;
+  return 50 + lines(item.label) * 26 + (item.help ? lines(item.help, 19) * 24 : 0) + control;
+}
+
+// How many items (from the first) the first screen shows: the rest is drawn right after
+// the first paint. The guess errs on the side of drawing more.
+function firstScreen(template) {
+  const bottom = (window.innerHeight || 800) * 1.2;
+  let top = 170 + (template.guidance ? Math.ceil(text(template.guidance).length / 19) * 24 : 0);
+  let count = 0;
+  for (const item of template.items) {
+    if (top >= bottom) break;
+    top += guessHeight(item);
+    count += 1;
+  }
+  return count;
+}
+
+// `ctx`: {template, target, siteId, code, onDone, draft (optional: the stored draft's read,
+// started before this module was loaded)}
 export async function checklistForm(ctx) {
   const { template, target, siteId, code } = ctx;
-  const draftKey = `${code}|${template.key}`;
-  const draft = (await store.getDraft(draftKey)) ?? {
+  const draftKey = formDraftKey(code, template.key);
+  const draft = (await (ctx.draft ?? store.getDraft(draftKey))) ?? {
     id: uuid7(),
     started_at: new Date().toISOString(),
     answers: {},
@@ -48,7 +77,9 @@ export async function checklistForm(ctx) {
     const shown = shownItems(template, answers);
     const problems = validateAnswers(template, answers);
     for (const item of template.items) {
+      // An item below the first screen may not be drawn yet: drawn, it is brought up to date.
       const part = parts.get(item.key);
+      if (!part) continue;
       part.box.hidden = !shown.has(item.key);
       part.refresh?.();
       const problem = problems[item.key];
@@ -193,7 +224,7 @@ export async function checklistForm(ctx) {
     }
   }
 
-  const items = template.items.map((item) => {
+  const drawItem = (item) => {
     const required = item.required ?? true;
     const problem = h("p", { class: "warn problem", "data-testid": `problem-${item.key}` });
     const { control: input, refresh } = control(item);
@@ -208,7 +239,19 @@ export async function checklistForm(ctx) {
     );
     parts.set(item.key, { box, problem, refresh });
     return box;
-  });
+  };
+  // The first screen's items now, the others just after the first paint (everything the
+  // form does works on `answers`, not on what is drawn).
+  const first = firstScreen(template);
+  const items = template.items.slice(0, first).map(drawItem);
+  let slot = first < template.items.length ? h("div", { hidden: true }) : null;
+  const drawRest = () => {
+    if (!slot?.isConnected) return;
+    slot.replaceWith(...template.items.slice(first).map(drawItem));
+    slot = null;
+    update();
+  };
+  if (slot) afterPaint().then(() => setTimeout(drawRest));
 
   const allOk = () => {
     const shown = shownItems(template, answers);
@@ -227,6 +270,7 @@ export async function checklistForm(ctx) {
   });
 
   const submit = async () => {
+    drawRest();
     attempted = true;
     update();
     const problems = Object.keys(validateAnswers(template, answers));
@@ -263,6 +307,7 @@ export async function checklistForm(ctx) {
       h("button", { type: "button", class: "wide plain", "data-testid": "all-ok", onclick: allOk }, t("form.all_ok")),
     ),
     ...items,
+    slot,
     h("div", { class: "card" }, h("label", {}, t("form.note")), note),
     summary,
     h("div", { class: "card" },

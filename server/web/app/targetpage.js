@@ -57,16 +57,31 @@ async function loadTarget(code) {
   return { ...found, target: describeTarget({ ...found, people }) };
 }
 
+// Where a checklist's unfinished answers are kept (store.js drafts), per tag and checklist.
+export function formDraftKey(code, key) {
+  return `${code}|${key}`;
+}
+
 // The records of the tag URL the app was opened on, read while its strings load (main.js);
 // used once, by the first drawing of that page.
 let early = null;
 export function readEarly(rawCode, { checklist, report } = {}) {
-  // The forms' modules are loaded when a form is opened; the URL says so already.
-  if (checklist) import("./form.js").catch(() => null);
+  // The forms' modules are loaded when a form is opened; the URL says so already. The
+  // form's own imports are asked for alongside, not after form.js has arrived.
+  if (checklist) {
+    for (const load of [import("./form.js"), import("./checklist.js"), import("./photos.js")]) {
+      load.catch(() => null);
+    }
+  }
   if (report) import("./report.js").catch(() => null);
   try {
     const code = normalizeCode(rawCode);
     early = { code, loaded: loadTarget(code) };
+    // The checklist's draft is read alongside, not after the form's module is loaded.
+    if (checklist) {
+      early.draft = { key: checklist, read: store.getDraft(formDraftKey(code, checklist)) };
+      early.draft.read.catch(() => null); // a failed read is reported where it is used
+    }
   } catch (problem) {
     if (!(problem instanceof InvalidTagCode)) throw problem;
   }
@@ -116,7 +131,7 @@ async function renderReport(view, code, siteId, target, onSaved) {
       t("target.back")));
 }
 
-async function renderChecklist(view, code, found, target, key, onSaved) {
+async function renderChecklist(view, code, found, target, key, onSaved, draft) {
   const record = found.templates.find((r) => r.key === key);
   const back = () => go(`/t/${code}`);
   if (!record || !target.checklists.some((c) => c.key === key)) {
@@ -126,8 +141,10 @@ async function renderChecklist(view, code, found, target, key, onSaved) {
   const where = target.kind === "asset"
     ? pick(target.asset.name, target.asset.name_en)
     : pick(target.location.name, target.location.name_en);
+  const read = draft ?? store.getDraft(formDraftKey(code, key));
   const { checklistForm } = await import("./form.js");
   const parts = await checklistForm({
+    draft: read,
     template: record.template,
     target,
     siteId: found.tag.site_id,
@@ -150,10 +167,14 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
     ), backButton());
     return;
   }
-  const loaded = await (early?.code === code ? early.loaded : loadTarget(code));
+  const mine = early?.code === code ? early : null;
   early = null;
+  const loaded = await (mine ? mine.loaded : loadTarget(code));
   const target = loaded?.target;
-  if (target?.kind && checklist) return renderChecklist(view, code, loaded, target, checklist, onSaved);
+  if (target?.kind && checklist) {
+    const draft = mine?.draft?.key === checklist ? mine.draft.read : null;
+    return renderChecklist(view, code, loaded, target, checklist, onSaved, draft);
+  }
   if (target?.kind && report) return renderReport(view, code, target.tag.site_id, target, onSaved);
   const tagLine = h("p", { class: "muted" }, `${t("target.tag")} `, h("span", { class: "code" }, formatCode(code)));
   if (!target || !target.kind) {

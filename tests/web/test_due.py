@@ -430,12 +430,22 @@ async def server_due(api, person, site_id, scope: str) -> list[dict[str, Any]]:
     return await due(api, person, site_id, scope=scope)
 
 
+# The phone's records of a site, read as no push or pull of the phone is under way (the same
+# locks its sync takes): a read in the middle of a sync could see a scope between two of its
+# transactions, or an op sent and not yet pulled back.
+SITE_RECORDS = """async (site) => {
+  const store = await import("/web/app/store.js");
+  const work = await import("/web/app/duework.js");
+  return store.exclusive("push", () => store.exclusive("pull", () => work.siteRecords(site)));
+}"""
+
+
 async def phone_due(page: Page, site_id, scope: str) -> list[dict[str, Any]]:
     return await page.evaluate(
-        """async ([site, scope]) => {
+        f"""async ([site, scope]) => {{
           const work = await import("/web/app/duework.js");
-          return work.dueEntries({ records: await work.siteRecords(site), scope });
-        }""",
+          return work.dueEntries({{ records: await ({SITE_RECORDS})(site), scope }});
+        }}""",
         [str(site_id), scope],
     )
 
@@ -509,10 +519,10 @@ async def assert_target_pages_match_the_scan(page: Page, api, school, clean) -> 
         assert scan.status_code == 200, scan.text
         server = by_key(scan.json()["due"])
         phone = await page.evaluate(
-            """async ([site, target]) => {
+            f"""async ([site, target]) => {{
               const work = await import("/web/app/duework.js");
-              return work.dueOn({ records: await work.siteRecords(site), target });
-            }""",
+              return work.dueOn({{ records: await ({SITE_RECORDS})(site), target }});
+            }}""",
             [str(school["site_id"]), str(target)],
         )
         assert by_key(phone) == server
@@ -534,7 +544,9 @@ async def test_due_today_and_overdue_on_the_phone_match_the_server_offline_too(
     await page.goto(f"{clean.url}/app/")
     await log_in(page, inspector.username)
     status = page.get_by_test_id("sync-status")
+    # Pulled: the status line names the time of the pull that finished.
     await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    await expect(status).to_contain_text("上次同步")
     await page.evaluate("navigator.serviceWorker.ready")
     await page.get_by_test_id("menu-due").click()
     await expect(page.get_by_test_id("due-title")).to_have_text("今日待检与逾期")
@@ -609,7 +621,12 @@ async def test_due_today_and_overdue_on_the_phone_match_the_server_offline_too(
     assert excusal["schedule_id"] == schedules["all_day"]["id"]
 
     # Online: both reach the server, which lists the excusal and no longer has either due.
+    # The sync the due screen starts on going online sends both and then pulls; the status
+    # line says so once the pull is in (a page opened meanwhile could find the outbox empty
+    # and the pull not yet done).
     await context.set_offline(False)
+    await expect(status).to_contain_text("待上传 0 条", timeout=15_000)
+    await expect(status).to_have_attribute("data-state", "ok")
     await page.goto(f"{clean.url}/app/")
     await expect(status).to_contain_text("待上传 0 条", timeout=15_000)
     stored = await api.get(f"/api/occurrences/excusals/{excusal['id']}", headers=inspector.headers)

@@ -22,8 +22,14 @@ function isWriting() {
   return [...writing].some((form) => form.isConnected);
 }
 
+// A sync (or a drawing) that came while a reason was being written left the screen as it
+// was; closing the form without saving draws it then (saving draws it anyway).
+let missed = false;
+
 export function redrawOnSync() {
-  return !isWriting();
+  if (!isWriting()) return true;
+  missed = true;
+  return false;
 }
 
 function siteIds(user) {
@@ -93,6 +99,7 @@ function excuseForm(entry, item, button) {
     writing.delete(form);
     button.disabled = false;
     form.remove();
+    if (missed && !isWriting()) redraw();
   };
   const save = async () => {
     const text = reason.value.trim();
@@ -215,7 +222,11 @@ export async function render(view) {
   const allRecords = await Promise.all(sites.map((site) => siteRecords(site.id)));
   const sections = sites.map((site, at) => siteSection(site, allRecords[at], now, sites.length > 1));
   const refused = await refusedExcusals(allRecords.filter((r) => r.site));
-  if (isWriting()) return;
+  if (isWriting()) {
+    missed = true;
+    return;
+  }
+  missed = false;
   writing.clear();
   show(view,
     h("div", { class: "card" }, h("h1", { "data-testid": "due-title" }, t("due.title"))),

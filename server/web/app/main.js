@@ -273,8 +273,23 @@ async function savedOnPhone(code, message) {
 }
 
 let drawn = false;
+// Draws take turns: one asked for while another is under way starts when that one ends, and
+// those asked for meanwhile share it. A draw reads the route and the phone's data when it
+// starts, so the last one on the glass is of the latest URL and data: a screen drawn from
+// what was there before a pull cannot land after the redraw that pull asked for.
+let drawing = Promise.resolve();
+let queued = null;
 
-async function render() {
+function render() {
+  queued ??= drawing.catch(() => null).then(() => {
+    queued = null;
+    return paint();
+  });
+  drawing = queued;
+  return queued;
+}
+
+async function paint() {
   try {
     await draw();
   } finally {

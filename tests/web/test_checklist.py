@@ -189,6 +189,49 @@ async def test_an_inspector_fills_in_a_checklist_offline_and_it_arrives_once(
     assert time.monotonic() - started < 25
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_a_discarded_checklist_leaves_nothing_on_the_phone(browser, clean, api) -> None:
+    school = await a_school(api)
+    context = await new_phone(browser)
+    page = await context.new_page()
+    await page.goto(f"{clean.url}/app/")
+    await log_in(page, school["inspector"].username)
+    await expect(page.get_by_test_id("sync-status")).to_have_attribute(
+        "data-state", "ok", timeout=15_000
+    )
+    await page.goto(f"{clean.url}/t/{school['asset_code']}")
+    await context.set_offline(True)
+    await open_checklist(page, "fire_extinguisher_monthly")
+    await page.get_by_test_id("answer-gauge_zone-red").click()
+    await page.get_by_test_id("photo-photo").set_input_files(
+        {"name": "gauge.png", "mimeType": "image/png", "buffer": a_photo()}
+    )
+    await expect(page.get_by_test_id("thumb")).to_have_count(1)
+    counts = """async () => {
+      const db = await (await import("/web/app/store.js")).openStore();
+      const count = (name) => new Promise((ok) => {
+        const r = db.transaction(name).objectStore(name).count();
+        r.onsuccess = () => ok(r.result);
+      });
+      return [await count("drafts"), await count("blobs")];
+    }"""
+    assert await page.evaluate(counts) == [1, 1]
+    # Declining keeps the draft; confirming drops it and its photo and goes back.
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
+    await page.get_by_test_id("discard").click()
+    await pressed(page, "gauge_zone", "red")
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.get_by_test_id("discard").click()
+    await expect(page.get_by_test_id("target-title")).to_be_visible()
+    assert await page.evaluate(counts) == [0, 0]
+    await open_checklist(page, "fire_extinguisher_monthly")
+    await expect(page.get_by_test_id("answer-gauge_zone-red")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    await expect(page.get_by_test_id("thumb")).to_have_count(0)
+    await context.close()
+
+
 async def test_show_if_items_appear_only_when_their_condition_holds(browser, clean, api) -> None:
     school = await a_school(api)
     context = await new_phone(browser)

@@ -1,12 +1,14 @@
 // Filling in a checklist from the phone's copy of its template: every item type, show_if
 // live, problems next to their items, a summary of failures, and a draft in IndexedDB that
-// survives a reload. Submitting puts an `inspection.submitted` op into the outbox.
+// survives a reload, or is discarded with its photos. Submitting puts an
+// `inspection.submitted` op into the outbox.
 
 import { failures, isAnswered, shownItems, submittedAnswers, validateAnswers } from "./checklist.js";
 import { h } from "./dom.js";
 import { pick, t } from "./i18n.js";
 import { uuid7 } from "./outbox.js";
-import { canvasBlob, keepImage, photoPicker } from "./photos.js";
+import { render } from "./nav.js";
+import { canvasBlob, dropImage, keepImage, photoPicker } from "./photos.js";
 import * as store from "./store.js";
 import { afterPaint, formDraftKey } from "./targetpage.js";
 
@@ -299,6 +301,19 @@ export async function checklistForm(ctx) {
     await ctx.onDone();
   };
 
+  // Starting again: the draft and the photos and signature taken for it leave the phone
+  // (a photo that a record waiting to be sent names too stays).
+  const discard = async () => {
+    if (!confirm(t("form.confirm_discard"))) return;
+    const taken = template.items
+      .filter((item) => item.key in answers && (item.type === "photo" || item.type === "signature"))
+      .flatMap((item) => (item.type === "photo" ? answers[item.key] : [answers[item.key]]));
+    await store.deleteDraft(draftKey);
+    await Promise.all(taken.map(dropImage));
+    history.replaceState({ inApp: true }, "", `/t/${code}`);
+    await render();
+  };
+
   update();
   return [
     h("div", { class: "card" },
@@ -312,6 +327,7 @@ export async function checklistForm(ctx) {
     summary,
     h("div", { class: "card" },
       h("button", { type: "button", class: "wide", "data-testid": "submit", onclick: submit }, t("form.submit")),
-      message),
+      message,
+      h("button", { type: "button", class: "wide plain", "data-testid": "discard", onclick: discard }, t("form.discard"))),
   ];
 }

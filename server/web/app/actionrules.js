@@ -28,7 +28,8 @@ export const NEEDS_REASON = new Set(["reopen", "cancel"]);
 // The steps a person takes on the phone; cancelling and assigning stay with the office.
 export const PHONE_STEPS = ["start", "fix", "verify", "reopen"];
 
-const MANAGERS = new Set(["admin", "manager"]);
+// The roles that run a site (server/accounts/access.py MANAGERS).
+export const MANAGERS = new Set(["admin", "manager"]);
 
 export function nextState(state, transition) {
   const [sources, target] = MOVES[transition];

@@ -7,7 +7,7 @@
 
 import { capacities, expected, isOverdue, myActions, NEEDS_REASON, outcomeOf, stepsFor } from "./actionrules.js";
 import { h, show } from "./dom.js";
-import { pick, t } from "./i18n.js";
+import { nameOf, pathText, pick, t } from "./i18n.js";
 import { backButton, formatTime, go, render as redraw, requestSync } from "./nav.js";
 import { uuid7 } from "./outbox.js";
 import { dropImage, photoPicker, thumbnails } from "./photos.js";
@@ -57,11 +57,11 @@ async function lastOutcomes() {
 async function placeOf(action) {
   const scope = action.site_id;
   const path = async (id) =>
-    (await store.ancestors(scope, id)).reverse().map((l) => pick(l.name, l.name_en)).join(" › ");
+    pathText((await store.ancestors(scope, id)).reverse());
   if (action.asset_id) {
     const asset = await store.getRecord(scope, "asset", action.asset_id);
     if (!asset) return "";
-    return [pick(asset.name, asset.name_en), await path(asset.location_id)].filter(Boolean).join(" · ");
+    return [nameOf(asset), await path(asset.location_id)].filter(Boolean).join(" · ");
   }
   return action.location_id ? path(action.location_id) : "";
 }

@@ -130,6 +130,32 @@ export function judge(item, value, today) {
   }
 }
 
+const SCORED = new Set(["check", "number", "choice", "date"]);
+
+// checklists.evaluation as the server applies it on arrival: the result, the score (the
+// percentage of judged items that passed, to a tenth) and whether a critical item failed.
+export function evaluate(template, answers, today) {
+  const shown = shownItems(template, answers);
+  let passed = 0;
+  let judged = 0;
+  let failed = false;
+  let critical = false;
+  for (const item of template.items) {
+    if (!shown.has(item.key) || !isAnswered(answers[item.key])) continue;
+    const outcome = judge(item, answers[item.key], today);
+    if (outcome === "fail") {
+      failed = true;
+      critical ||= Boolean(item.critical);
+    }
+    if (SCORED.has(item.type) && outcome !== "na") {
+      judged += 1;
+      if (outcome === "pass") passed += 1;
+    }
+  }
+  const score = judged ? Math.round((passed * 1000) / judged) / 10 : 100;
+  return { result: failed ? "fail" : "pass", score, critical_failure: critical };
+}
+
 // The shown, answered items that fail, in template order, each with whether it is critical.
 export function failures(template, answers, today) {
   const shown = shownItems(template, answers);

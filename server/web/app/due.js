@@ -7,7 +7,7 @@
 
 import { dueEntries, dueOn, entryKey, OPEN, siteRecords } from "./duework.js";
 import { h, show } from "./dom.js";
-import { label, language, pick, t } from "./i18n.js";
+import { label, language, nameOf, pathText, pick, t } from "./i18n.js";
 import { backButton, formatTime, go, render as redraw, requestSync } from "./nav.js";
 import { uuid7 } from "./outbox.js";
 import * as store from "./store.js";
@@ -80,7 +80,7 @@ function tagCode(records, entry) {
 
 function place(records, entry) {
   const from = entry.target.asset_id ? entry.thing?.location_id : entry.thing?.parent_id;
-  return locationPath(from, indexOf(records).locations).map((l) => pick(l.name, l.name_en)).join(" › ");
+  return pathText(locationPath(from, indexOf(records).locations));
 }
 
 function title(entry) {
@@ -178,7 +178,7 @@ function refusedName(body, allRecords) {
       ? records.assets.find((x) => x.id === body.asset_id)
       : records.locations.find((x) => x.id === body.location_id);
     const what = template ? pick(template.title["zh-CN"], template.title.en) : schedule.template_key;
-    return thing ? `${what} · ${pick(thing.name, thing.name_en)}` : what;
+    return thing ? `${what} · ${nameOf(thing)}` : what;
   }
   return null;
 }
@@ -201,7 +201,7 @@ function siteSection(site, records, now, several) {
   const overdue = dueEntries({ records, now, scope: "overdue" });
   const todays = dueEntries({ records, now, scope: "today" });
   const options = { zone, today };
-  const name = pick(records.site.name, records.site.name_en);
+  const name = nameOf(records.site);
   return h("div", { "data-testid": "due-site", "data-site": site.id },
     several ? h("h2", { class: "due-site-name" }, name) : null,
     h("section", { class: "card", "data-testid": "due-overdue" },

@@ -36,3 +36,13 @@ export function label(prefix, value) {
 export function pick(zh, en) {
   return current === "en" && en ? en : zh;
 }
+
+// A pulled record's name (a site, a place, a thing) in the chosen language.
+export function nameOf(record) {
+  return pick(record.name, record.name_en);
+}
+
+// A location path, top first, as "building › floor".
+export function pathText(locations) {
+  return locations.map(nameOf).join(" › ");
+}

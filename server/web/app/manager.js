@@ -3,14 +3,13 @@
 // each leading to the actions themselves. All from the pulled data, so it works offline,
 // and it says as of which sync.
 
-import { CLOSED } from "./actionrules.js";
+import { CLOSED, MANAGERS } from "./actionrules.js";
 import { h, show } from "./dom.js";
 import { dueEntries, OPEN, siteRecords } from "./duework.js";
-import { pick, t } from "./i18n.js";
+import { nameOf, pick, t } from "./i18n.js";
 import { backButton, formatTime, go } from "./nav.js";
 import * as store from "./store.js";
 
-export const MANAGERS = new Set(["admin", "manager"]);
 const DAY_MS = 86_400_000;
 
 // Age buckets of open actions, by time since raised: [key, up to how many days].
@@ -89,14 +88,14 @@ async function siteSection(site, now) {
   }
   const due = dueCounts(records, now);
   const ages = actionAges(await store.recordsOf(site.site_id, "action"), now);
-  const places = new Map([...records.assets, ...records.locations].map((r) => [r.id, pick(r.name, r.name_en)]));
+  const places = new Map([...records.assets, ...records.locations].map((r) => [r.id, nameOf(r)]));
   const buckets = ages.buckets.map((b) =>
     h("li", { "data-testid": "manager-age", "data-age": b.key, "data-count": String(b.count) },
       h("div", { class: "manager-age" }, h("span", {}, t(`manager.age_${b.key}`)), h("strong", {}, String(b.count))),
       b.oldest.length ? h("ul", { class: "list manager-oldest" }, b.oldest.map((a) => actionLink(a, now, places))) : null));
   return h("div", { "data-testid": "manager-site", "data-site": site.site_id },
     h("section", { class: "card" },
-      h("h2", {}, pick(records.site.name, records.site.name_en)),
+      h("h2", {}, nameOf(records.site)),
       h("div", { class: "manager-counts" },
         count("manager-due-today", due.total, t("manager.due_today")),
         count("manager-due-left", due.left, t("manager.due_left")),

@@ -3,23 +3,17 @@
 // phone made and has not sent yet. A superseded inspection no longer counts: its
 // correction does.
 
-import { isAnswered, judge, shownItems } from "./checklist.js";
+import { evaluate } from "./checklist.js";
 import { h } from "./dom.js";
 import { pick, t } from "./i18n.js";
 import { formatTime } from "./nav.js";
 import * as store from "./store.js";
 
 export const RECENT = 5;
-const JUDGED = new Set(["check", "number", "choice", "date"]);
 
 function isOf(target, record) {
   if (target.kind === "asset") return record.asset_id === target.asset.id;
   return !record.asset_id && record.location_id === target.location.id;
-}
-
-// checklists.evaluation.score: the percentage of judged items that passed, to a tenth.
-function score(passed, judged) {
-  return judged ? Math.round((passed * 1000) / judged) / 10 : 100;
 }
 
 // A record waiting in the outbox, judged as the server will judge it on arrival (dates
@@ -27,26 +21,8 @@ function score(passed, judged) {
 // template version it was made with.
 export function judgeWaiting(template, body, timeZone = "UTC") {
   if (!template || template.version !== body.template_version) return null;
-  const answers = body.answers ?? {};
-  const shown = shownItems(template, answers);
   const today = new Date(body.completed_at).toLocaleDateString("sv-SE", { timeZone });
-  let passed = 0;
-  let judged = 0;
-  let failed = false;
-  let critical = false;
-  for (const item of template.items) {
-    if (!shown.has(item.key) || !isAnswered(answers[item.key])) continue;
-    const outcome = judge(item, answers[item.key], today);
-    if (outcome === "fail") {
-      failed = true;
-      critical ||= Boolean(item.critical);
-    }
-    if (JUDGED.has(item.type) && (outcome === "pass" || outcome === "fail")) {
-      judged += 1;
-      if (outcome === "pass") passed += 1;
-    }
-  }
-  return { result: failed ? "fail" : "pass", score: score(passed, judged), critical_failure: critical };
+  return evaluate(template, body.answers ?? {}, today);
 }
 
 // Pure: `target` as describeTarget gives it; `inspections` the pulled records; `ops` the

@@ -3,7 +3,7 @@
 
 import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
-import { label, pick, t } from "./i18n.js";
+import { label, nameOf, pathText, pick, t } from "./i18n.js";
 import { backButton, formatTime, go } from "./nav.js";
 import * as store from "./store.js";
 import { describeTarget } from "./target.js";
@@ -120,11 +120,13 @@ function tagNote(tag) {
   return null;
 }
 
+function targetName(target) {
+  return nameOf(target.kind === "asset" ? target.asset : target.location);
+}
+
 async function renderReport(view, code, siteId, target, onSaved) {
   const { reportForm } = await import("./report.js");
-  const where = target.kind === "asset"
-    ? pick(target.asset.name, target.asset.name_en)
-    : pick(target.location.name, target.location.name_en);
+  const where = targetName(target);
   const parts = reportForm({ target, siteId, onDone: () => onSaved(code, t("report.submitted")) });
   show(view, h("p", { class: "muted" }, where), ...parts,
     h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: () => go(`/t/${code}`) },
@@ -138,9 +140,7 @@ async function renderChecklist(view, code, found, target, key, onSaved, draft) {
     show(view, h("div", { class: "card" }, h("p", { class: "warn" }, t("form.not_applicable"))), backButton());
     return;
   }
-  const where = target.kind === "asset"
-    ? pick(target.asset.name, target.asset.name_en)
-    : pick(target.location.name, target.location.name_en);
+  const where = targetName(target);
   const read = draft ?? store.getDraft(formDraftKey(code, key));
   const { checklistForm } = await import("./form.js");
   const parts = await checklistForm({
@@ -184,12 +184,12 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
     return;
   }
   const none = t("none");
-  const path = target.path.map((l) => pick(l.name, l.name_en)).join(" › ") || none;
+  const path = pathText(target.path) || none;
   let title;
   let rows;
   if (target.kind === "asset") {
     const asset = target.asset;
-    title = pick(asset.name, asset.name_en);
+    title = nameOf(asset);
     rows = [
       ["target.category", label("category", asset.category), "target-category"],
       ["target.location", path, "target-location"],
@@ -199,7 +199,7 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
     ];
   } else {
     const place = target.location;
-    title = pick(place.name, place.name_en);
+    title = nameOf(place);
     rows = [
       ["target.kind", label("kind", place.kind), "target-kind"],
       ["target.location", path, "target-location"],

@@ -226,11 +226,12 @@ export async function checklistForm(ctx) {
     }
   }
 
-  const drawItem = (item) => {
+  // `below`: drawn after the first paint, under the first screen.
+  const drawItem = (item, below = false) => {
     const required = item.required ?? true;
     const problem = h("p", { class: "warn problem", "data-testid": `problem-${item.key}` });
     const { control: input, refresh } = control(item);
-    const box = h("div", { class: "card item", "data-testid": "item", "data-key": item.key, "data-type": item.type },
+    const box = h("div", { class: below ? "card item below" : "card item", "data-testid": "item", "data-key": item.key, "data-type": item.type },
       h("div", { class: "item-label" },
         text(item.label),
         required ? h("span", { class: "required", title: t("form.required") }, " *") : null,
@@ -245,11 +246,11 @@ export async function checklistForm(ctx) {
   // The first screen's items now, the others just after the first paint (everything the
   // form does works on `answers`, not on what is drawn).
   const first = firstScreen(template);
-  const items = template.items.slice(0, first).map(drawItem);
+  const items = template.items.slice(0, first).map((item) => drawItem(item));
   let slot = first < template.items.length ? h("div", { hidden: true }) : null;
   const drawRest = () => {
     if (!slot?.isConnected) return;
-    slot.replaceWith(...template.items.slice(first).map(drawItem));
+    slot.replaceWith(...template.items.slice(first).map((item) => drawItem(item, true)));
     slot = null;
     update();
   };

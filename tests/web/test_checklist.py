@@ -362,7 +362,7 @@ async def test_uuid7_ids_are_version_7_and_ordered_by_time(browser, clean) -> No
     await page.goto(f"{clean.url}/web/i18n/zh-CN.json")
     ids = await page.evaluate(
         """async () => {
-          const { uuid7 } = await import("/web/app/outbox.js");
+          const { uuid7 } = await import("/web/app/store.js");
           const more = Array.from({ length: 50 }, () => uuid7());
           return [uuid7(1700000000000), uuid7(1700000000001), ...more];
         }"""

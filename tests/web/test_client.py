@@ -88,8 +88,7 @@ async def enqueue(page: Page, body: dict) -> None:
     await page.evaluate(
         """async (body) => {
           const store = await import("/web/app/store.js");
-          const { uuid7 } = await import("/web/app/outbox.js");
-          await store.enqueue({ type: "inspection.submitted", opId: uuid7(),
+          await store.enqueue({ type: "inspection.submitted", opId: store.uuid7(),
                                 occurredAt: body.completed_at, body });
         }""",
         body,

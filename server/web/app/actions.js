@@ -9,7 +9,6 @@ import { capacities, expected, isOverdue, myActions, NEEDS_REASON, outcomeOf, st
 import { h, show } from "./dom.js";
 import { nameOf, pathText, pick, t } from "./i18n.js";
 import { backButton, formatTime, go, render as redraw, requestSync } from "./nav.js";
-import { uuid7 } from "./outbox.js";
 import { dropImage, photoPicker, thumbnails } from "./photos.js";
 import * as store from "./store.js";
 
@@ -198,7 +197,7 @@ function stepForm(action, draft, base, onClose) {
     const at = new Date().toISOString();
     const photos = picker ? [...draft.photos] : [];
     const body = {
-      id: uuid7(),
+      id: store.uuid7(),
       action_id: action.id,
       transition: step,
       base_version: base,
@@ -208,7 +207,7 @@ function stepForm(action, draft, base, onClose) {
       at,
     };
     await store.enqueue({
-      type: "action.transitioned", opId: uuid7(), occurredAt: at, body, draftKey: key, blobs: photos,
+      type: "action.transitioned", opId: store.uuid7(), occurredAt: at, body, draftKey: key, blobs: photos,
     });
     stepOpen = false;
     await onClose();

@@ -1,6 +1,8 @@
 // Calls to the server. The browser's session cookie is used only to log in and enrol the
 // device; everything after that carries the device's bearer token.
 
+import { t } from "./i18n.js";
+
 export const PROTOCOL = 1;
 export const APP_VERSION = "web-0.1.0";
 
@@ -92,4 +94,10 @@ export async function uploadBlob(token, blob) {
     throw new ApiError(response.status, problem);
   }
   return response.json();
+}
+
+// What went wrong, for the person: the server's reason, or that it could not be reached.
+export function describeError(error) {
+  if (error instanceof ApiError) return error.message || t("error.server", { status: error.status });
+  return t("error.network");
 }

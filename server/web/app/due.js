@@ -9,7 +9,6 @@ import { dueEntries, dueOn, entryKey, OPEN, siteRecords } from "./duework.js";
 import { h, show } from "./dom.js";
 import { label, language, nameOf, pathText, pick, t } from "./i18n.js";
 import { backButton, formatTime, go, render as redraw, requestSync } from "./nav.js";
-import { uuid7 } from "./outbox.js";
 import * as store from "./store.js";
 import { locationPath } from "./target.js";
 
@@ -110,10 +109,10 @@ function excuseForm(entry, item, button) {
     }
     confirm.disabled = true;
     const at = new Date().toISOString();
-    const body = { id: uuid7(), schedule_id: entry.schedule_id, occurrence_key: entry.occurrence.key, reason: text };
+    const body = { id: store.uuid7(), schedule_id: entry.schedule_id, occurrence_key: entry.occurrence.key, reason: text };
     if (entry.target.asset_id) body.asset_id = entry.target.asset_id;
     else body.location_id = entry.target.location_id;
-    await store.enqueue({ type: "occurrence.excused", opId: uuid7(), occurredAt: at, body });
+    await store.enqueue({ type: "occurrence.excused", opId: store.uuid7(), occurredAt: at, body });
     writing.delete(form);
     await redraw();
     requestSync();

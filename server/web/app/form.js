@@ -6,7 +6,6 @@
 import { failures, isAnswered, shownItems, submittedAnswers, validateAnswers } from "./checklist.js";
 import { h } from "./dom.js";
 import { pick, t } from "./i18n.js";
-import { uuid7 } from "./outbox.js";
 import { render } from "./nav.js";
 import { canvasBlob, dropImage, keepImage, photoPicker } from "./photos.js";
 import * as store from "./store.js";
@@ -55,7 +54,7 @@ export async function checklistForm(ctx) {
   const { template, target, siteId, code } = ctx;
   const draftKey = formDraftKey(code, template.key);
   const draft = (await (ctx.draft ?? store.getDraft(draftKey))) ?? {
-    id: uuid7(),
+    id: store.uuid7(),
     started_at: new Date().toISOString(),
     answers: {},
     note: "",
@@ -298,7 +297,7 @@ export async function checklistForm(ctx) {
     const blobs = template.items
       .filter((item) => item.key in sent && (item.type === "photo" || item.type === "signature"))
       .flatMap((item) => (item.type === "photo" ? sent[item.key] : [sent[item.key]]));
-    await store.enqueue({ type: "inspection.submitted", opId: uuid7(), occurredAt: completed, body, draftKey, blobs });
+    await store.enqueue({ type: "inspection.submitted", opId: store.uuid7(), occurredAt: completed, body, draftKey, blobs });
     await ctx.onDone();
   };
 

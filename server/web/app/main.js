@@ -1,15 +1,17 @@
 // The app: log in and enrol, keep the pulled data fresh and send what the phone made, and
 // show the screen of the current URL (routes in nav.js). Screens live in their own modules.
 
-import * as api from "./api.js";
 import { InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
 import { language, loadLanguage, t } from "./i18n.js";
-import { describeError, formatTime, go, route, setRenderer, setSyncer } from "./nav.js";
-import { GapError, pushAll, uploadBlobs } from "./outbox.js";
+import { formatTime, go, route, setRenderer, setSyncer } from "./nav.js";
 import * as store from "./store.js";
-import { idle, pullAll } from "./sync.js";
 import { afterPaint, codeForm, readEarly, renderTarget } from "./targetpage.js";
+
+// Talking to the server (logging in, sending, pulling) is loaded when first needed: the
+// first screen is drawn from the phone's own data, so a tag URL does not wait for it.
+const server = () => import("./api.js");
+const sending = () => Promise.all([server(), import("./outbox.js"), import("./sync.js")]);
 
 // The app's screens besides home and the target page: route name -> module with
 // render(view, route). Loaded when first shown, so a tag URL waits only for the modules of
@@ -68,6 +70,7 @@ async function syncNow() {
   if (!navigator.onLine) return renderStatus();
   clearTimeout(retryTimer);
   sync = { state: "running", reason: "" };
+  const [api, { GapError, pushAll, uploadBlobs }, { pullAll }] = await sending();
   await renderStatus();
   try {
     await pushAll();
@@ -77,14 +80,14 @@ async function syncNow() {
       await uploadBlobs();
       photoError = "";
     } catch (error) {
-      photoError = describeError(error);
+      photoError = api.describeError(error);
     }
   } catch (error) {
     // No answer at all is being offline, whatever navigator.onLine said.
     if (error instanceof GapError) sync = { state: "error", reason: t("sync.gap") };
     else if (!(error instanceof api.ApiError)) sync = { state: "offline", reason: "" };
     else if (error.status === 401) sync = { state: "signed_out", reason: "" };
-    else sync = { state: "error", reason: describeError(error) };
+    else sync = { state: "error", reason: api.describeError(error) };
   }
   scheduleRetry();
   await renderStatus();
@@ -139,6 +142,7 @@ function loginForm() {
     }
     message.className = "muted";
     message.textContent = t("login.busy");
+    const api = await server();
     try {
       const enrolled = await api.loginAndEnrol(
         form.username.value.trim(),
@@ -156,7 +160,7 @@ function loginForm() {
       });
     } catch (error) {
       message.className = "warn";
-      message.textContent = t("login.failed", { reason: describeError(error) });
+      message.textContent = t("login.failed", { reason: api.describeError(error) });
       return;
     }
     sync = { state: "never", reason: "" };
@@ -176,6 +180,7 @@ function renderLogin() {
 async function logout() {
   const [waiting, photos] = await Promise.all([store.outboxCount(), store.blobsWaiting()]);
   if ((waiting || photos) && !confirm(t("logout.confirm_unsynced", { waiting, photos }))) return;
+  const [api, , { idle }] = await sending();
   await idle();
   await store.exclusive("push", () => store.exclusive("pull", () => store.exclusive("blobs", async () => {
     const [device, csrf] = await Promise.all([store.getMeta("device"), store.getMeta("csrf")]);

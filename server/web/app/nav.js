@@ -1,8 +1,7 @@
 // Moving between screens and what every screen shares: the route of the current URL, going
-// to another, the back button, times and error messages for people. main.js registers the
+// to another, the back button and times for people. main.js registers the
 // renderer and the sync; screens call go() and requestSync() without importing main.js.
 
-import * as api from "./api.js";
 import { h } from "./dom.js";
 import { language, t } from "./i18n.js";
 
@@ -64,9 +63,4 @@ export function formatTime(iso) {
     formats.set(key, new Intl.DateTimeFormat(language(), options));
   }
   return formats.get(key).format(at);
-}
-
-export function describeError(error) {
-  if (error instanceof api.ApiError) return error.message || t("error.server", { status: error.status });
-  return t("error.network");
 }

@@ -8,20 +8,6 @@ export const BATCH = 50;
 const MAX_ROUNDS = 1000;
 const MAX_GAP_RECOVERIES = 3;
 
-// A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, version 7, 74 random bits, variant 10.
-export function uuid7(now = Date.now()) {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let ms = now;
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = ms % 256;
-    ms = Math.floor(ms / 256);
-  }
-  bytes[6] = (bytes[6] & 0x0f) | 0x70;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 export class GapError extends Error {}
 
 // Pushes the outbox to the end. Ops answered with a final status leave the outbox (refused

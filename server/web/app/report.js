@@ -4,7 +4,6 @@
 
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
-import { uuid7 } from "./outbox.js";
 import { photoPicker } from "./photos.js";
 import * as store from "./store.js";
 
@@ -72,7 +71,7 @@ export function reportForm(ctx) {
     sending = true;
     const reportedAt = new Date().toISOString();
     const body = {
-      id: uuid7(),
+      id: store.uuid7(),
       kind: state.kind,
       description: text,
       photos: [...state.photos],
@@ -81,7 +80,7 @@ export function reportForm(ctx) {
     };
     if (target.kind === "asset") body.asset_id = target.asset.id;
     else body.location_id = target.location.id;
-    await store.enqueue({ type: "hazard.reported", opId: uuid7(), occurredAt: reportedAt, body, blobs: body.photos });
+    await store.enqueue({ type: "hazard.reported", opId: store.uuid7(), occurredAt: reportedAt, body, blobs: body.photos });
     await ctx.onDone();
   };
 

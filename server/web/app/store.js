@@ -12,6 +12,21 @@ const STORES = ["meta", "cursors", "records", "outbox", "refused", "drafts", "bl
 
 let opened = null;
 
+// The ids of the records and ops the phone makes, UUIDv7 (RFC 9562): 48 bits of Unix
+// milliseconds, version 7, 74 random bits, variant 10.
+export function uuid7(now = Date.now()) {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let ms = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export function openStore() {
   opened ??= new Promise((resolve, reject) => {
     const request = indexedDB.open(NAME, VERSION);

@@ -386,8 +386,9 @@ export async function inspectionsOf(targetId) {
 // Everything the target page of one tag shows, read in one transaction: the tag by its
 // code, its asset or place and the places above it, the asset's keeper, and the site's
 // templates, own rules (site_checklist) and findings. Null for a code this phone has not
-// pulled.
-export async function targetRecords(code) {
+// pulled. A form opened on the tag (`{surroundings: false}`) needs only the thing and the
+// checklists: the places above it, its keeper and the findings are not read.
+export async function targetRecords(code, { surroundings = true } = {}) {
   const db = await openStore();
   const records = db.transaction("records", "readonly").objectStore("records");
   const [hit] = await result(records.index("lookup").getAll(IDBKeyRange.only(["tag", code]), 1));
@@ -402,8 +403,9 @@ export async function targetRecords(code) {
     one("location", tag.location_id),
     all("template"),
     all("site_checklist"),
-    all("finding"),
+    surroundings ? all("finding") : [],
   ]);
+  if (!surroundings) return { scope, tag, asset, location, locations: [], keeper: null, templates, overrides, findings };
   const keeper = one("person", asset?.keeper_id);
   const locations = [];
   for (let id = asset ? asset.location_id : location?.parent_id; id; ) {

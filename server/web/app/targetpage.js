@@ -49,9 +49,9 @@ export function codeForm() {
 }
 
 // Only what the page shows is read (store.targetRecords): never the site's whole list of
-// places, people or assets.
-async function loadTarget(code) {
-  const found = await store.targetRecords(code);
+// places, people or assets; for a form, only the thing and its checklists.
+async function loadTarget(code, { checklist, report } = {}) {
+  const found = await store.targetRecords(code, { surroundings: !checklist && !report });
   if (!found) return null;
   const people = found.keeper ? [found.keeper] : [];
   return { ...found, target: describeTarget({ ...found, people }) };
@@ -76,7 +76,7 @@ export function readEarly(rawCode, { checklist, report } = {}) {
   if (report) import("./report.js").catch(() => null);
   try {
     const code = normalizeCode(rawCode);
-    early = { code, loaded: loadTarget(code) };
+    early = { code, checklist, report, loaded: loadTarget(code, { checklist, report }) };
     // The checklist's draft is read alongside, not after the form's module is loaded.
     if (checklist) {
       early.draft = { key: checklist, read: store.getDraft(formDraftKey(code, checklist)) };
@@ -167,9 +167,11 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
     ), backButton());
     return;
   }
-  const mine = early?.code === code ? early : null;
+  // The early read serves the same page: the form's has less than the target page needs.
+  const same = early?.code === code && !early.checklist === !checklist && !early.report === !report;
+  const mine = same ? early : null;
   early = null;
-  const loaded = await (mine ? mine.loaded : loadTarget(code));
+  const loaded = await (mine ? mine.loaded : loadTarget(code, { checklist, report }));
   const target = loaded?.target;
   if (target?.kind && checklist) {
     const draft = mine?.draft?.key === checklist ? mine.draft.read : null;

@@ -66,14 +66,7 @@ export function formDraftKey(code, key) {
 // used once, by the first drawing of that page.
 let early = null;
 export function readEarly(rawCode, { checklist, report } = {}) {
-  // The forms' modules are loaded when a form is opened; the URL says so already. The
-  // form's own imports are asked for alongside, not after form.js has arrived.
-  if (checklist) {
-    for (const load of [import("./form.js"), import("./checklist.js"), import("./photos.js")]) {
-      load.catch(() => null);
-    }
-  }
-  if (report) import("./report.js").catch(() => null);
+  // The database first: opening it is the longest wait.
   try {
     const code = normalizeCode(rawCode);
     early = { code, checklist, report, loaded: loadTarget(code, { checklist, report }) };
@@ -85,6 +78,14 @@ export function readEarly(rawCode, { checklist, report } = {}) {
   } catch (problem) {
     if (!(problem instanceof InvalidTagCode)) throw problem;
   }
+  // The forms' modules are loaded when a form is opened; the URL says so already. The
+  // form's own imports are asked for alongside, not after form.js has arrived.
+  if (checklist) {
+    for (const load of [import("./form.js"), import("./checklist.js"), import("./photos.js")]) {
+      load.catch(() => null);
+    }
+  }
+  if (report) import("./report.js").catch(() => null);
 }
 
 // Resolves once the browser has painted the next frame (a task queued from the frame runs

@@ -1,7 +1,7 @@
 """Draws the phone app's icons (server/web/icons/icon-{32,192,512}.png): a white check mark
 on the app's blue, inside the safe zone of a maskable icon. The 32 px one is the tab's icon,
-which the browser decodes in the page right after it loads: the larger ones would cost a
-slow phone milliseconds of its first screen. Run again after changing them."""
+small enough for the server to put into the shell itself (server/web/controllers.py). Run
+again after changing them."""
 
 from pathlib import Path
 

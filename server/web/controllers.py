@@ -8,6 +8,7 @@ app still get the server-rendered `/t/{code}` page.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from pathlib import Path
@@ -51,6 +52,9 @@ SHELL_HEADERS = {
 # `import ... from "./x.js"` and `import "./x.js"` at the start of a line, over lines too.
 STATIC_IMPORT = re.compile(r'^import\s+(?:[^;]*?\bfrom\s+)?"\./([\w.-]+\.js)"', re.MULTILINE)
 PRELOADS = "<!-- modulepreload -->"
+# The tab's icon goes into the shell itself, as a data: URL: fetched, it would go through
+# the service worker and be decoded while a tag URL's first screen is still being read.
+TAB_ICON = "/web/icons/icon-32.png"
 
 
 def first_modules() -> list[str]:
@@ -72,7 +76,9 @@ def shell() -> bytes:
     links = "\n".join(
         f'<link rel="modulepreload" href="/web/app/{name}">' for name in first_modules()
     )
-    return (WEB_DIR / SHELL).read_text(encoding="utf-8").replace(PRELOADS, links).encode()
+    icon = base64.b64encode((WEB_DIR / TAB_ICON.removeprefix("/web/")).read_bytes()).decode()
+    text = (WEB_DIR / SHELL).read_text(encoding="utf-8").replace(PRELOADS, links)
+    return text.replace(f'href="{TAB_ICON}"', f'href="data:image/png;base64,{icon}"').encode()
 
 
 def public_files() -> list[str]:

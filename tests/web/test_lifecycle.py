@@ -6,6 +6,7 @@ record twice; logging out names what would be lost before deleting it."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from pathlib import Path
 
@@ -415,6 +416,17 @@ async def test_the_shell_preloads_every_module_its_first_screens_import(api) -> 
     screens = {"main.js", "actions.js", "manager.js", "form.js", "due.js"}
     later = screens | {"api.js", "outbox.js", "sync.js"}
     assert not later & needed
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_the_shell_carries_the_tab_icon_itself(api) -> None:
+    """The tab's icon is in the shell as a data: URL of the 32 px icon, which the page's
+    policy allows, so the browser fetches nothing for it while the first screen loads."""
+    answer = await api.get("/app/")
+    icons = re.findall(r'<link rel="icon" href="([^"]+)"', answer.text)
+    png = (WEB / "icons" / "icon-32.png").read_bytes()
+    assert icons == [f"data:image/png;base64,{base64.b64encode(png).decode()}"]
+    assert "img-src 'self' data:" in answer.headers["content-security-policy"]
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)

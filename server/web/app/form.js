@@ -242,18 +242,19 @@ export async function checklistForm(ctx) {
     parts.set(item.key, { box, problem, refresh });
     return box;
   };
-  // The first screen's items now, the others just after the first paint (everything the
-  // form does works on `answers`, not on what is drawn).
+  // The first screen's items now; the others, the note, the summary and the buttons just
+  // after the first paint (everything the form does works on `answers`, not on what is
+  // drawn).
   const first = firstScreen(template);
   const items = template.items.slice(0, first).map((item) => drawItem(item));
-  let slot = first < template.items.length ? h("div", { hidden: true }) : null;
+  let slot = h("div", { hidden: true });
   const drawRest = () => {
     if (!slot?.isConnected) return;
-    slot.replaceWith(...template.items.slice(first).map((item) => drawItem(item, true)));
+    slot.replaceWith(...template.items.slice(first).map((item) => drawItem(item, true)), ...ending());
     slot = null;
     update();
   };
-  if (slot) afterPaint().then(() => setTimeout(drawRest));
+  afterPaint().then(() => setTimeout(drawRest));
 
   const allOk = () => {
     const shown = shownItems(template, answers);
@@ -314,6 +315,15 @@ export async function checklistForm(ctx) {
     await render();
   };
 
+  const ending = () => [
+    h("div", { class: "card" }, h("label", {}, t("form.note")), note),
+    summary,
+    h("div", { class: "card" },
+      h("button", { type: "button", class: "wide", "data-testid": "submit", onclick: submit }, t("form.submit")),
+      message,
+      h("button", { type: "button", class: "wide plain", "data-testid": "discard", onclick: discard }, t("form.discard"))),
+  ];
+
   update();
   return [
     h("div", { class: "card" },
@@ -323,11 +333,5 @@ export async function checklistForm(ctx) {
     ),
     ...items,
     slot,
-    h("div", { class: "card" }, h("label", {}, t("form.note")), note),
-    summary,
-    h("div", { class: "card" },
-      h("button", { type: "button", class: "wide", "data-testid": "submit", onclick: submit }, t("form.submit")),
-      message,
-      h("button", { type: "button", class: "wide plain", "data-testid": "discard", onclick: discard }, t("form.discard"))),
   ];
 }

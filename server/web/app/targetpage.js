@@ -50,8 +50,8 @@ export function codeForm() {
 
 // Only what the page shows is read (store.targetRecords): never the site's whole list of
 // places, people or assets; for a form, only the thing and its checklists.
-async function loadTarget(code, { checklist, report } = {}) {
-  const found = await store.targetRecords(code, { surroundings: !checklist && !report });
+async function loadTarget(code, surroundings) {
+  const found = await store.targetRecords(code, { surroundings });
   if (!found) return null;
   const people = found.keeper ? [found.keeper] : [];
   return { ...found, target: describeTarget({ ...found, people }) };
@@ -69,7 +69,8 @@ export function readEarly(rawCode, { checklist, report } = {}) {
   // The database first: opening it is the longest wait.
   try {
     const code = normalizeCode(rawCode);
-    early = { code, checklist, report, loaded: loadTarget(code, { checklist, report }) };
+    const surroundings = !checklist && !report;
+    early = { code, surroundings, loaded: loadTarget(code, surroundings) };
     // The checklist's draft is read alongside, not after the form's module is loaded.
     if (checklist) {
       early.draft = { key: checklist, read: store.getDraft(formDraftKey(code, checklist)) };
@@ -168,11 +169,11 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
     ), backButton());
     return;
   }
-  // The early read serves the same page: the form's has less than the target page needs.
-  const same = early?.code === code && !early.checklist === !checklist && !early.report === !report;
-  const mine = same ? early : null;
+  // The early read serves the same page: a form's has less than the target page needs.
+  const surroundings = !checklist && !report;
+  const mine = early?.code === code && early.surroundings === surroundings ? early : null;
   early = null;
-  const loaded = await (mine ? mine.loaded : loadTarget(code, { checklist, report }));
+  const loaded = await (mine ? mine.loaded : loadTarget(code, surroundings));
   const target = loaded?.target;
   if (target?.kind && checklist) {
     const draft = mine?.draft?.key === checklist ? mine.draft.read : null;

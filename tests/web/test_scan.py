@@ -114,6 +114,12 @@ async def a_tagged_extinguisher(api) -> tuple[object, str, bytes]:
     return inspector, code, label.content
 
 
+def camera_video(path: Path, image: bytes) -> Path:
+    """The fake camera's video (Y4M) of an image held up to it, written to `path`."""
+    path.write_bytes(y4m(filmed(image)))
+    return path
+
+
 async def signed_in(page: Page, url: str, username: str) -> None:
     await page.goto(f"{url}/app/")
     await log_in(page, username)
@@ -126,8 +132,7 @@ async def test_the_scanner_reads_a_tags_label_and_opens_its_target_offline_too(
     browser, clean, api, tmp_path
 ) -> None:
     inspector, code, label = await a_tagged_extinguisher(api)
-    video = tmp_path / "label.y4m"
-    video.write_bytes(y4m(filmed(label)))
+    video = camera_video(tmp_path / "label.y4m", label)
     async with camera_browser(browser, video) as chromium:
         context = await new_phone(chromium)
         await context.grant_permissions(["camera"])
@@ -171,8 +176,8 @@ async def test_a_qr_that_is_not_a_tag_says_so_and_the_camera_stops_on_leaving(
     browser, clean, api, tmp_path
 ) -> None:
     inspector, _, _ = await a_tagged_extinguisher(api)
-    video = tmp_path / "menu.y4m"
-    video.write_bytes(y4m(filmed(qr_png("https://canteen.example.cn/menu/today", box_size=8))))
+    menu = qr_png("https://canteen.example.cn/menu/today", box_size=8)
+    video = camera_video(tmp_path / "menu.y4m", menu)
     async with camera_browser(browser, video) as chromium:
         context = await new_phone(chromium)
         await context.grant_permissions(["camera"])
@@ -218,8 +223,7 @@ async def test_a_refused_camera_says_so_and_the_typed_code_still_opens_the_targe
     browser, clean, api, tmp_path
 ) -> None:
     inspector, code, label = await a_tagged_extinguisher(api)
-    video = tmp_path / "label.y4m"
-    video.write_bytes(y4m(filmed(label)))
+    video = camera_video(tmp_path / "label.y4m", label)
     async with camera_browser(browser, video) as chromium:
         # No camera grant: the prompt is refused.
         context = await new_phone(chromium)
@@ -267,8 +271,7 @@ async def test_the_browsers_own_barcode_detector_reads_the_label_where_it_knows_
     browser, clean, api, tmp_path, formats: list[str], reader: str
 ) -> None:
     inspector, code, label = await a_tagged_extinguisher(api)
-    video = tmp_path / "label.y4m"
-    video.write_bytes(y4m(filmed(label)))
+    video = camera_video(tmp_path / "label.y4m", label)
     async with camera_browser(browser, video) as chromium:
         context = await new_phone(chromium)
         await context.grant_permissions(["camera"])
@@ -297,8 +300,7 @@ async def test_a_decoder_that_does_not_load_says_so_and_lets_the_camera_go(
 ) -> None:
     """A server installed without its npm step answers 404 for jsQR (test_files fails then)."""
     inspector, code, label = await a_tagged_extinguisher(api)
-    video = tmp_path / "label.y4m"
-    video.write_bytes(y4m(filmed(label)))
+    video = camera_video(tmp_path / "label.y4m", label)
     async with camera_browser(browser, video) as chromium:
         context = await new_phone(chromium)
         await context.grant_permissions(["camera"])
@@ -323,8 +325,7 @@ async def test_a_page_served_without_https_says_the_camera_needs_it(
 ) -> None:
     """A school server reached by plain HTTP on its network: browsers give no camera there."""
     inspector, code, label = await a_tagged_extinguisher(api)
-    video = tmp_path / "label.y4m"
-    video.write_bytes(y4m(filmed(label)))
+    video = camera_video(tmp_path / "label.y4m", label)
     port = clean.url.rsplit(":", 1)[1]
     async with camera_browser(
         browser, video, "--host-resolver-rules=MAP roundkeeper.school.lan 127.0.0.1"

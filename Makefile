@@ -16,6 +16,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy checklists qr sync server
 
 # Lint, import contracts, then the suite on SQLite and on PostgreSQL.
 test: lint

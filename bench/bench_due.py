@@ -34,12 +34,14 @@ from checklists import Schedule, SchoolCalendar, occurrences_for
 from server import clock, db
 from server.accounts import sites, users
 from server.accounts.wire import SiteCreate
-from server.inspections import calendars, schedules
-from server.inspections.due import find_due, site_work
-from server.inspections.tables import Inspection, OccurrenceExcusal, TemplateVersion
-from server.inspections.templates import install_library
-from server.inspections.wire import NamedTargets, ScheduleCreate
+from server.inspections.tables import Inspection
 from server.registry.tables import Asset
+from server.schedules import calendars, schedules
+from server.schedules.due import find_due, site_work
+from server.schedules.tables import OccurrenceExcusal
+from server.schedules.wire import NamedTargets, ScheduleCreate
+from server.templates.tables import TemplateVersion
+from server.templates.templates import install_library
 from sync.bulk import insert_rows
 
 SET_UP_AT = dt.datetime(2026, 8, 31, 17, 0, tzinfo=dt.UTC)  # 1 September, 01:00 in Shanghai

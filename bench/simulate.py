@@ -28,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sync.simulator import SimulationResult, Workload, simulate
+from simulator import SimulationResult, Workload, simulate
 
 BIN = Path(sys.executable).parent / "roundkeeper"
 

@@ -25,10 +25,10 @@ IsoWeekday = Annotated[int, Meta(ge=1, le=7)]
 
 
 class _Parsed(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    pass
+    """Subclasses say `frozen=True` again: msgspec inherits it, type checkers do not (PEP 681)."""
 
 
-class Term(_Parsed):
+class Term(_Parsed, frozen=True):
     """`key` ends up in the keys of per-term occurrences (`term-2026-autumn#2/2`), which are
     referred to forever, so it must not change once the term has been scheduled against."""
 
@@ -46,7 +46,7 @@ class Term(_Parsed):
         return (self.last_day - self.first_day).days + 1
 
 
-class Holiday(_Parsed):
+class Holiday(_Parsed, frozen=True):
     """At most a year long: every day of a holiday is looked up, so it is kept in memory."""
 
     name: Name
@@ -60,7 +60,7 @@ class Holiday(_Parsed):
             raise ValueError(f"holiday {self.name!r} is longer than a year")
 
 
-class SchoolCalendar(_Parsed, dict=True):
+class SchoolCalendar(_Parsed, dict=True, frozen=True):
     terms: Annotated[tuple[Term, ...], Meta(max_length=500)] = ()
     holidays: Annotated[tuple[Holiday, ...], Meta(max_length=2000)] = ()
     extra_school_days: Annotated[tuple[dt.date, ...], Meta(max_length=2000)] = ()

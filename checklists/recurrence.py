@@ -53,10 +53,10 @@ class CalendarRequired(ValueError):
 
 
 class _Parsed(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    pass
+    """Subclasses say `frozen=True` again: msgspec inherits it, type checkers do not (PEP 681)."""
 
 
-class TimeWindow(_Parsed, dict=True):
+class TimeWindow(_Parsed, dict=True, frozen=True):
     """`{"start": "07:30", "end": "08:30"}`; an end before the start is on the next day."""
 
     start: Clock
@@ -80,11 +80,11 @@ class TimeWindow(_Parsed, dict=True):
 Windows = Annotated[tuple[TimeWindow, ...], Meta(max_length=24)]
 
 
-class _Rule(_Parsed, tag_field="every"):
+class _Rule(_Parsed, tag_field="every", frozen=True):
     pass
 
 
-class _DayRule(_Rule):
+class _DayRule(_Rule, frozen=True):
     """A rule whose occurrences fall on days, each day in `windows` (none: the whole day).
 
     Windows are in order and never overlap, also from one day into the next, so that an
@@ -104,13 +104,13 @@ class _DayRule(_Rule):
             raise ValueError("the window past midnight runs into the next day's first")
 
 
-class DailyRule(_DayRule, tag="daily"):
+class DailyRule(_DayRule, tag="daily", frozen=True):
     """`school_days_only`: the calendar's school days (Monday to Friday without one)."""
 
     school_days_only: bool = False
 
 
-class WeeklyRule(_DayRule, tag="weekly", kw_only=True):
+class WeeklyRule(_DayRule, tag="weekly", kw_only=True, frozen=True):
     """`weekdays` are ISO: 1 is Monday (playground equipment is checked every Monday)."""
 
     weekdays: Annotated[tuple[IsoWeekday, ...], Meta(min_length=1, max_length=7)]
@@ -121,13 +121,13 @@ class WeeklyRule(_DayRule, tag="weekly", kw_only=True):
         super().__post_init__()
 
 
-class MonthlyRule(_DayRule, tag="monthly", kw_only=True):
+class MonthlyRule(_DayRule, tag="monthly", kw_only=True, frozen=True):
     """A day past a month's end (the 31st in April) is that month's last day."""
 
     day: Annotated[int, Meta(ge=1, le=31)] | Literal["last"]
 
 
-class YearlyRule(_DayRule, tag="yearly", kw_only=True):
+class YearlyRule(_DayRule, tag="yearly", kw_only=True, frozen=True):
     """29 February falls on 28 February in a year that has none."""
 
     month: Annotated[int, Meta(ge=1, le=12)]
@@ -139,7 +139,7 @@ class YearlyRule(_DayRule, tag="yearly", kw_only=True):
         super().__post_init__()
 
 
-class PerTermRule(_Rule, tag="per_term", kw_only=True):
+class PerTermRule(_Rule, tag="per_term", kw_only=True, frozen=True):
     """Each term split into `times` windows of whole days, as equal as days allow; the
     occurrence is due at any time in its window and is dated by the window's first day."""
 
@@ -149,7 +149,7 @@ class PerTermRule(_Rule, tag="per_term", kw_only=True):
 Rule = DailyRule | WeeklyRule | MonthlyRule | PerTermRule | YearlyRule
 
 
-class ScheduleVersion(_Parsed):
+class ScheduleVersion(_Parsed, frozen=True):
     """One schedule's rule from `effective_from` until the next version; a `rule` of None
     stops the schedule. Each day is governed by the version in effect that day, so an edit
     takes effect from a date and never changes what was due before it."""
@@ -159,7 +159,7 @@ class ScheduleVersion(_Parsed):
     skip_holidays: bool = False
 
 
-class Schedule(_Parsed):
+class Schedule(_Parsed, frozen=True):
     key: Annotated[str, Meta(min_length=1, max_length=100)]
     versions: Annotated[tuple[ScheduleVersion, ...], Meta(min_length=1, max_length=1000)]
 

@@ -35,17 +35,17 @@ CHECK_ANSWERS = ("pass", "fail", "na")
 
 
 class _Parsed(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    pass
+    """Subclasses say `frozen=True` again: msgspec inherits it, type checkers do not (PEP 681)."""
 
 
-class Text(_Parsed):
+class Text(_Parsed, frozen=True):
     """Both languages are required: staff read Chinese, outside auditors often English."""
 
     zh_cn: Words = msgspec.field(name="zh-CN")
     en: Words
 
 
-class Condition(_Parsed):
+class Condition(_Parsed, frozen=True):
     """Show an item only when an earlier check or choice item has one of the given answers.
 
     Exactly one of `equals` and `in` is given. Only check and choice items can be
@@ -62,52 +62,52 @@ class Condition(_Parsed):
         return [] if self.equals is None else [self.equals]
 
 
-class Option(_Parsed):
+class Option(_Parsed, frozen=True):
     value: Slug
     label: Text
 
 
-class AppliesTo(_Parsed):
+class AppliesTo(_Parsed, frozen=True):
     """Asset categories are open (a school has many kinds of things); location kinds are not."""
 
     asset_categories: list[Slug] = []
     location_kinds: list[LocationKind] = []
 
 
-class _Frequency(_Parsed, tag_field="every"):
+class _Frequency(_Parsed, tag_field="every", frozen=True):
     pass
 
 
-class Daily(_Frequency, tag="daily"):
+class Daily(_Frequency, tag="daily", frozen=True):
     pass
 
 
-class Weekly(_Frequency, tag="weekly"):
+class Weekly(_Frequency, tag="weekly", frozen=True):
     """`weekday` is ISO: 1 is Monday (playground equipment is checked every Monday)."""
 
     weekday: Annotated[int, Meta(ge=1, le=7)] | None = None
 
 
-class Monthly(_Frequency, tag="monthly"):
+class Monthly(_Frequency, tag="monthly", frozen=True):
     pass
 
 
-class PerTerm(_Frequency, tag="per_term", kw_only=True):
+class PerTerm(_Frequency, tag="per_term", kw_only=True, frozen=True):
     times: Annotated[int, Meta(ge=1, le=20)]
 
 
-class Yearly(_Frequency, tag="yearly"):
+class Yearly(_Frequency, tag="yearly", frozen=True):
     pass
 
 
-class OnDemand(_Frequency, tag="on_demand"):
+class OnDemand(_Frequency, tag="on_demand", frozen=True):
     pass
 
 
 Frequency = Daily | Weekly | Monthly | PerTerm | Yearly | OnDemand
 
 
-class _Item(_Parsed, tag_field="type"):
+class _Item(_Parsed, tag_field="type", frozen=True):
     key: Slug
     label: Text
     help: Text | None = None
@@ -117,11 +117,11 @@ class _Item(_Parsed, tag_field="type"):
     show_if: Condition | None = None
 
 
-class CheckItem(_Item, tag="check"):
+class CheckItem(_Item, tag="check", frozen=True):
     allow_na: bool = True
 
 
-class NumberItem(_Item, tag="number"):
+class NumberItem(_Item, tag="number", frozen=True):
     """Bounds are inclusive; a reading outside them is a failure, not an invalid answer."""
 
     unit: Annotated[str, Meta(max_length=32)] | None = None
@@ -130,29 +130,29 @@ class NumberItem(_Item, tag="number"):
     decimals: Annotated[int, Meta(ge=0, le=6)] = 0
 
 
-class ChoiceItem(_Item, tag="choice", kw_only=True):
+class ChoiceItem(_Item, tag="choice", kw_only=True, frozen=True):
     options: Annotated[list[Option], Meta(min_length=1, max_length=100)]
     fail_options: list[Slug] = []
     multiple: bool = False
 
 
-class TextItem(_Item, tag="text"):
+class TextItem(_Item, tag="text", frozen=True):
     max_length: Annotated[int, Meta(ge=1, le=100_000)] = 2000
 
 
-class DateItem(_Item, tag="date"):
+class DateItem(_Item, tag="date", frozen=True):
     """`must_not_be_past` is for end dates such as an extinguisher's service life."""
 
     must_not_be_past: bool = False
 
 
-class PhotoItem(_Item, tag="photo"):
+class PhotoItem(_Item, tag="photo", frozen=True):
     """Answered with the sha256 of each photo; the files travel separately."""
 
     min_count: Annotated[int, Meta(ge=1, le=50)] = 1
 
 
-class SignatureItem(_Item, tag="signature"):
+class SignatureItem(_Item, tag="signature", frozen=True):
     pass
 
 
@@ -162,7 +162,7 @@ Item = CheckItem | NumberItem | ChoiceItem | TextItem | DateItem | PhotoItem | S
 JUDGED_ITEMS = (CheckItem, NumberItem, ChoiceItem, DateItem)
 
 
-class Template(_Parsed, kw_only=True):
+class Template(_Parsed, kw_only=True, frozen=True):
     key: Slug
     version: Annotated[int, Meta(ge=1)]
     title: Text

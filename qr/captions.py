@@ -105,7 +105,9 @@ def fit_caption(
     line_height = metrics.ascent + metrics.descent
     whole = "".join(units).rstrip()
     # Candidate settings: (size at which it fits, lines).
-    options = [(width / max(metrics.width(whole), 1e-9), (whole,))]
+    options: list[tuple[float, tuple[str, ...]]] = [
+        (width / max(metrics.width(whole), 1e-9), (whole,))
+    ]
     if max_lines >= 2 and len(units) > 1:
         # The break that makes the longer of two lines shortest allows the largest size.
         best = min(
@@ -115,8 +117,8 @@ def fit_caption(
                 metrics.width("".join(units[k:]).rstrip()),
             ),
         )
-        pair = ("".join(units[:best]).rstrip(_SEPARATOR_ENDS), "".join(units[best:]).rstrip())
-        pair = tuple(line for line in pair if line)
+        split = ("".join(units[:best]).rstrip(_SEPARATOR_ENDS), "".join(units[best:]).rstrip())
+        pair = tuple(line for line in split if line)
         options.append((width / max(metrics.width(line) for line in pair), pair))
     fitting = [
         (min(size, max_size, height / (line_height * len(lines))), lines) for size, lines in options

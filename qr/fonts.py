@@ -59,8 +59,11 @@ def find_cjk_font(
 class TextMetrics(Protocol):
     """Horizontal advances and vertical extent of text, in units of the font size (em)."""
 
-    ascent: float
-    descent: float
+    # Read-only, so that a frozen dataclass such as `EstimatedMetrics` provides them.
+    @property
+    def ascent(self) -> float: ...
+    @property
+    def descent(self) -> float: ...
 
     def width(self, text: str) -> float: ...
 

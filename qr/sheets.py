@@ -3,6 +3,7 @@
 import io
 import zlib
 from collections.abc import Callable, Iterable
+from typing import Final
 
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -14,7 +15,7 @@ from qr.labels import LabelContent, LabelLayout, layout_label
 from qr.presets import LabelPreset
 from qr.render import QUIET_ZONE, dark_runs
 
-_FILL_TEXT_AND_OUTLINE = 2  # PDF text rendering mode: the code is outlined to look bold
+_FILL_TEXT_AND_OUTLINE: Final = 2  # PDF text rendering mode: the code is outlined to look bold
 
 
 def _registered_font(font: FontFile) -> str:

@@ -9,10 +9,11 @@ areas scored as light, like qrcode's test matrices), so the chosen mask and the 
 identical to qrcode's own output; tests/qr check that.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from qrcode import QRCode, util
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
@@ -37,8 +38,10 @@ class _Layout:
     """
 
     size: int
-    place_rows: itemgetter  # from "0" + data bits, the packed row-major string
-    place_columns: itemgetter
+    # itemgetters from "0" + data bits to the characters of the packed matrix, row-major
+    # and column-major
+    place_rows: Callable[[str], tuple[str, ...]]
+    place_columns: Callable[[str], tuple[str, ...]]
     data_capacity: int
     valid: int  # every non-separator bit
     scored_rows: int  # function patterns, with format and version areas light
@@ -47,11 +50,11 @@ class _Layout:
     mask_columns: tuple[int, ...]
 
 
-def _pack(lines: list[list[bool | None]] | list[tuple[bool | None, ...]]) -> int:
+def _pack(lines: Sequence[Sequence[bool | None]]) -> int:
     return int("".join("".join("1" if cell else "0" for cell in line) + "0" for line in lines), 2)
 
 
-def _blank_qrcode(version: int, level: int) -> QRCode:
+def _blank_qrcode(version: int, level: int) -> QRCode[Any]:  # never drawn as an image
     symbol = QRCode(version=version, error_correction=level)
     symbol.modules_count = size = version * 4 + 17
     symbol.modules = [[None] * size for _ in range(size)]

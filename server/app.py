@@ -19,23 +19,17 @@ from server.accounts.controllers import (
     SiteController,
     TokenController,
 )
-from server.blobs.controllers import BlobController
-from server.errors import EXCEPTION_HANDLERS, DomainError, problem_response
-from server.inspections.controllers import (
+from server.actions.controllers import (
     ActionController,
+    HazardReportController,
+    ServiceLevelController,
+)
+from server.blobs.controllers import BlobController
+from server.errors import EXCEPTION_HANDLERS, DomainError, Problem, problem_response
+from server.inspections.controllers import (
     AssetHistoryController,
-    CalendarController,
-    DueController,
-    ExcusalController,
     FindingController,
     InspectionController,
-    PlanController,
-    ReportController,
-    ScanController,
-    ScheduleController,
-    ServiceLevelController,
-    SiteChecklistController,
-    TemplateController,
 )
 from server.notifications.controllers import WebhookController
 from server.notifications.runner import BackgroundDispatcher
@@ -47,8 +41,17 @@ from server.registry.controllers import (
     TagController,
     TagPageController,
 )
+from server.scans.controllers import ScanController
+from server.schedules.controllers import (
+    CalendarController,
+    DueController,
+    ExcusalController,
+    PlanController,
+    ScheduleController,
+)
 from server.settings import Settings
 from server.syncing.controllers import SyncController
+from server.templates.controllers import SiteChecklistController, TemplateController
 from server.web.controllers import WebAppController
 
 JSON_BODY_LIMIT = 1024 * 1024
@@ -66,7 +69,7 @@ async def healthz() -> Health:
 
 
 @get("/readyz", include_in_schema=False, cache=False)
-async def readyz() -> Response[Health]:
+async def readyz() -> Response[Health] | Response[Problem]:
     try:
         await db.check_ready()
     except db.DatabaseNotReady as exc:
@@ -108,7 +111,7 @@ def create_app(settings: Settings) -> Litestar:
             InspectionController,
             AssetHistoryController,
             FindingController,
-            ReportController,
+            HazardReportController,
             ActionController,
             ServiceLevelController,
             CalendarController,

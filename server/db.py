@@ -54,7 +54,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         # An idle pooled connection must never keep a finished process alive.
         pending._thread.daemon = True
         connection = await pending
-        connection.row_factory = dict_factory
+        # aiosqlite types row_factory as a class; sqlite3 takes any callable.
+        connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA foreign_keys = 1")
         return connection
 

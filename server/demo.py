@@ -8,16 +8,18 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 
+from server import clock
 from server.accounts import sites, users
 from server.accounts.access import Caller
 from server.accounts.wire import SiteCreate
 from server.clock import new_id
 from server.db import transaction
-from server.inspections import inspections, templates
+from server.inspections import inspections
 from server.inspections.wire import InspectionSubmit
 from server.registry import assets, locations, tags
 from server.registry.wire import AssetCreate, LocationCreate
 from server.settings import Settings
+from server.templates import templates
 
 ORGANIZATION = "阳光教育集团"
 SITE = "阳光实验小学"
@@ -116,7 +118,7 @@ async def load_demo(settings: Settings) -> str:
             org_id, SiteCreate(name=SITE, name_en=SITE_EN, timezone="Asia/Shanghai")
         )
         keepers: dict[str, uuid.UUID] = {}
-        audit_end = dt.datetime.now(dt.UTC) + dt.timedelta(days=90)
+        audit_end = clock.utcnow() + dt.timedelta(days=90)
         for username, display_name, role in PEOPLE:
             user_id = await users.create_user(
                 organization_id=org_id,
@@ -147,7 +149,7 @@ async def _last_months_checks(inspector: Caller, site_id: uuid.UUID) -> int:
     """Last month's extinguisher round, so that scans show a last result and a few
     findings are open: two gauges in the red, a cracked hose, and every extinguisher past
     its service life (its expiry date is on its label) failing that item."""
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = clock.utcnow().replace(microsecond=0)
     page = await assets.list_assets(
         inspector, site_id=site_id, category="fire_extinguisher", limit=500
     )
@@ -176,8 +178,8 @@ async def _last_months_checks(inspector: Caller, site_id: uuid.UUID) -> int:
                 completed_at=completed,
             )
         )
-    batch = await inspections.plan(inspector, submissions, now=now)
-    refused = [r for r in batch.results if isinstance(r, Exception)]
+    batch = await inspections.SUBMITTED.prepare(inspector, submissions, now=now)
+    refused = [r for r in batch.plans if isinstance(r, Exception)]
     assert not refused, refused
     await batch.write()
     return len(submissions)
@@ -188,7 +190,9 @@ async def sample_tag(settings: Settings) -> str | None:
     site = await sites.find_site(SITE)
     if site is None:
         return None
-    admin = await users.load_caller((await users.find_user("admin"))["id"])
+    admin_user = await users.find_user("admin")
+    assert admin_user is not None, "the demo school has its admin"
+    admin = await users.load_caller(admin_user["id"])
     assert admin is not None
     page = await assets.list_assets(
         admin, site_id=site["id"], category="fire_extinguisher", limit=1

@@ -21,6 +21,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 T = TypeVar("T")
 
@@ -38,16 +39,20 @@ STATUS: dict[str, int] = {
     "auth.forbidden": 403,
     "not_found": 404,
     "method_not_allowed": 405,
-    "conflict": 409,
+    "conflict": 409,  # shipped, no longer raised: every conflict now says what it is about
     "user.username_taken": 409,
     "site.unknown_timezone": 400,
     "location.parent_in_other_site": 400,
     "location.cycle": 409,
     "location.in_use": 409,
+    "location.id_taken": 409,
+    "location.version_conflict": 409,
     "asset.number_taken": 409,
     "asset.location_in_other_site": 400,
     "asset.keeper_not_member": 400,
     "asset.retired": 409,
+    "asset.id_taken": 409,
+    "asset.version_conflict": 409,
     "tag.invalid_code": 400,
     "tag.code_taken": 409,
     "tag.target_required": 400,
@@ -70,7 +75,9 @@ STATUS: dict[str, int] = {
     "action.conflict": 409,
     "action.step_conflict": 409,
     "action.reason_required": 422,
+    "action.id_not_uuid7": 400,
     "report.conflict": 409,
+    "report.id_not_uuid7": 400,
     "report.target_required": 400,
     "report.reported_in_future": 422,
     "schedule.calendar_required": 422,
@@ -88,11 +95,19 @@ STATUS: dict[str, int] = {
     "blob.corrupt_image": 400,
     "blob.too_many_pixels": 400,
     "labels.font_missing": 503,
+    "delivery.already_delivered": 409,
     "sync.device_required": 403,
     "sync.device_mismatch": 403,
     "sync.unsupported_protocol": 400,
     "sync.too_many_ops": 413,
     "sync.busy": 503,
+    # Refusals of one op inside a push (its answer's `code`; the push itself is 200).
+    "sync.invalid_hlc": 422,
+    "sync.unknown_type": 422,
+    "sync.unknown_version": 422,
+    "sync.invalid_body": 422,
+    "sync.write_failed": 422,
+    "sync.seq_reused": 409,
     "server.not_ready": 503,
     "server.error": 500,
 }
@@ -234,7 +249,7 @@ def handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
     return Response(body, status_code=HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,

@@ -10,11 +10,11 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sync.device import BlobFile, QueuedBlob
+from sync.timestamps import now_text
 
 if TYPE_CHECKING:
     from sync.store import DeviceStore
@@ -33,7 +33,7 @@ class BlobQueue:
         db.execute(
             "INSERT INTO blobs (sha256, site_id, path, queued_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (sha256) DO UPDATE SET path = excluded.path",
-            (blob.sha256, str(blob.site_id), str(blob.path), _now_text()),
+            (blob.sha256, str(blob.site_id), str(blob.path), now_text()),
         )
 
     def queued(self, limit: int | None = None) -> list[QueuedBlob]:
@@ -55,20 +55,22 @@ class BlobQueue:
         ]
 
     def count(self) -> int:
-        return self._store.db.execute(
+        count: int = self._store.db.execute(
             "SELECT count(*) FROM blobs WHERE uploaded_at IS NULL"
         ).fetchone()[0]
+        return count
 
     def failing(self) -> int:
-        return self._store.db.execute(
+        count: int = self._store.db.execute(
             "SELECT count(*) FROM blobs WHERE uploaded_at IS NULL AND last_error IS NOT NULL"
         ).fetchone()[0]
+        return count
 
     def uploaded(self, sha256: str) -> None:
         with self._store.transaction() as db:
             db.execute(
                 "UPDATE blobs SET uploaded_at = ?, last_error = NULL WHERE sha256 = ?",
-                (_now_text(), sha256),
+                (now_text(), sha256),
             )
 
     def failed(self, sha256: str, error: str) -> None:
@@ -88,7 +90,3 @@ class BlobQueue:
             )
             requeued += done.rowcount
         return requeued
-
-
-def _now_text() -> str:
-    return datetime.now(UTC).isoformat()

@@ -8,12 +8,12 @@ when the server adds a field, and this package knows no domain table.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from sync.device import CachedRecord
+from sync.timestamps import now_text
 from sync.wire import DEL, SCOPE_REMOVED, SCOPE_RESET, Change, ScopePage
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class ReferenceCache:
                 "INSERT INTO cursors (scope, cursor, pulled_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (scope) DO UPDATE SET cursor = excluded.cursor,"
                 " pulled_at = excluded.pulled_at",
-                (page.scope, page.cursor, datetime.now(UTC).isoformat()),
+                (page.scope, page.cursor, now_text()),
             )
 
     def get(self, entity: str, id: str, *, scope: str | None = None) -> CachedRecord | None:

@@ -39,11 +39,11 @@ _current: contextvars.ContextVar[ChangeBuffer | None] = contextvars.ContextVar(
 )
 
 
-def begin() -> contextvars.Token:
+def begin() -> contextvars.Token[ChangeBuffer | None]:
     return _current.set(ChangeBuffer())
 
 
-def end(token: contextvars.Token) -> None:
+def end(token: contextvars.Token[ChangeBuffer | None]) -> None:
     _current.reset(token)
 
 
@@ -92,7 +92,7 @@ async def flush(buffer: ChangeBuffer) -> int | None:
     numbered = await SyncCounter.raw(
         "UPDATE sync_counter SET position = position + 1 RETURNING position"
     )
-    position = numbered[0]["position"]
+    position: int = numbered[0]["position"]
     now = datetime.now(UTC)
     await insert_rows(
         SyncChange,

@@ -27,7 +27,7 @@ from piccolo.engine.postgres import PostgresEngine
 from sync import changelog
 from sync.bulk import insert_rows
 from sync.hlc import SERVER_NODE, Hlc, InvalidHlc, parse_hlc, receive, tick
-from sync.rules import SKEW_FLAG_MS, cap_and_skew, plan_batch
+from sync.rules import SKEW_FLAG_MS, SeqClass, cap_and_skew, plan_batch
 from sync.tables import SyncDevice, SyncOp
 from sync.wire import (
     ABSENT,
@@ -70,8 +70,12 @@ class Prepared(Protocol):
 
 
 class OpHandler(Protocol):
-    type: str
-    versions: frozenset[int]
+    # Read-only: a handler may set them as class variables.
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def versions(self) -> frozenset[int]: ...
 
     def decode(self, v: int, body: msgspec.Raw) -> Any:
         """The body as its type's struct; raises msgspec.ValidationError or DecodeError."""
@@ -208,6 +212,7 @@ async def _apply(context: _Context, *, careful: bool) -> _Applied:
 async def _apply_alone(context: _Context, handler: OpHandler, body: Any, now: datetime) -> Outcome:
     """One op in its own savepoint: the careful path, taken only after a bulk write failed."""
     transaction = SyncOp._meta.db.current_transaction.get()
+    assert transaction is not None, "the careful path runs inside the batch's transaction"
     savepoint = await transaction.savepoint()
     mark = changelog.mark()
     prepared = await handler.prepare(context.principal, [body], now=now)
@@ -295,7 +300,8 @@ async def _lock_device(context: _Context) -> int:
     rows = await SyncDevice.raw(
         "SELECT last_applied_seq FROM sync_device WHERE id = {}" + lock, request.device_id
     )
-    return rows[0]["last_applied_seq"]
+    last_applied_seq: int = rows[0]["last_applied_seq"]
+    return last_applied_seq
 
 
 async def _stored_by_op_id(device_id: uuid.UUID, op_ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
@@ -306,7 +312,7 @@ async def _stored_by_op_id(device_id: uuid.UUID, op_ids: list[uuid.UUID]) -> dic
 
 
 async def _answer(
-    context: _Context, verdicts: list[str], outcomes: dict[int, Outcome], last: int
+    context: _Context, verdicts: list[SeqClass], outcomes: dict[int, Outcome], last: int
 ) -> tuple[list[OpResult], int]:
     """Every op's answer in order; stores the new ones in the ledger."""
     request = context.request

@@ -9,8 +9,7 @@ transaction boundary (R26). Run `pull` inside one read snapshot (R30).
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,18 +30,18 @@ from sync.wire import (
     encode_cursor,
 )
 
-Snapshot = Callable[[uuid.UUID, str | None, int], Awaitable[list[tuple[str, int, Any]]]]
-
 
 class Feed(Protocol):
-    """One kind of entity: its name and how to list a scope's current rows, in the order
-    of their ids (as strings), after a given id."""
+    """One kind of entity in a scope: its name and how to list the scope's current rows,
+    in the order of their ids (as strings), after a given id. The server decides what a
+    scope is (a site and an audience); here it is only a name."""
 
     @property
     def name(self) -> str: ...
 
-    @property
-    def snapshot(self) -> Snapshot: ...
+    async def snapshot(
+        self, scope: str, after: str | None, limit: int
+    ) -> list[tuple[str, int, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,7 @@ class Counter:
 
 async def read_counter() -> Counter:
     row = await SyncCounter.select().first()
+    assert row is not None, "the sync migrations insert the counter row"
     return Counter(row["position"], row["epoch"], row["pruned_through"])
 
 
@@ -129,13 +129,12 @@ def removed(scope: str) -> ScopePage:
 async def _snapshot_page(
     scope: str, cursor: _Cursor, *, feeds: Sequence[Feed], counter: Counter, limit: int
 ) -> ScopePage:
-    site_id = uuid.UUID(scope)
     changes: list[Change] = []
     feed, after = cursor.feed, cursor.after
     assert feed is not None
     while feed < len(feeds) and len(changes) < limit:
         wanted = limit - len(changes)
-        rows = await feeds[feed].snapshot(site_id, after, wanted)
+        rows = await feeds[feed].snapshot(scope, after, wanted)
         changes += [
             Change(
                 entity=feeds[feed].name,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -19,6 +19,7 @@ from sync import hlc as clock
 from sync.cache import raw_json
 from sync.device import AttentionOp, BlobFile, Settlement, StoreError
 from sync.ids import uuid7
+from sync.timestamps import now_text
 from sync.wire import GAP, Op, PushResponse
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class Outbox:
                     op.hlc,
                     occurred_at.isoformat(),
                     raw,
-                    _now_text(),
+                    now_text(),
                 ),
             )
             db.execute(
@@ -92,7 +93,8 @@ class Outbox:
         return [_op(row) for row in rows]
 
     def count(self) -> int:
-        return self._store.db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        count: int = self._store.db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        return count
 
     def settle(self, response: PushResponse, *, now_ms: int | None = None) -> Settlement:
         """Take a push's answer, in one transaction: every op with a final status leaves
@@ -137,7 +139,7 @@ class Outbox:
                         raw_json(result.current),
                         raw_json(result.result),
                         int(result.parallel),
-                        _now_text(),
+                        now_text(),
                     ),
                 )
                 db.execute("DELETE FROM outbox WHERE device_seq = ?", (row["device_seq"],))
@@ -150,7 +152,7 @@ class Outbox:
             merged = self._store.merged_hlc(state, response.server_hlc, now_ms)
             db.execute(
                 "UPDATE device SET last_applied_seq = ?, hlc = ?, last_push_at = ? WHERE only = 1",
-                (last_applied, merged, _now_text()),
+                (last_applied, merged, now_text()),
             )
             requeued = self._store.blobs.requeue_in(db, response.missing_blobs)
         return Settlement(
@@ -181,7 +183,7 @@ class Outbox:
             "INSERT INTO outbox (device_seq, op_id, type, v, hlc, occurred_at, body, queued_at)"
             " SELECT device_seq, op_id, type, v, hlc, occurred_at, body, ? FROM op_results"
             " WHERE device_seq >= ? AND device_seq < ?",
-            (_now_text(), wanted.start, wanted.stop),
+            (now_text(), wanted.start, wanted.stop),
         )
         db.execute(
             "DELETE FROM op_results WHERE device_seq >= ? AND device_seq < ?",
@@ -211,13 +213,9 @@ class Outbox:
         with self._store.transaction() as db:
             done = db.execute(
                 "UPDATE op_results SET dismissed_at = ? WHERE op_id = ? AND dismissed_at IS NULL",
-                (_now_text(), str(op_id)),
+                (now_text(), str(op_id)),
             )
         return done.rowcount == 1
-
-
-def _now_text() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def _op(row: sqlite3.Row) -> Op:

@@ -94,4 +94,5 @@ async def _delete_ops(older_than: datetime, statuses: tuple[str, ...]) -> int:
 
 async def _count(table: type[Table], where: Combinable) -> int:
     rows = await table.select(Count(alias="n")).where(where)
-    return rows[0]["n"]
+    count: int = rows[0]["n"]
+    return count

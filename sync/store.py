@@ -24,7 +24,7 @@ import contextlib
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import msgspec
@@ -34,6 +34,7 @@ from sync.blobs import BlobQueue
 from sync.cache import ReferenceCache
 from sync.device import DeviceStatus, Identity, StoreError
 from sync.outbox import Outbox
+from sync.timestamps import now_text
 
 __all__ = ["DeviceStore", "StoreError"]
 
@@ -252,7 +253,9 @@ class DeviceStore:
 
     def state(self, db: sqlite3.Connection | None = None) -> sqlite3.Row:
         """The device row: counters and clock; raises `StoreError` before enrolment."""
-        row = (db or self._db).execute("SELECT * FROM device WHERE only = 1").fetchone()
+        row: sqlite3.Row | None = (
+            (db or self._db).execute("SELECT * FROM device WHERE only = 1").fetchone()
+        )
         if row is None:
             raise StoreError(f"this device is not enrolled (store {self.path})")
         return row
@@ -262,7 +265,8 @@ class DeviceStore:
         return clock.parse_hlc(text) if text else None
 
     def next_seq(self) -> int:
-        return self.state()["next_seq"]
+        next_seq: int = self.state()["next_seq"]
+        return next_seq
 
     def fast_forward(self, db: sqlite3.Connection, last_applied_seq: int) -> None:
         """A device enrolled again with a store that lost its history (a reinstalled app)
@@ -280,7 +284,8 @@ class DeviceStore:
         try:
             remote = clock.parse_hlc(server_hlc)
         except clock.InvalidHlc:
-            return state["hlc"]
+            unchanged: str | None = state["hlc"]
+            return unchanged
         local = clock.parse_hlc(state["hlc"]) if state["hlc"] else None
         now = clock.now_ms() if now_ms is None else now_ms
         return str(clock.receive(local, remote, now, state["device_id"]))
@@ -296,7 +301,7 @@ class DeviceStore:
             db.execute(
                 "UPDATE device SET hlc = ?, last_pull_at = ?,"
                 " last_applied_seq = max(last_applied_seq, ?) WHERE only = 1",
-                (self.merged_hlc(state, server_hlc, now_ms), _now_text(), last_applied_seq),
+                (self.merged_hlc(state, server_hlc, now_ms), now_text(), last_applied_seq),
             )
 
     def status(self) -> DeviceStatus:
@@ -318,10 +323,6 @@ class DeviceStore:
             cached=self.cache.counts(),
             needs_attention=self.outbox.needs_attention(),
         )
-
-
-def _now_text() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def _when(text: str | None) -> datetime | None:

@@ -20,6 +20,25 @@ async def test_openapi_schema_is_served(api):
     assert "/api/assets" in schema["paths"]
 
 
+async def test_the_schema_gives_each_paged_list_a_page_of_its_own_items(api):
+    schema = (await api.get("/schema/openapi.json")).json()
+    item_of = {
+        "/api/locations": "LocationOut",
+        "/api/assets": "AssetOut",
+        "/api/tags": "TagOut",
+        "/api/inspections": "InspectionSummary",
+        "/api/assets/{asset_id}/inspections": "InspectionSummary",
+    }
+    for path, item in item_of.items():
+        answer = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        page = schema["components"]["schemas"][answer["schema"]["$ref"].rpartition("/")[2]]
+        assert page["properties"] == {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+            "next_after": {"oneOf": [{"type": "string", "format": "uuid"}, {"type": "null"}]},
+        }, path
+        assert sorted(page["required"]) == ["items", "next_after"], path
+
+
 async def test_an_unknown_path_is_a_problem_404(api):
     response = await api.get("/api/nothing-here")
     assert response.status_code == 404

@@ -12,11 +12,20 @@ from collections.abc import Iterable
 import msgspec
 
 from server.errors import DomainError, forbidden, not_found
+from server.feeds import Audience, Scope
 
 ROLES = ("admin", "manager", "inspector", "guard", "gatekeeper", "maintainer", "auditor")
 EVERYONE = frozenset(ROLES)
 MANAGERS = frozenset({"admin", "manager"})
 ADMINS = frozenset({"admin"})
+GATE_STAFF = frozenset({"gatekeeper"})
+
+AUDIENCE_ROLES: dict[Audience, frozenset[str]] = {
+    Audience.SITE: EVERYONE,
+    Audience.GATE: GATE_STAFF | MANAGERS,
+}
+"""Who receives each audience's records (PROTOCOL.md R45): visitor records and ID data
+reach the gate and the site's managers, never an inspector's or an auditor's phone."""
 
 
 class Caller(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,6 +41,15 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
     def site_ids(self, allowed: Iterable[str] = EVERYONE) -> list[uuid.UUID]:
         allowed = frozenset(allowed)
         return [site for site, role in self.roles.items() if role in allowed]
+
+    def scopes(self, audiences: Iterable[Audience] = tuple(Audience)) -> list[Scope]:
+        """The scopes of these audiences the caller's roles let them receive (R45)."""
+        return [
+            Scope(site, audience)
+            for site, role in self.roles.items()
+            for audience in audiences
+            if role in AUDIENCE_ROLES[audience]
+        ]
 
     def role_at(self, site_id: uuid.UUID) -> str | None:
         return self.roles.get(site_id)

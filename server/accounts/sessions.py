@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from server import clock
 from server.accounts.access import Caller
 from server.accounts.passwords import dummy_verify, verify_password
 from server.accounts.tables import LoginFailure, User, UserSession
 from server.accounts.users import load_caller
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError
 from server.settings import Settings
@@ -42,7 +43,7 @@ class NewSession:
 async def login(settings: Settings, username: str, password: str, address: str) -> NewSession:
     """Check a password and open a session. Repeated failures for one username lock it out
     for a while (answered 429 with Retry-After), whatever the password."""
-    now = utcnow()
+    now = clock.utcnow()
     window_start = now - timedelta(minutes=settings.login_lockout_minutes)
     failures = (
         await LoginFailure.count()
@@ -73,7 +74,7 @@ async def login(settings: Settings, username: str, password: str, address: str) 
         ok = user["active"] and verify_password(
             user["password_hash"], password, settings.password_hashing
         )
-    if not ok:
+    if user is None or not ok:
         await LoginFailure.insert(
             LoginFailure(id=new_id(), username=username, address=address[:64], at=now)
         ).run()
@@ -105,7 +106,7 @@ async def resolve_session(token: str) -> tuple[Caller, str]:
     row = await UserSession.select().where(UserSession.token_hash == digest(token)).first().run()
     if row is None:
         raise DomainError("auth.required", "not logged in")
-    if row["expires_at"] <= utcnow():
+    if row["expires_at"] <= clock.utcnow():
         raise DomainError("auth.session_expired", "the session has expired; log in again")
     caller = await load_caller(row["user"], session_id=row["id"])
     if caller is None:

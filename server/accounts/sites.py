@@ -9,14 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from server import clock
 from server.accounts.access import ADMINS, Caller
 from server.accounts.tables import Organization, Site
 from server.accounts.users import set_membership
 from server.accounts.wire import SiteCreate, SiteInfo, SiteOut, SiteUpdate
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import is_sqlite, transaction
 from server.errors import DomainError, forbidden, not_found
-from sync import changelog
+from server.feeds import Audience, Feed
 
 
 def check_timezone(name: str) -> str:
@@ -33,7 +34,7 @@ def check_timezone(name: str) -> str:
 
 async def create_organization(name: str) -> uuid.UUID:
     org_id = new_id()
-    await Organization.insert(Organization(id=org_id, name=name, created_at=utcnow())).run()
+    await Organization.insert(Organization(id=org_id, name=name, created_at=clock.utcnow())).run()
     return org_id
 
 
@@ -60,7 +61,7 @@ async def create_site(organization_id: uuid.UUID, data: SiteCreate) -> uuid.UUID
         timezone=data.timezone,
         keep_photo_location=False,
         version=1,
-        created_at=utcnow(),
+        created_at=clock.utcnow(),
     )
     async with transaction():
         await lock_organization(organization_id)
@@ -178,7 +179,7 @@ def site_info(row: dict[str, Any]) -> SiteInfo:
 
 
 def record_site(row: dict[str, Any]) -> None:
-    changelog.record(row["id"], "site", row["id"], version=row["version"], data=site_info(row))
+    SITE_FEED.record(row["id"], row["id"], version=row["version"], data=site_info(row))
 
 
 async def snapshot_site(
@@ -211,3 +212,6 @@ def _site_out(row: dict, role: str) -> SiteOut:
         keep_photo_location=row["keep_photo_location"],
         role=role,
     )
+
+
+SITE_FEED = Feed("site", Audience.SITE, snapshot_site)

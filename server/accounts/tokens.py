@@ -7,12 +7,13 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from server import clock
 from server.accounts.access import ADMINS, Caller
 from server.accounts.sessions import digest
 from server.accounts.tables import ApiToken, Device, Membership
 from server.accounts.users import load_caller
 from server.accounts.wire import TokenCreated, TokenOut
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError, not_found
 
@@ -24,7 +25,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=5)
 async def create_token(user_id: uuid.UUID, device_name: str) -> TokenCreated:
     """A token for a new device of `user_id`; the plaintext is returned once, never stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = utcnow()
+    now = clock.utcnow()
     device_id, token_id = new_id(), new_id()
     async with transaction():
         await Device.insert(
@@ -69,7 +70,7 @@ async def resolve_token(token: str) -> Caller:
     caller = await load_caller(row["user"], device_id=row["device"])
     if caller is None:
         raise DomainError("auth.required", "this account is deactivated")
-    now = utcnow()
+    now = clock.utcnow()
     if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"]).run()
     return caller
@@ -79,7 +80,7 @@ async def list_tokens(caller: Caller) -> list[TokenOut]:
     """The caller's own tokens, and, for a site admin, those of the people at their sites."""
     users = await _manageable_users(caller)
     rows = (
-        await ApiToken.select(ApiToken.all_columns(), ApiToken.device.name)
+        await ApiToken.select(*ApiToken.all_columns(), ApiToken.device.name)
         .where(ApiToken.user.is_in(list(users)))
         .order_by(ApiToken.created_at, ascending=False)
         .run()
@@ -90,7 +91,7 @@ async def list_tokens(caller: Caller) -> list[TokenOut]:
 async def revoke_token(caller: Caller, token_id: uuid.UUID) -> TokenOut:
     users = await _manageable_users(caller)
     row = (
-        await ApiToken.select(ApiToken.all_columns(), ApiToken.device.name)
+        await ApiToken.select(*ApiToken.all_columns(), ApiToken.device.name)
         .where(ApiToken.id == token_id)
         .first()
         .run()
@@ -98,7 +99,7 @@ async def revoke_token(caller: Caller, token_id: uuid.UUID) -> TokenOut:
     if row is None or row["user"] not in users:
         raise not_found("token")
     if row["revoked_at"] is None:
-        now = utcnow()
+        now = clock.utcnow()
         await (
             ApiToken.update({ApiToken.revoked_at: now})
             .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null())

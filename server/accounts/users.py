@@ -6,14 +6,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from server import clock
 from server.accounts.access import ADMINS, EVERYONE, Caller, check_role
 from server.accounts.passwords import hash_password
 from server.accounts.tables import Membership, User
 from server.accounts.wire import MemberCreate, MemberOut, PersonInfo, SiteRole
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError
-from sync import changelog
+from server.feeds import Audience, Feed
 
 
 async def create_user(
@@ -37,7 +38,7 @@ async def create_user(
             display_name=display_name,
             password_hash=hash_password(password, hashing),
             active=True,
-            created_at=utcnow(),
+            created_at=clock.utcnow(),
         )
     ).run()
     return user_id
@@ -73,22 +74,23 @@ async def set_membership(
                     role=role,
                     expires_at=expires_at,
                     version=version,
-                    created_at=utcnow(),
+                    created_at=clock.utcnow(),
                 )
             ).run()
         if _has_ended(expires_at):
-            changelog.record(site_id, "person", user_id, version=version, deleted=True)
+            PERSON_FEED.record(site_id, user_id, version=version, deleted=True)
         else:
             user = (
                 await User.select(User.display_name, User.active).where(User.id == user_id).first()
             )
+            assert user is not None, "the membership just written references the user"
             person = {
                 "user": user_id,
                 "user.display_name": user["display_name"],
                 "user.active": user["active"],
                 "role": role,
             }
-            changelog.record(site_id, "person", user_id, version=version, data=person_info(person))
+            PERSON_FEED.record(site_id, user_id, version=version, data=person_info(person))
 
 
 def _has_ended(expires_at: datetime | None) -> bool:
@@ -96,7 +98,7 @@ def _has_ended(expires_at: datetime | None) -> bool:
         return False
     if expires_at.tzinfo is None:  # stored as UTC, like every time without an offset
         expires_at = expires_at.replace(tzinfo=UTC)
-    return expires_at <= utcnow()
+    return expires_at <= clock.utcnow()
 
 
 def person_info(row: dict[str, Any]) -> PersonInfo:
@@ -117,7 +119,7 @@ async def snapshot_person(
         Membership.user.active,
     ).where(
         (Membership.site == site_id)
-        & (Membership.expires_at.is_null() | (Membership.expires_at > utcnow()))
+        & (Membership.expires_at.is_null() | (Membership.expires_at > clock.utcnow()))
     )
     if after is not None:
         query = query.where(Membership.user > uuid.UUID(after))
@@ -139,7 +141,7 @@ async def load_caller(
     user = await User.select().where((User.id == user_id) & (User.active.eq(True))).first().run()
     if user is None:
         return None
-    now = utcnow()
+    now = clock.utcnow()
     rows = (
         await Membership.select(Membership.site, Membership.role, Membership.expires_at)
         .where(Membership.user == user_id)
@@ -189,7 +191,7 @@ async def members_of(site_id: uuid.UUID) -> list[MemberOut]:
             Membership.user.username,
             Membership.user.display_name,
         )
-        .where((Membership.site == site_id) & (Membership.user.active.eq(True)))
+        .where((Membership.site == site_id) & (Membership.user._.active.eq(True)))
         .order_by(Membership.user.username)
         .run()
     )
@@ -248,3 +250,6 @@ async def display_names(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
         return {}
     rows = await User.select(User.id, User.display_name).where(User.id.is_in(user_ids)).run()
     return {r["id"]: r["display_name"] for r in rows}
+
+
+PERSON_FEED = Feed("person", Audience.SITE, snapshot_person)

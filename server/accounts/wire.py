@@ -8,16 +8,13 @@ from typing import Annotated
 
 import msgspec
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+from server.wire import Name, Request
+
 Username = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
 
 
-class Request(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Base of request bodies: unknown fields are errors, not silently dropped."""
-
-
-class LoginRequest(Request, kw_only=True):
+class LoginRequest(Request, frozen=True, kw_only=True):
     username: Annotated[str, msgspec.Meta(max_length=64)]
     password: Annotated[str, msgspec.Meta(max_length=256)]
 
@@ -45,13 +42,13 @@ class LoginResponse(msgspec.Struct, frozen=True, kw_only=True):
     expires_at: datetime
 
 
-class SiteCreate(Request, kw_only=True):
+class SiteCreate(Request, frozen=True, kw_only=True):
     name: Name
     name_en: Annotated[str, msgspec.Meta(max_length=200)] = ""
     timezone: Annotated[str, msgspec.Meta(max_length=64)] = "Asia/Shanghai"
 
 
-class SiteUpdate(Request, kw_only=True):
+class SiteUpdate(Request, frozen=True, kw_only=True):
     """Only the fields sent change."""
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
@@ -72,7 +69,7 @@ class SiteOut(msgspec.Struct, frozen=True, kw_only=True):
     role: str
 
 
-class TokenCreate(Request, kw_only=True):
+class TokenCreate(Request, frozen=True, kw_only=True):
     device_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
@@ -94,7 +91,7 @@ class TokenCreated(msgspec.Struct, frozen=True, kw_only=True):
     info: TokenOut
 
 
-class MemberCreate(Request, kw_only=True):
+class MemberCreate(Request, frozen=True, kw_only=True):
     username: Username
     display_name: Name
     password: Password

@@ -19,13 +19,14 @@ from typing import Any
 
 from piccolo.query.mixins import OnConflictAction
 
+from server import clock
 from server.accounts import sites
 from server.accounts.access import EVERYONE, Caller
 from server.blobs import images
 from server.blobs.storage import BlobStorage
 from server.blobs.tables import Blob, BlobGrant
 from server.blobs.wire import BlobOut
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError, forbidden, not_found
 
@@ -94,7 +95,7 @@ async def upload_blob(
             "width": facts.width,
             "height": facts.height,
             "has_location": viewer_copy is not None,
-            "created_at": utcnow(),
+            "created_at": clock.utcnow(),
         }
     # The file goes first: a crash before the rows leaves an unreferenced file, never a
     # row without its file. A file lost from storage is restored by the next upload.
@@ -109,7 +110,7 @@ async def upload_blob(
                     blob=sha256,
                     site=site_id,
                     uploaded_by=caller.user_id,
-                    created_at=utcnow(),
+                    created_at=clock.utcnow(),
                 )
             )
             .on_conflict(action=OnConflictAction.do_nothing)

@@ -75,4 +75,5 @@ class BlobController(Controller):
     ) -> Response[None]:
         copy = await blobs.find_copy(caller, sha256, original=original, storage=storage)
         headers = {**copy_headers(copy), "Content-Length": str(copy.size)}
-        return Response(b"", media_type=copy.media_type, headers=headers)
+        # Litestar wants Response[None] for HEAD, but renders only bytes for a binary type.
+        return Response(b"", media_type=copy.media_type, headers=headers)  # type: ignore[arg-type]

@@ -5,15 +5,13 @@ from piccolo.columns import (
     Boolean,
     ForeignKey,
     Integer,
-    LazyTableReference,
     OnDelete,
     Timestamptz,
     Varchar,
 )
 from piccolo.table import Table
 
-SITE = LazyTableReference("Site", app_name="accounts")
-USER = LazyTableReference("User", app_name="accounts")
+from server.references import SITE, USER
 
 
 class Blob(Table, tablename="blob"):
@@ -35,6 +33,8 @@ class BlobGrant(Table, tablename="blob_grant"):
 
     id = UUID(primary_key=True)
     blob = ForeignKey(Blob, on_delete=OnDelete.restrict, null=False)
-    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
-    uploaded_by = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
+    site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    uploaded_by: ForeignKey[Table] = ForeignKey(
+        USER, on_delete=OnDelete.restrict, null=True, default=None
+    )
     created_at = Timestamptz()

@@ -18,14 +18,15 @@ import msgspec
 
 from checklists import Evaluation, Template
 from checklists.templates import PhotoItem
+from server import clock
 from server.accounts.access import EVERYONE, Caller
-from server.clock import new_id, utcnow
+from server.actions import actions
+from server.clock import new_id
 from server.errors import not_found
-from server.inspections import actions
+from server.feeds import Audience, Feed
 from server.inspections.tables import Finding, Inspection
 from server.inspections.wire import FindingOut
 from server.registry.targets import location_subtree
-from sync import changelog
 from sync.bulk import insert_rows
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class FindingBook:
             return book
         keys = sorted({key for _, key in pairs})
         assets = [t[0] for t, _ in pairs if t[0] is not None]
-        locations = [t[1] for t, _ in pairs if t[0] is None]
+        locations = [t[1] for t, _ in pairs if t[0] is None and t[1] is not None]
         where_target = _target_filter(Finding, assets, locations)
         rows = await Finding.select().where(
             (Finding.status == "open") & Finding.template_key.is_in(keys) & where_target
@@ -189,7 +190,7 @@ class FindingBook:
     async def write(self) -> None:
         await self._recheck_late_failures()
         created_ids = {row.id for row in self.created}
-        now = utcnow()
+        now = clock.utcnow()
         rechecked: list[tuple[uuid.UUID, uuid.UUID, datetime]] = []
         withdrawn: list[uuid.UUID] = []
         for entries in self.open.values():
@@ -236,6 +237,10 @@ class FindingBook:
 
     def _action_for(self, finding: FindingRow) -> actions.NewAction:
         title, title_en, inspector = self.raised[finding.id]
+        closed_by = None
+        if finding.status == "rechecked":
+            assert finding.rechecked_by is not None and finding.rechecked_at is not None
+            closed_by = (finding.rechecked_by, finding.rechecked_at)
         return actions.NewAction(
             site=finding.site,
             source="finding",
@@ -249,9 +254,7 @@ class FindingBook:
             # A critical item is put right the same day; others by the next working day.
             priority="high" if finding.severity == "high" else "normal",
             size="small" if finding.severity == "high" else "large",
-            closed_by=(finding.rechecked_by, finding.rechecked_at)
-            if finding.status == "rechecked"
-            else None,
+            closed_by=closed_by,
         )
 
 
@@ -317,7 +320,7 @@ def _new_finding(
     critical: set[str],
     answers: dict[str, Any],
 ) -> FindingRow:
-    now = utcnow()
+    now = clock.utcnow()
     return FindingRow(
         id=new_id(),
         site=inspection.site,
@@ -373,9 +376,7 @@ def record_finding(row: dict[str, Any]) -> None:
         "rechecked_at": None if rechecked_at is None else rechecked_at.astimezone(UTC),
         "photos": msgspec.json.decode(photos) if isinstance(photos, str) else photos,
     }
-    changelog.record(
-        row["site"], "finding", row["id"], version=row["version"], data=finding_out(stored)
-    )
+    FINDING_FEED.record(row["site"], row["id"], version=row["version"], data=finding_out(stored))
 
 
 async def snapshot_finding(
@@ -384,7 +385,7 @@ async def snapshot_finding(
     """The site's open findings and those changed in the last `RECENT` days."""
     query = Finding.select().where(
         (Finding.site == site_id)
-        & ((Finding.status == "open") | (Finding.updated_at > utcnow() - RECENT))
+        & ((Finding.status == "open") | (Finding.updated_at > clock.utcnow() - RECENT))
     )
     if after is not None:
         query = query.where(Finding.id > uuid.UUID(after))
@@ -481,3 +482,6 @@ async def get_finding(caller: Caller, finding_id: uuid.UUID) -> FindingOut:
     if row is None or row["site"] not in caller.roles:
         raise not_found("finding")
     return finding_out(row)
+
+
+FINDING_FEED = Feed("finding", Audience.SITE, snapshot_finding)

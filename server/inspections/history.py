@@ -3,6 +3,7 @@ checklist on a thing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from datetime import datetime
 from typing import Any
@@ -14,13 +15,9 @@ from server.accounts.access import EVERYONE, Caller
 from server.accounts.users import display_names
 from server.errors import not_found
 from server.inspections.tables import Inspection
-from server.inspections.wire import (
-    InspectionPage,
-    InspectionSummary,
-    LastInspection,
-    PersonRef,
-)
+from server.inspections.wire import InspectionSummary, LastInspection
 from server.registry.targets import asset_site, location_subtree
+from server.wire import Page, PersonRef
 
 MAX_PAGE = 200
 
@@ -54,7 +51,7 @@ async def list_inspections(
     current_only: bool = False,
     after: uuid.UUID | None = None,
     limit: int = 50,
-) -> InspectionPage:
+) -> Page[InspectionSummary]:
     """Newest first by completion time. `location_id` takes the whole subtree (a building
     with its floors and rooms, and the assets in them); `current_only` leaves out
     inspections that a correction superseded."""
@@ -99,7 +96,7 @@ async def list_inspections(
         .limit(limit + 1)
     )
     items = await summaries(rows[:limit])
-    return InspectionPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
+    return Page(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
 def identity(row: dict[str, Any], names: dict[uuid.UUID, str]) -> dict[str, Any]:
@@ -176,3 +173,51 @@ async def last_inspections(
         )
         for key, row in latest.items()
     }
+
+
+async def completion_times(
+    site_id: uuid.UUID,
+    template_keys: set[str],
+    since: dt.datetime,
+    now: dt.datetime,
+    targets: set[uuid.UUID] | None,
+) -> dict[tuple[str, uuid.UUID], list[dt.datetime]]:
+    """Business times (`completed_at`) of the inspections of each (template, target) from
+    `since` to `now`. An inspection of an asset is not one of the room it stands in."""
+    query = Inspection.select(
+        Inspection.template_key, Inspection.asset, Inspection.location, Inspection.completed_at
+    ).where(
+        (Inspection.site == site_id)
+        & Inspection.template_key.is_in(sorted(template_keys))
+        & (Inspection.completed_at >= since)
+        & (Inspection.completed_at <= now)
+    )
+    if targets is not None:
+        ids = list(targets)
+        query = query.where(Inspection.asset.is_in(ids) | Inspection.location.is_in(ids))
+    found: dict[tuple[str, uuid.UUID], list[dt.datetime]] = {}
+    for row in await query:
+        key = row["asset"] if row["asset"] is not None else row["location"]
+        found.setdefault((row["template_key"], key), []).append(row["completed_at"])
+    return found
+
+
+async def day_results(
+    site_id: uuid.UUID, *, day_start: datetime, day_end: datetime
+) -> tuple[int, int]:
+    """How many inspections of a site were completed in [day_start, day_end), and how many
+    of them failed; a corrected one counts once, as its correction (for the morning digest;
+    no caller to scope by)."""
+    done = await Inspection.select(Inspection.id, Inspection.result).where(
+        (Inspection.site == site_id)
+        & (Inspection.completed_at >= day_start)
+        & (Inspection.completed_at < day_end)
+    )
+    corrected = {
+        r["supersedes"]
+        for r in await Inspection.select(Inspection.supersedes).where(
+            Inspection.supersedes.is_in([r["id"] for r in done] or [uuid.UUID(int=0)])
+        )
+    }
+    current = [r for r in done if r["id"] not in corrected]
+    return len(current), sum(1 for r in current if r["result"] == "fail")

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from server import clock
+from server.feeds import Audience, Feed
 from server.inspections.tables import Inspection
-from sync import changelog
 
 if TYPE_CHECKING:
     from server.inspections.inspections import InspectionRow
@@ -88,9 +88,8 @@ async def record_inspections(rows: list[InspectionRow]) -> None:
     new = {row.id for row in rows}
     for row in rows:
         by = corrections.get(row.id)
-        changelog.record(
+        INSPECTION_FEED.record(
             row.site,
-            "inspection",
             row.id,
             version=_version(by),
             data=pulled_inspection(row.to_dict(), by),
@@ -100,9 +99,8 @@ async def record_inspections(rows: list[InspectionRow]) -> None:
         return
     for stored in await Inspection.select(*_COLUMNS).where(Inspection.id.is_in(earlier)):
         by = corrections[stored["id"]]
-        changelog.record(
+        INSPECTION_FEED.record(
             stored["site"],
-            "inspection",
             stored["id"],
             version=_version(by),
             data=pulled_inspection(stored, by),
@@ -139,3 +137,6 @@ async def snapshot_inspection(
         )
         for row in rows
     ]
+
+
+INSPECTION_FEED = Feed("inspection", Audience.SITE, snapshot_inspection)

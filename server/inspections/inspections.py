@@ -1,63 +1,49 @@
 """Inspections: filled-in checklists, judged on arrival against the exact template version
 they were made with, and stored once.
 
-Submissions are planned in bulk and written in bulk, so that a device's backlog of a
-thousand inspections costs a handful of queries, not a thousand round trips: `plan`
-reads everything a batch needs, validates and evaluates each submission in Python, and
-`SubmissionBatch.write` inserts the results. The REST endpoint is a batch of one; the
-sync engine passes whole batches.
+`InspectionSubmitted` takes them in through the fact kit (`server.facts`), in bulk, so
+that a device's backlog of a thousand inspections costs a handful of queries, not a
+thousand round trips: `admit` reads everything a batch needs, validates and evaluates each
+submission in Python, and `store` inserts the results with their findings. The REST
+endpoint is a batch of one; the sync engine passes whole batches.
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from checklists import Evaluation, InvalidAnswers, Template, evaluate
 from checklists.templates import PhotoItem, SignatureItem
+from server import clock
 from server.accounts.access import EVERYONE, MANAGERS, Caller
 from server.accounts.sites import get_site
 from server.accounts.users import display_names
 from server.blobs.blobs import missing_blobs
-from server.clock import utcnow
-from server.db import transaction
 from server.errors import DomainError, forbidden, not_found
-from server.inspections.findings import FindingBook, finding_out, findings_of, target_key
+from server.facts import FUTURE_TOLERANCE, Candidate, FactHandler, Plan, Stored
+from server.inspections.findings import (
+    FindingBook,
+    FindingRow,
+    finding_out,
+    findings_of,
+    target_key,
+)
 from server.inspections.history import identity
 from server.inspections.inspection_feed import record_inspections
-from server.inspections.tables import Inspection, TemplateVersion
-from server.inspections.templates import decode_version, versions_by_key
-from server.inspections.wire import (
-    Geolocation,
-    InspectionOut,
-    InspectionSubmit,
-    PersonRef,
-)
+from server.inspections.tables import Inspection
+from server.inspections.wire import Geolocation, InspectionOut, InspectionSubmit
 from server.registry.targets import TargetInfo, find_targets
+from server.templates.templates import published_versions, template_of_version, versions_by_key
+from server.wire import PersonRef
 from sync.bulk import insert_rows
 
 SUBMITTERS = EVERYONE - {"auditor"}
-FUTURE_TOLERANCE = timedelta(minutes=5)
-"""How far past the server's clock a completion time may lie: phones' clocks drift."""
-
-Outcome = Literal["new", "duplicate"]
-
-
-def content_sha256(submission: InspectionSubmit) -> str:
-    """Of the submission as sent, times in UTC: a retry from the same device, or the same
-    record relayed another way, hashes the same."""
-    canonical = msgspec.structs.replace(
-        submission,
-        started_at=submission.started_at.astimezone(UTC),
-        completed_at=submission.completed_at.astimezone(UTC),
-    )
-    return hashlib.sha256(msgspec.json.encode(canonical, order="sorted")).hexdigest()
 
 
 def blob_refs(template: Template, answers: dict[str, Any]) -> list[str]:
@@ -105,27 +91,127 @@ class InspectionRow:
 
 
 @dataclass
-class Plan:
-    """One submission that will be stored (`new`) or already was (`duplicate`)."""
+class Judged:
+    """What admitting an inspection found, kept for storing and answering it."""
 
-    submission: InspectionSubmit
-    outcome: Outcome
-    site_id: uuid.UUID
     evaluation: Evaluation
-    blobs: list[str]
-    row: InspectionRow | None = None
+    template: Template | None = None
+    findings: list[FindingRow] = field(default_factory=list)
+    """Filled in by `store`: the findings it raised."""
+
+
+class InspectionSubmitted(FactHandler[InspectionSubmit]):
+    type = "inspection.submitted"
+    body = InspectionSubmit
+    noun = "inspection"
+    id_code = "inspection.id_not_uuid7"
+    conflict_code = "inspection.conflict"
+    conflict_detail = (
+        "an inspection with this id was stored with different content; the first one "
+        "stands (a correction is a new inspection that supersedes it)"
+    )
+    table = Inspection
+    utc_fields = ("started_at", "completed_at")
+
+    async def stored(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Stored]:
+        rows = await Inspection.select(
+            Inspection.id, Inspection.site, Inspection.content_sha256, Inspection.evaluation
+        ).where(Inspection.id.is_in(ids))
+        return {row["id"]: Stored(row["site"], row["content_sha256"], row) for row in rows}
+
+    def current(self, stored: Stored) -> Any:
+        return {
+            "id": str(stored.row["id"]),
+            "content_sha256": stored.digest,
+            "evaluation": msgspec.json.decode(stored.row["evaluation"]),
+        }
+
+    def answer(self, plan: Plan[InspectionSubmit]) -> Any:
+        evaluation = _evaluation(plan)
+        return {
+            "id": str(plan.body.id),
+            "result": evaluation.result,
+            "score": evaluation.score,
+            "critical_failure": evaluation.critical_failure,
+            "failed_items": evaluation.failed_items,
+        }
+
+    async def admit(
+        self, caller: Caller, candidates: list[Candidate[InspectionSubmit]], *, now: datetime
+    ) -> list[Plan[InspectionSubmit] | DomainError]:
+        received_at = clock.utcnow()
+        results: list[Plan[InspectionSubmit] | DomainError | None] = [
+            _static_problem(c.body, now) for c in candidates
+        ]
+        live = [c.body for c, r in zip(candidates, results, strict=True) if r is None]
+        earlier = await _stored({s.supersedes for s in live if s.supersedes is not None})
+        assets, locations = await find_targets(
+            {s.asset_id for s in live if s.asset_id is not None},
+            {s.location_id for s in live if s.location_id is not None},
+        )
+        versions = await versions_by_key(
+            caller.organization_id, {(s.template_key, s.template_version) for s in live}
+        )
+        batch = _Batch(
+            earlier=earlier,
+            versions=versions,
+            superseded=await _superseded_by({s.supersedes for s in live if s.supersedes}),
+            received_at=received_at,
+        )
+        for index, candidate in enumerate(candidates):
+            if results[index] is not None:
+                continue
+            submission = candidate.body
+            target = (
+                assets.get(submission.asset_id)
+                if submission.asset_id
+                else locations.get(submission.location_id)  # type: ignore[arg-type]
+            )
+            try:
+                results[index] = await _admit_one(caller, candidate, target, batch)
+            except DomainError as exc:
+                if target is not None and target.site_id in caller.roles:
+                    exc.site_id = target.site_id
+                results[index] = exc
+        return results  # type: ignore[return-value]
+
+    async def store(self, caller: Caller, plans: list[Plan[InspectionSubmit]]) -> None:
+        rows: list[InspectionRow] = [p.row for p in plans]
+        book = await FindingBook.load(
+            [(target_key(r.asset, r.location), r.template_key) for r in rows]
+        )
+        for plan in plans:
+            if plan.body.supersedes is not None:
+                book.withdraw(plan.body.supersedes)
+            judged: Judged = plan.extra
+            book.record(plan.row, judged.template, judged.evaluation, plan.body.answers)  # type: ignore[arg-type]
+        await insert_rows(Inspection, [row.to_dict() for row in rows])
+        await book.write()
+        await record_inspections(rows)
+        for plan in plans:
+            plan.extra.findings = [f for f in book.created if f.inspection == plan.row.id]
+
+
+SUBMITTED = InspectionSubmitted()
+
+
+def _evaluation(plan: Plan[InspectionSubmit]) -> Evaluation:
+    if plan.outcome == "new":
+        return plan.extra.evaluation
+    return msgspec.json.decode(plan.row["evaluation"], type=Evaluation)
 
 
 @dataclass
-class SubmissionBatch:
-    results: list[Plan | DomainError]
-    book: FindingBook = field(default_factory=FindingBook)
+class _Batch:
+    """What admitting a batch reads once and what it has admitted so far: a correction
+    may name an inspection earlier in the same batch."""
 
-    async def write(self) -> None:
-        rows = [p.row for p in self.results if isinstance(p, Plan) and p.row]
-        await insert_rows(Inspection, [row.to_dict() for row in rows])
-        await self.book.write()
-        await record_inspections(rows)
+    earlier: dict[uuid.UUID, dict[str, Any]]
+    versions: dict[tuple[str, int], tuple[uuid.UUID, Template]]
+    superseded: dict[uuid.UUID, uuid.UUID]
+    received_at: datetime
+    timezones: dict[uuid.UUID, ZoneInfo] = field(default_factory=dict)
+    admitted: dict[uuid.UUID, InspectionRow] = field(default_factory=dict)
 
 
 def _reject(code: str, detail: str, field: str | None = None, **extra: Any) -> DomainError:
@@ -134,10 +220,6 @@ def _reject(code: str, detail: str, field: str | None = None, **extra: Any) -> D
 
 def _static_problem(submission: InspectionSubmit, now: datetime) -> DomainError | None:
     """What can be said of a submission without reading the database."""
-    if submission.id.version != 7:
-        return _reject(
-            "inspection.id_not_uuid7", "the id must be a UUIDv7 made on the device", "id"
-        )
     if (submission.asset_id is None) == (submission.location_id is None):
         return _reject(
             "inspection.target_required",
@@ -160,140 +242,29 @@ def _static_problem(submission: InspectionSubmit, now: datetime) -> DomainError 
     return None
 
 
-async def plan(
-    caller: Caller, submissions: list[InspectionSubmit], *, now: datetime | None = None
-) -> SubmissionBatch:
-    """Validate and evaluate a batch, reading what it needs in a few bulk queries. Each
-    result is a Plan or the DomainError refusing that submission; one bad submission never
-    stops the others. Call inside the transaction that will write the batch.
-
-    `now` is the latest completion time believed: a device whose clock runs ahead is
-    believed up to its own clock, since a wrong clock must not lose a record."""
-    received_at = utcnow()
-    now = max(now or received_at, received_at)
-    results: list[Plan | DomainError | None] = [_static_problem(s, now) for s in submissions]
-    live = [s for s, r in zip(submissions, results, strict=True) if r is None]
-
-    digests = {id(s): content_sha256(s) for s in live}
-    stored = await _stored(
-        {s.id for s in live} | {s.supersedes for s in live if s.supersedes is not None}
-    )
-    assets, locations = await find_targets(
-        {s.asset_id for s in live if s.asset_id is not None},
-        {s.location_id for s in live if s.location_id is not None},
-    )
-    versions = await versions_by_key(
-        caller.organization_id, {(s.template_key, s.template_version) for s in live}
-    )
-    superseded = await _superseded_by({s.supersedes for s in live if s.supersedes})
-    timezones: dict[uuid.UUID, ZoneInfo] = {}
-    seen: dict[uuid.UUID, Plan] = {}
-
-    for index, submission in enumerate(submissions):
-        if results[index] is not None:
-            continue
-        try:
-            results[index] = await _plan_one(
-                caller,
-                submission,
-                digests[id(submission)],
-                stored=stored,
-                seen=seen,
-                target=(
-                    assets.get(submission.asset_id)
-                    if submission.asset_id
-                    else locations.get(submission.location_id)  # type: ignore[arg-type]
-                ),
-                versions=versions,
-                superseded=superseded,
-                timezones=timezones,
-                received_at=received_at,
-            )
-        except DomainError as exc:
-            target = (
-                assets.get(submission.asset_id)
-                if submission.asset_id
-                else locations.get(submission.location_id)  # type: ignore[arg-type]
-            )
-            if target is not None and target.site_id in caller.roles:
-                exc.site_id = target.site_id
-            results[index] = exc
-
-    plans = [r for r in results if isinstance(r, Plan)]
-    new = [p for p in plans if p.outcome == "new" and p.row is not None]
-    batch = SubmissionBatch(results=results)  # type: ignore[arg-type]
-    if new:
-        batch.book = await FindingBook.load(
-            [(target_key(p.row.asset, p.row.location), p.row.template_key) for p in new]  # type: ignore[union-attr]
-        )
-        for p in new:
-            if p.submission.supersedes is not None:
-                batch.book.withdraw(p.submission.supersedes)
-            template = versions[(p.submission.template_key, p.submission.template_version)][1]
-            batch.book.record(p.row, template, p.evaluation, p.submission.answers)  # type: ignore[arg-type]
-    return batch
-
-
-async def _plan_one(
+async def _admit_one(
     caller: Caller,
-    submission: InspectionSubmit,
-    digest: str,
-    *,
-    stored: dict[uuid.UUID, dict[str, Any]],
-    seen: dict[uuid.UUID, Plan],
+    candidate: Candidate[InspectionSubmit],
     target: TargetInfo | None,
-    versions: dict[tuple[str, int], tuple[uuid.UUID, Template]],
-    superseded: dict[uuid.UUID, uuid.UUID],
-    timezones: dict[uuid.UUID, ZoneInfo],
-    received_at: datetime,
-) -> Plan:
-    earlier = stored.get(submission.id)
-    if earlier is not None or submission.id in seen:
-        earlier_digest = (
-            earlier["content_sha256"]
-            if earlier is not None
-            else seen[submission.id].row.content_sha256  # type: ignore[union-attr]
-        )
-        if earlier_digest != digest:
-            kept = earlier or {}
-            raise _reject(
-                "inspection.conflict",
-                "an inspection with this id was stored with different content; "
-                "the first one stands (a correction is a new inspection that supersedes it)",
-                "id",
-                current={
-                    "id": str(submission.id),
-                    "content_sha256": earlier_digest,
-                    "evaluation": msgspec.json.decode(kept["evaluation"])
-                    if "evaluation" in kept
-                    else None,
-                },
-            )
-        if earlier is not None:
-            caller.require(earlier["site"], EVERYONE, "inspection")
-            evaluation = msgspec.json.decode(earlier["evaluation"], type=Evaluation)
-            site_id = earlier["site"]
-        else:
-            evaluation, site_id = seen[submission.id].evaluation, seen[submission.id].site_id
-        blobs = seen[submission.id].blobs if submission.id in seen else []
-        return Plan(submission, "duplicate", site_id, evaluation, blobs)
-
+    batch: _Batch,
+) -> Plan[InspectionSubmit]:
+    submission = candidate.body
     what = "asset" if submission.asset_id else "location"
     if target is None or target.site_id not in caller.roles:
         raise DomainError("not_found", f"{what} not found", field=f"{what}_id")
     caller.require(target.site_id, SUBMITTERS, what)
 
-    version = versions.get((submission.template_key, submission.template_version))
+    version = batch.versions.get((submission.template_key, submission.template_version))
     if version is None:
         raise await _unknown_template(caller, submission)
     version_id, template = version
 
     if submission.supersedes is not None:
-        _check_supersedes(caller, submission, target, stored, seen, superseded)
+        _check_supersedes(caller, submission, target, batch)
 
-    zone = timezones.get(target.site_id)
+    zone = batch.timezones.get(target.site_id)
     if zone is None:
-        zone = timezones[target.site_id] = ZoneInfo(
+        zone = batch.timezones[target.site_id] = ZoneInfo(
             (await get_site(caller, target.site_id)).timezone
         )
     try:
@@ -322,7 +293,7 @@ async def _plan_one(
         device=caller.device_id,
         started_at=submission.started_at,
         completed_at=submission.completed_at,
-        received_at=received_at,
+        received_at=batch.received_at,
         latitude=geo.latitude if geo else None,
         longitude=geo.longitude if geo else None,
         accuracy_m=geo.accuracy_m if geo else None,
@@ -333,35 +304,27 @@ async def _plan_one(
         score=evaluation.score,
         critical_failure=evaluation.critical_failure,
         supersedes=submission.supersedes,
-        content_sha256=digest,
+        content_sha256=candidate.digest,
     )
-    planned = Plan(
-        submission,
-        "new",
-        target.site_id,
-        evaluation,
-        blob_refs(template, submission.answers),
-        row,
-    )
-    seen[submission.id] = planned
+    batch.admitted[submission.id] = row
     if submission.supersedes is not None:
-        superseded[submission.supersedes] = submission.id
-    return planned
+        batch.superseded[submission.supersedes] = submission.id
+    return candidate.accept(
+        target.site_id,
+        row,
+        blobs=blob_refs(template, submission.answers),
+        extra=Judged(evaluation, template),
+    )
 
 
 def _check_supersedes(
-    caller: Caller,
-    submission: InspectionSubmit,
-    target: TargetInfo,
-    stored: dict[uuid.UUID, dict[str, Any]],
-    seen: dict[uuid.UUID, Plan],
-    superseded: dict[uuid.UUID, uuid.UUID],
+    caller: Caller, submission: InspectionSubmit, target: TargetInfo, batch: _Batch
 ) -> None:
     old_id = submission.supersedes
     assert old_id is not None
-    old = stored.get(old_id)
-    if old is None and old_id in seen and seen[old_id].row is not None:
-        row = seen[old_id].row
+    old = batch.earlier.get(old_id)
+    if old is None and old_id in batch.admitted:
+        row = batch.admitted[old_id]
         old = {
             "site": row.site,
             "asset": row.asset,
@@ -384,26 +347,23 @@ def _check_supersedes(
         )
     if old["inspector"] != caller.user_id and caller.role_at(old["site"]) not in MANAGERS:
         raise forbidden("only the inspector or a manager may correct an inspection")
-    if old_id in superseded:
+    if old_id in batch.superseded:
         raise _reject(
             "inspection.already_superseded",
-            f"inspection {old_id} was already corrected by {superseded[old_id]}",
+            f"inspection {old_id} was already corrected by {batch.superseded[old_id]}",
             "supersedes",
         )
 
 
 async def _unknown_template(caller: Caller, submission: InspectionSubmit) -> DomainError:
-    rows = await TemplateVersion.select(TemplateVersion.version).where(
-        (TemplateVersion.organization == caller.organization_id)
-        & (TemplateVersion.key == submission.template_key)
-    )
-    if not rows:
+    versions = await published_versions(caller.organization_id, submission.template_key)
+    if not versions:
         return _reject(
             "inspection.unknown_template",
             f"no checklist template {submission.template_key!r}",
             "template_key",
         )
-    known = ", ".join(str(v) for v in sorted(r["version"] for r in rows))
+    known = ", ".join(str(v) for v in versions)
     return _reject(
         "inspection.unknown_version",
         f"template {submission.template_key!r} has no version {submission.template_version}"
@@ -422,8 +382,6 @@ async def _stored(ids: set[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
         Inspection.location,
         Inspection.template_key,
         Inspection.inspector,
-        Inspection.content_sha256,
-        Inspection.evaluation,
     ).where(Inspection.id.is_in(list(ids)))
     return {row["id"]: row for row in rows}
 
@@ -445,12 +403,7 @@ async def submit_inspection(
     same content again returns the stored inspection."""
     for attempt in range(2):
         try:
-            async with transaction():
-                batch = await plan(caller, [submission])
-                result = batch.results[0]
-                if isinstance(result, DomainError):
-                    raise result
-                await batch.write()
+            plan = await SUBMITTED.accept(caller, submission)
             break
         except DomainError:
             raise
@@ -458,15 +411,15 @@ async def submit_inspection(
             # A concurrent submission of the same id won the race; planning again sees it.
             if attempt == 1 or not await Inspection.exists().where(Inspection.id == submission.id):
                 raise
-    if result.outcome == "duplicate":
+    if plan.outcome == "duplicate":
         return await get_inspection(caller, submission.id), False
-    return await _fresh(caller, result, batch), True
+    return await _fresh(caller, plan), True
 
 
-async def _fresh(caller: Caller, planned: Plan, batch: SubmissionBatch) -> InspectionOut:
+async def _fresh(caller: Caller, plan: Plan[InspectionSubmit]) -> InspectionOut:
     """The answer for a new inspection, from what was just written (no second read)."""
-    row = planned.row
-    assert row is not None
+    row: InspectionRow = plan.row
+    judged: Judged = plan.extra
     return InspectionOut(
         id=row.id,
         site_id=row.site,
@@ -479,17 +432,16 @@ async def _fresh(caller: Caller, planned: Plan, batch: SubmissionBatch) -> Inspe
         started_at=row.started_at,
         completed_at=row.completed_at,
         received_at=row.received_at,
-        geolocation=planned.submission.geolocation,
+        geolocation=plan.body.geolocation,
         note=row.note,
         supersedes=row.supersedes,
         superseded_by=None,
-        answers=planned.submission.answers,
-        evaluation=planned.evaluation,
+        answers=plan.body.answers,
+        evaluation=judged.evaluation,
         findings=sorted(
-            (finding_out(f.to_dict()) for f in batch.book.created if f.inspection == row.id),
-            key=lambda f: f.item_key,
+            (finding_out(f.to_dict()) for f in judged.findings), key=lambda f: f.item_key
         ),
-        missing_blobs=await missing_blobs(row.site, planned.blobs),
+        missing_blobs=await missing_blobs(row.site, plan.blobs),
     )
 
 
@@ -502,12 +454,7 @@ async def get_inspection(caller: Caller, inspection_id: uuid.UUID) -> Inspection
     findings = await findings_of([row["id"]])
     answers = msgspec.json.decode(row["answers"])
     evaluation = msgspec.json.decode(row["evaluation"], type=Evaluation)
-    version = (
-        await TemplateVersion.select(TemplateVersion.body)
-        .where(TemplateVersion.id == row["template"])
-        .first()
-    )
-    refs = blob_refs(decode_version(row["template"], version["body"]), answers)
+    refs = blob_refs(await template_of_version(row["template"]), answers)
     return InspectionOut(
         **identity(row, names),
         device_id=row["device"],

@@ -2,20 +2,10 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from server.inspections.tables import (
-    ActionEvent,
-    CorrectiveAction,
-    Finding,
-    Inspection,
-    OccurrenceExcusal,
-    Report,
-    Schedule,
-    ScheduleVersion,
-    SiteCalendar,
-    SiteChecklist,
-    SiteServiceLevel,
-    TemplateVersion,
-)
+from server.actions.tables import ActionEvent, CorrectiveAction, HazardReport, SiteServiceLevel
+from server.inspections.tables import Finding, Inspection
+from server.schedules.tables import OccurrenceExcusal, Schedule, ScheduleVersion, SiteCalendar
+from server.templates.tables import SiteChecklist, TemplateVersion
 
 APP_CONFIG = AppConfig(
     app_name="inspections",
@@ -25,7 +15,7 @@ APP_CONFIG = AppConfig(
         SiteChecklist,
         Inspection,
         Finding,
-        Report,
+        HazardReport,
         CorrectiveAction,
         ActionEvent,
         SiteServiceLevel,

@@ -23,8 +23,9 @@ from typing import Any
 
 import msgspec
 
+from server import clock
 from server.accounts.access import MANAGERS, Caller
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import is_sqlite, transaction
 from server.errors import DomainError, not_found
 from server.notifications.tables import Delivery, DeliveryAttempt
@@ -104,7 +105,7 @@ async def create_deliveries(
                     last_status_code=None,
                     last_error="",
                     delivered_at=None,
-                    created_at=utcnow(),
+                    created_at=clock.utcnow(),
                 )
                 for hook, event in fresh
             )
@@ -117,7 +118,7 @@ async def create_deliveries(
 
 async def keys_present(keys: set[str]) -> set[str]:
     """Those event keys that some webhook already has a delivery for."""
-    wanted, found = sorted(keys), set()
+    wanted, found = sorted(keys), set[str]()
     for start in range(0, len(wanted), CHUNK):
         rows = await Delivery.select(Delivery.event_key).where(
             Delivery.event_key.is_in(wanted[start : start + CHUNK])
@@ -150,7 +151,7 @@ async def claim_due(now: datetime, limit: int, lease: timedelta) -> list[Claimed
             .where(
                 (Delivery.status == "pending")
                 & (Delivery.next_attempt_at <= now)
-                & Delivery.webhook.active.eq(True)
+                & Delivery.webhook._.active.eq(True)
             )
             .order_by(Delivery.next_attempt_at)
             .limit(limit)
@@ -206,7 +207,7 @@ async def record_outcome(
         if current is None:
             return None
         status = current["status"]
-        last = {
+        last: dict[Any, Any] = {
             Delivery.last_status_code: outcome.status_code,
             Delivery.last_error: outcome.error,
         }
@@ -282,14 +283,16 @@ async def retry_delivery(
             raise not_found("delivery")
         if row["status"] == "delivered":
             raise DomainError(
-                "conflict", "this delivery was delivered; its receiver has it", field="id"
+                "delivery.already_delivered",
+                "this delivery was delivered; its receiver has it",
+                field="id",
             )
         await Delivery.update(
             {
                 Delivery.status: "pending",
                 Delivery.tries: 0,
                 Delivery.claim: None,
-                Delivery.next_attempt_at: utcnow(),
+                Delivery.next_attempt_at: clock.utcnow(),
             }
         ).where(where)
     rows = await Delivery.select().where(where)

@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from server.clock import new_id, utcnow
+from server import clock
+from server.clock import new_id
 from server.db import transaction
 from server.notifications import formats
 from server.notifications.deliveries import (
@@ -80,7 +81,7 @@ async def run_pass(
 ) -> PassReport:
     """Find events up to `now` (default: the clock) and send every delivery due by then."""
     policy = policy or DispatchPolicy()
-    now = (now or utcnow()).astimezone(UTC)
+    now = (now or clock.utcnow()).astimezone(UTC)
     report = PassReport()
     await collect(now, policy, report)
     if client is None:
@@ -155,7 +156,7 @@ async def _attempt(
         secret=claimed.secret,
         delivery_id=claimed.id,
         event=claimed.event,
-        now=utcnow(),
+        now=clock.utcnow(),
     )
     started = time.perf_counter()
     status_code: int | None = None
@@ -183,7 +184,7 @@ async def _attempt(
         error=error,
         duration_ms=round((time.perf_counter() - started) * 1000, 1),
         response=formats.response_excerpt(body),
-        at=utcnow(),
+        at=clock.utcnow(),
     )
     if error:
         log.info("notifications: delivery %s attempt %d: %s", claimed.id, claimed.attempt, error)

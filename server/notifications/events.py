@@ -18,11 +18,12 @@ import msgspec
 
 from server.accounts.sites import site_timezones, snapshot_site
 from server.accounts.users import display_names
-from server.inspections.actions import actions_for_notifications, site_day_for_notifications
-from server.inspections.due import overdue_occurrences as due_occurrences
-from server.inspections.wire import ActionOut
+from server.actions.actions import actions_for_notifications, open_actions_of_site
+from server.actions.wire import ActionOut
+from server.inspections.history import day_results
 from server.notifications.deliveries import keys_present
 from server.notifications.wire import DigestFigures, Event, OpenActionAges, SiteRef, Wording
+from server.schedules.due import overdue_occurrences as due_occurrences
 
 DIGEST_AT = time(7, 0)
 """Site-local time of the managers' morning digest."""
@@ -262,23 +263,24 @@ async def _digest(key: str, site: SiteRef, day: date, at: datetime, now: datetim
     zone = ZoneInfo(site.timezone)
     day_start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=zone)
     day_end = datetime.combine(day, time(0), tzinfo=zone)
-    figures = await site_day_for_notifications(
+    open_actions = await open_actions_of_site(site.id)
+    inspections, failed = await day_results(
         site.id, day_start=day_start.astimezone(UTC), day_end=day_end.astimezone(UTC)
     )
-    ages = [now - a.raised_at for a in figures.open_actions]
+    ages = [now - a.raised_at for a in open_actions]
     digest = DigestFigures(
         date=day.isoformat(),
-        open_actions=len(figures.open_actions),
-        open_high_priority=sum(1 for a in figures.open_actions if a.priority == "high"),
+        open_actions=len(open_actions),
+        open_high_priority=sum(1 for a in open_actions if a.priority == "high"),
         open_by_age=OpenActionAges(
             under_1_day=sum(1 for age in ages if age < timedelta(days=1)),
             days_1_to_3=sum(1 for age in ages if timedelta(days=1) <= age < timedelta(days=3)),
             days_3_to_7=sum(1 for age in ages if timedelta(days=3) <= age < timedelta(days=7)),
             over_7_days=sum(1 for age in ages if age >= timedelta(days=7)),
         ),
-        overdue_actions=sum(1 for a in figures.open_actions if a.due_at < now),
-        inspections_yesterday=figures.inspections,
-        failed_inspections_yesterday=figures.failed_inspections,
+        overdue_actions=sum(1 for a in open_actions if a.due_at < now),
+        inspections_yesterday=inspections,
+        failed_inspections_yesterday=failed,
     )
     by_age = digest.open_by_age
     zh = Wording(

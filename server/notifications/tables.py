@@ -12,7 +12,6 @@ from piccolo.columns import (
     Float,
     ForeignKey,
     Integer,
-    LazyTableReference,
     OnDelete,
     Text,
     Timestamptz,
@@ -20,15 +19,14 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-SITE = LazyTableReference("Site", app_name="accounts")
-USER = LazyTableReference("User", app_name="accounts")
+from server.references import SITE, USER
 
 
 class Webhook(Table, tablename="webhook"):
     """Where one site's events are sent, in which format."""
 
     id = UUID(primary_key=True)
-    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
     url = Varchar(length=2000)
     format = Varchar(length=12)
     """generic, wecom, dingtalk or feishu."""
@@ -37,7 +35,9 @@ class Webhook(Table, tablename="webhook"):
     """Signs generic payloads (HMAC-SHA256) and DingTalk/Feishu robot messages; never
     returned by the API."""
     active = Boolean(default=True)
-    created_by = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
+    created_by: ForeignKey[Table] = ForeignKey(
+        USER, on_delete=OnDelete.restrict, null=True, default=None
+    )
     created_at = Timestamptz()
     """Events that happened before this are not sent to the webhook."""
     updated_at = Timestamptz()
@@ -52,7 +52,7 @@ class Delivery(Table, tablename="webhook_delivery"):
     # Deliveries belong to their webhook: deleting it in the database's own cascade is safe
     # even while a dispatcher is recording an attempt.
     webhook = ForeignKey(Webhook, on_delete=OnDelete.cascade, null=False)
-    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
     event = Varchar(length=32)
     event_key = Varchar(length=200)
     occurred_at = Timestamptz()

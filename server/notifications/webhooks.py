@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
 
+from server import clock
 from server.accounts.access import ADMINS, Caller
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError, not_found
 from server.notifications.tables import Webhook
@@ -28,8 +30,8 @@ class Subscriber(msgspec.Struct, frozen=True, kw_only=True):
 
 async def create_webhook(caller: Caller, site_id: uuid.UUID, data: WebhookCreate) -> WebhookOut:
     caller.require(site_id, ADMINS, "site")
-    now = utcnow()
-    row = {
+    now = clock.utcnow()
+    row: dict[str, Any] = {
         "id": new_id(),
         "site": site_id,
         "url": check_url(data.url),
@@ -78,7 +80,7 @@ async def update_webhook(
     if data.active is not msgspec.UNSET:
         changes[Webhook.active] = data.active
     if changes:
-        changes[Webhook.updated_at] = utcnow()
+        changes[Webhook.updated_at] = clock.utcnow()
         await Webhook.update(changes).where(Webhook.id == webhook_id)
     return webhook_out(await load_webhook(site_id, webhook_id))
 
@@ -157,5 +159,5 @@ def webhook_out(row: dict[str, Any]) -> WebhookOut:
     )
 
 
-def _unique(events: list[str]) -> list[str]:
+def _unique(events: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(events))

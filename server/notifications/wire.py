@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
+from server.wire import Request
+
 EventKind = Literal["finding.high", "action.overdue", "occurrence.overdue", "digest.daily"]
 Format = Literal["generic", "wecom", "dingtalk", "feishu"]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
@@ -32,11 +34,7 @@ Secret = Annotated[str, msgspec.Meta(max_length=200)]
 Events = Annotated[list[EventKind], msgspec.Meta(min_length=1, max_length=len(EVENT_KINDS))]
 
 
-class Request(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Base of request bodies: unknown fields are errors, not silently dropped."""
-
-
-class WebhookCreate(Request, kw_only=True):
+class WebhookCreate(Request, frozen=True, kw_only=True):
     url: WebhookUrl
     format: Format = "generic"
     events: Events
@@ -46,7 +44,7 @@ class WebhookCreate(Request, kw_only=True):
     active: bool = True
 
 
-class WebhookUpdate(Request, kw_only=True):
+class WebhookUpdate(Request, frozen=True, kw_only=True):
     """Only the fields sent change; `secret: null` (or "") removes the secret."""
 
     url: WebhookUrl | msgspec.UnsetType = msgspec.UNSET

@@ -8,22 +8,23 @@ from typing import Any
 
 import msgspec
 
+from server import clock
 from server.accounts import users
 from server.accounts.access import EVERYONE, MANAGERS, Caller
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import contains, transaction
 from server.errors import DomainError, not_found
+from server.feeds import Audience, Feed
 from server.registry.locations import MAX_PAGE, path_of, site_tree, subtree_ids
 from server.registry.tables import Asset, Location
 from server.registry.wire import (
     AssetCreate,
     AssetOut,
-    AssetPage,
     AssetRecord,
     AssetUpdate,
     AttributeValue,
 )
-from sync import changelog
+from server.wire import Page
 
 CATEGORIES = (
     "fire_extinguisher",
@@ -86,7 +87,7 @@ async def create_asset(caller: Caller, data: AssetCreate) -> AssetOut:
     async with transaction():
         await _check_refs(data.site_id, data.location_id, data.keeper_id)
         await _check_number_free(data.site_id, data.asset_number, None)
-        now = utcnow()
+        now = clock.utcnow()
         asset = Asset(
             id=data.id or new_id(),
             site=data.site_id,
@@ -134,7 +135,7 @@ async def _replayed(caller: Caller, earlier: dict[str, Any], data: AssetCreate) 
         data.keeper_id,
     )
     if stored != sent:
-        raise DomainError("conflict", "this id belongs to a different asset", field="id")
+        raise DomainError("asset.id_taken", "this id belongs to a different asset", field="id")
     return await get_asset(caller, earlier["id"])
 
 
@@ -145,7 +146,7 @@ async def update_asset(caller: Caller, asset_id: uuid.UUID, data: AssetUpdate) -
         caller.require(site_id, MANAGERS, "asset")
         if data.version is not msgspec.UNSET and data.version != row["version"]:
             raise DomainError(
-                "conflict",
+                "asset.version_conflict",
                 f"changed by someone else: version is {row['version']}, you sent {data.version}",
                 field="version",
             )
@@ -171,7 +172,7 @@ async def update_asset(caller: Caller, asset_id: uuid.UUID, data: AssetUpdate) -
             if value is not msgspec.UNSET:
                 changes[column] = value
         changes[Asset.version] = row["version"] + 1
-        changes[Asset.updated_at] = utcnow()
+        changes[Asset.updated_at] = clock.utcnow()
         rows = (
             await Asset.update(changes)
             .where(Asset.id == asset_id)
@@ -193,17 +194,17 @@ async def list_assets(
     q: str | None = None,
     after: uuid.UUID | None = None,
     limit: int = 100,
-) -> AssetPage:
+) -> Page[AssetOut]:
     """Assets the caller may see; `location_id` includes everything inside that location."""
     sites = caller.site_ids(EVERYONE) if site_id is None else [site_id]
     sites = [s for s in sites if s in caller.roles]
     if not sites:
-        return AssetPage(items=[], next_after=None)
+        return Page(items=[], next_after=None)
     query = Asset.select().where(Asset.site.is_in(sites))
     if location_id is not None:
         location = await Location.select(Location.site).where(Location.id == location_id).first()
         if location is None or location["site"] not in sites:
-            return AssetPage(items=[], next_after=None)
+            return Page(items=[], next_after=None)
         inside = subtree_ids(await site_tree(location["site"]), location_id)
         query = query.where(Asset.location.is_in(list(inside)))
     if category:
@@ -221,7 +222,7 @@ async def list_assets(
     limit = max(1, min(limit, MAX_PAGE))
     rows = await query.order_by(Asset.id).limit(limit + 1).output(load_json=True).run()
     items = await _render(rows[:limit])
-    return AssetPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
+    return Page(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
 def asset_record(row: dict[str, Any]) -> AssetRecord:
@@ -247,9 +248,7 @@ def asset_record(row: dict[str, Any]) -> AssetRecord:
 
 
 def record_asset(row: dict[str, Any]) -> None:
-    changelog.record(
-        row["site"], "asset", row["id"], version=row["version"], data=asset_record(row)
-    )
+    ASSET_FEED.record(row["site"], row["id"], version=row["version"], data=asset_record(row))
 
 
 async def snapshot_asset(
@@ -322,3 +321,6 @@ async def _render(rows: list[dict[str, Any]]) -> list[AssetOut]:
         )
         for r in rows
     ]
+
+
+ASSET_FEED = Feed("asset", Audience.SITE, snapshot_asset)

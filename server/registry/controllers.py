@@ -14,12 +14,10 @@ from server.registry import assets, imports, labels, locations, pages, tags
 from server.registry.wire import (
     AssetCreate,
     AssetOut,
-    AssetPage,
     AssetUpdate,
     ImportResult,
     LocationCreate,
     LocationOut,
-    LocationPage,
     LocationUpdate,
     TagBulkIssue,
     TagBulkIssued,
@@ -27,9 +25,9 @@ from server.registry.wire import (
     TagEventOut,
     TagNote,
     TagOut,
-    TagPage,
     TagRebind,
 )
+from server.wire import Page
 
 Id = Annotated[uuid.UUID, Parameter()]
 Code = Annotated[str, Parameter(description="tag code, e.g. K7QM-X3P9")]
@@ -52,7 +50,7 @@ class LocationController(Controller):
         q: FromQuery[str | None] = None,
         after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 100,
-    ) -> LocationPage:
+    ) -> Page[LocationOut]:
         return await locations.list_locations(
             caller,
             site_id=site_id,
@@ -97,7 +95,7 @@ class AssetController(Controller):
         q: FromQuery[str | None] = None,
         after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 100,
-    ) -> AssetPage:
+    ) -> Page[AssetOut]:
         return await assets.list_assets(
             caller,
             site_id=site_id,
@@ -162,7 +160,7 @@ class TagController(Controller):
         status: FromQuery[Literal["active", "replaced", "retired"] | None] = "active",
         after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 100,
-    ) -> TagPage:
+    ) -> Page[TagOut]:
         return await tags.list_tags(
             caller,
             site_id=site_id,

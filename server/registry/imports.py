@@ -14,15 +14,16 @@ from typing import Any
 
 import msgspec
 
+from server import clock
 from server.accounts import users
 from server.accounts.access import MANAGERS, Caller
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError
 from server.registry.assets import check_attributes, record_asset
 from server.registry.locations import path_of, site_tree
 from server.registry.tables import Asset, AssetImport
-from server.registry.wire import ImportResult, RowError
+from server.registry.wire import AttributeValue, ImportResult, RowError
 
 MAX_ROWS = 20_000
 MAX_ERRORS_LISTED = 500
@@ -182,7 +183,7 @@ async def import_assets(
     }
     drafts: list[Asset] = []
     seen_numbers: dict[str, int] = {}
-    now = utcnow()
+    now = clock.utcnow()
     for row in rows:
         fields = {mapping[k]: v for k, v in row.values.items() if k in mapping}
         row_errors = _check_row(row.number, fields, taken, seen_numbers)
@@ -199,7 +200,9 @@ async def import_assets(
                 row_errors.append(
                     RowError(row=row.number, column="keeper", reason="not a member of this site")
                 )
-        attributes = {k[5:]: v for k, v in fields.items() if k.startswith("attr:") and v}
+        attributes: dict[str, AttributeValue] = {
+            k[5:]: v for k, v in fields.items() if k.startswith("attr:") and v
+        }
         try:
             check_attributes(attributes)
         except DomainError as exc:

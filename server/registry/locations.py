@@ -8,19 +8,20 @@ from typing import Any, get_args
 import msgspec
 
 from checklists.templates import LocationKind
+from server import clock
 from server.accounts.access import EVERYONE, MANAGERS, Caller
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import contains, transaction
 from server.errors import DomainError, not_found
+from server.feeds import Audience, Feed
 from server.registry.tables import Asset, Location
 from server.registry.wire import (
     LocationCreate,
     LocationOut,
-    LocationPage,
     LocationRecord,
     LocationUpdate,
 )
-from sync import changelog
+from server.wire import Page
 
 # The template language's `applies_to.location_kinds` must name the same kinds.
 KINDS: tuple[str, ...] = get_args(LocationKind)
@@ -98,7 +99,7 @@ async def create_location(caller: Caller, data: LocationCreate) -> LocationOut:
         earlier = await Location.select().where(Location.id == data.id).first()
         if earlier is not None:
             return await _replayed(caller, earlier, data)
-    now = utcnow()
+    now = clock.utcnow()
     location = Location(
         id=data.id or new_id(),
         site=data.site_id,
@@ -142,7 +143,9 @@ async def _replayed(caller: Caller, earlier: dict[str, Any], data: LocationCreat
         data.sort_order,
     )
     if not same:
-        raise DomainError("conflict", "this id belongs to a different location", field="id")
+        raise DomainError(
+            "location.id_taken", "this id belongs to a different location", field="id"
+        )
     return await get_location(caller, earlier["id"])
 
 
@@ -180,7 +183,7 @@ async def update_location(
                 changes[column] = value
         if changes:
             changes[Location.version] = row["version"] + 1
-            changes[Location.updated_at] = utcnow()
+            changes[Location.updated_at] = clock.utcnow()
             rows = (
                 await Location.update(changes)
                 .where(Location.id == location_id)
@@ -201,10 +204,10 @@ async def list_locations(
     q: str | None = None,
     after: uuid.UUID | None = None,
     limit: int = 100,
-) -> LocationPage:
+) -> Page[LocationOut]:
     sites = _visible_sites(caller, site_id)
     if not sites:
-        return LocationPage(items=[], next_after=None)
+        return Page(items=[], next_after=None)
     query = Location.select().where(Location.site.is_in(sites))
     if parent_id is not None:
         query = query.where(Location.parent == parent_id)
@@ -220,7 +223,7 @@ async def list_locations(
     rows = await query.order_by(Location.id).limit(limit + 1).run()
     trees = {s: await site_tree(s) for s in {r["site"] for r in rows[:limit]}}
     items = [_out(r, path_of(trees[r["site"]], r["id"])) for r in rows[:limit]]
-    return LocationPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
+    return Page(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
 def location_record(row: dict[str, Any]) -> LocationRecord:
@@ -241,9 +244,7 @@ def location_record(row: dict[str, Any]) -> LocationRecord:
 
 
 def record_location(row: dict[str, Any]) -> None:
-    changelog.record(
-        row["site"], "location", row["id"], version=row["version"], data=location_record(row)
-    )
+    LOCATION_FEED.record(row["site"], row["id"], version=row["version"], data=location_record(row))
 
 
 async def snapshot_location(
@@ -293,7 +294,7 @@ async def _check_can_retire(location_id: uuid.UUID) -> None:
 def _check_version(row: dict[str, Any], version: int | msgspec.UnsetType) -> None:
     if version is not msgspec.UNSET and version != row["version"]:
         raise DomainError(
-            "conflict",
+            "location.version_conflict",
             f"changed by someone else: version is {row['version']}, you sent {version}",
             field="version",
         )
@@ -315,3 +316,6 @@ def _out(row: dict[str, Any], path: list[str]) -> LocationOut:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+LOCATION_FEED = Feed("location", Audience.SITE, snapshot_location)

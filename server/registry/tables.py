@@ -5,7 +5,6 @@ from piccolo.columns import (
     UUID,
     ForeignKey,
     Integer,
-    LazyTableReference,
     OnDelete,
     Text,
     Timestamptz,
@@ -13,16 +12,17 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-SITE = LazyTableReference("Site", app_name="accounts")
-USER = LazyTableReference("User", app_name="accounts")
+from server.references import SITE, USER
 
 
 class Location(Table, tablename="location"):
     """A node of a site's tree: building > floor > room, any depth."""
 
     id = UUID(primary_key=True)
-    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
-    parent = ForeignKey("self", on_delete=OnDelete.restrict, null=True, default=None, index=True)
+    site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    parent: ForeignKey["Location"] = ForeignKey(
+        "self", on_delete=OnDelete.restrict, null=True, default=None, index=True
+    )
     kind = Varchar(length=32)
     name = Varchar(length=200)
     name_en = Varchar(length=200, default="")
@@ -36,7 +36,7 @@ class Location(Table, tablename="location"):
 
 class Asset(Table, tablename="asset"):
     id = UUID(primary_key=True)
-    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
     location = ForeignKey(
         Location, on_delete=OnDelete.restrict, null=True, default=None, index=True
     )
@@ -46,7 +46,9 @@ class Asset(Table, tablename="asset"):
     asset_number = Varchar(length=64, default="", index=True)
     serial_number = Varchar(length=64, default="")
     attributes = JSON(default={})
-    keeper = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None, index=True)
+    keeper: ForeignKey[Table] = ForeignKey(
+        USER, on_delete=OnDelete.restrict, null=True, default=None, index=True
+    )
     status = Varchar(length=16, default="active")
     version = Integer(default=1)
     created_at = Timestamptz()
@@ -57,7 +59,7 @@ class Tag(Table, tablename="tag"):
     """A printed code bound to exactly one asset or one location."""
 
     id = UUID(primary_key=True)
-    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
     code = Varchar(length=16, unique=True)
     asset = ForeignKey(Asset, on_delete=OnDelete.restrict, null=True, default=None, index=True)
     location = ForeignKey(
@@ -74,7 +76,7 @@ class TagEvent(Table, tablename="tag_event"):
 
     id = UUID(primary_key=True)
     tag = ForeignKey(Tag, on_delete=OnDelete.restrict, null=False, index=True)
-    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False)
+    site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False)
     kind = Varchar(length=16)
     asset = ForeignKey(Asset, on_delete=OnDelete.restrict, null=True, default=None)
     location = ForeignKey(Location, on_delete=OnDelete.restrict, null=True, default=None)
@@ -82,7 +84,9 @@ class TagEvent(Table, tablename="tag_event"):
     previous_location = ForeignKey(Location, on_delete=OnDelete.restrict, null=True, default=None)
     other_tag = ForeignKey(Tag, on_delete=OnDelete.restrict, null=True, default=None)
     note = Text(default="")
-    by_user = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
+    by_user: ForeignKey[Table] = ForeignKey(
+        USER, on_delete=OnDelete.restrict, null=True, default=None
+    )
     at = Timestamptz()
 
 
@@ -90,10 +94,12 @@ class AssetImport(Table, tablename="asset_import"):
     """Each imported file, by content hash: the same file sent twice is imported once."""
 
     id = UUID(primary_key=True)
-    site = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
     sha256 = Varchar(length=64, index=True)
     filename = Varchar(length=200, default="")
     rows = Integer()
     created = Integer()
-    by_user = ForeignKey(USER, on_delete=OnDelete.restrict, null=True, default=None)
+    by_user: ForeignKey[Table] = ForeignKey(
+        USER, on_delete=OnDelete.restrict, null=True, default=None
+    )
     at = Timestamptz()

@@ -11,10 +11,12 @@ from typing import Any
 
 from qr.codes import InvalidTagCode, format_code, new_code, normalize_code
 from qr.urls import tag_url
+from server import clock
 from server.accounts.access import EVERYONE, MANAGERS, Caller
-from server.clock import new_id, utcnow
+from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError, not_found
+from server.feeds import Audience, Feed
 from server.registry.assets import get_asset
 from server.registry.locations import get_location
 from server.registry.tables import Asset, Location, Tag, TagEvent
@@ -23,13 +25,12 @@ from server.registry.wire import (
     TagCreate,
     TagEventOut,
     TagOut,
-    TagPage,
     TagRebind,
     TagRecord,
     TagResolution,
     TagTarget,
 )
-from sync import changelog
+from server.wire import Page
 
 MAX_CODE_ATTEMPTS = 8
 
@@ -85,8 +86,8 @@ async def _insert_tag(
                 break
         else:  # 34 billion codes: reaching this means the random source is broken
             raise RuntimeError("could not find a free tag code")
-    now = utcnow()
-    row = {
+    now = clock.utcnow()
+    row: dict[str, Any] = {
         "id": new_id(),
         "site": site_id,
         "code": code,
@@ -104,7 +105,7 @@ async def _insert_tag(
 
 async def _update_tag(tag_id: uuid.UUID, changes: dict[Any, Any]) -> dict[str, Any]:
     """Change a tag and return it as stored; every change grows its version."""
-    changes = {**changes, Tag.version: Tag.version + 1, Tag.updated_at: utcnow()}
+    changes = {**changes, Tag.version: Tag.version + 1, Tag.updated_at: clock.utcnow()}
     rows = await Tag.update(changes).where(Tag.id == tag_id).returning(*Tag.all_columns())
     record_tag(rows[0])
     return rows[0]
@@ -122,7 +123,7 @@ def tag_record(row: dict[str, Any]) -> TagRecord:
 
 
 def record_tag(row: dict[str, Any]) -> None:
-    changelog.record(row["site"], "tag", row["id"], version=row["version"], data=tag_record(row))
+    TAG_FEED.record(row["site"], row["id"], version=row["version"], data=tag_record(row))
 
 
 async def snapshot_tag(
@@ -150,7 +151,7 @@ async def _add_event(
             location=tag["location"],
             note=note,
             by_user=by,
-            at=utcnow(),
+            at=clock.utcnow(),
             **refs,
         )
     ).run()
@@ -282,7 +283,7 @@ async def retire_tag(caller: Caller, code: str, note: str, public_url: str) -> T
 async def tag_history(caller: Caller, code: str) -> list[TagEventOut]:
     tag = await load_tag(caller, code)
     rows = (
-        await TagEvent.select(TagEvent.all_columns(), TagEvent.other_tag.code)
+        await TagEvent.select(*TagEvent.all_columns(), TagEvent.other_tag.code)
         .where(TagEvent.tag == tag["id"])
         .order_by(TagEvent.at)
         .order_by(TagEvent.id)
@@ -314,11 +315,11 @@ async def list_tags(
     public_url: str,
     after: uuid.UUID | None = None,
     limit: int = 100,
-) -> TagPage:
+) -> Page[TagOut]:
     sites = caller.site_ids(EVERYONE) if site_id is None else [site_id]
     sites = [s for s in sites if s in caller.roles]
     if not sites:
-        return TagPage(items=[], next_after=None)
+        return Page(items=[], next_after=None)
     query = Tag.select().where(Tag.site.is_in(sites))
     if asset_id is not None:
         query = query.where(Tag.asset == asset_id)
@@ -331,7 +332,7 @@ async def list_tags(
     limit = max(1, min(limit, 500))
     rows = await query.order_by(Tag.id).limit(limit + 1)
     items = [tag_out(r, public_url) for r in rows[:limit]]
-    return TagPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
+    return Page(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
 def _require_active(tag: dict[str, Any]) -> None:
@@ -352,3 +353,6 @@ def tag_out(row: dict[str, Any], public_url: str) -> TagOut:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+TAG_FEED = Feed("tag", Audience.SITE, snapshot_tag)

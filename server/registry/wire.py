@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+from server.wire import Name, Request
+
 OptionalName = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]{1,31}$")]
 Category = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
@@ -18,11 +19,7 @@ AttributeValue = str | int | float | bool | None
 Status = Literal["active", "retired"]
 
 
-class Request(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Base of request bodies: unknown fields are errors, not silently dropped."""
-
-
-class LocationCreate(Request, kw_only=True):
+class LocationCreate(Request, frozen=True, kw_only=True):
     id: uuid.UUID | None = None
     """Made by the client (UUIDv7) so that a retried request creates one location."""
     site_id: uuid.UUID
@@ -34,7 +31,7 @@ class LocationCreate(Request, kw_only=True):
     sort_order: int = 0
 
 
-class LocationUpdate(Request, kw_only=True):
+class LocationUpdate(Request, frozen=True, kw_only=True):
     """Only the fields sent change. `version`, if sent, must match the stored one."""
 
     version: int | msgspec.UnsetType = msgspec.UNSET
@@ -64,7 +61,7 @@ class LocationOut(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
 
 
-class AssetCreate(Request, kw_only=True):
+class AssetCreate(Request, frozen=True, kw_only=True):
     id: uuid.UUID | None = None
     """Made by the client (UUIDv7) so that a retried request creates one asset."""
     site_id: uuid.UUID
@@ -78,7 +75,7 @@ class AssetCreate(Request, kw_only=True):
     keeper_id: uuid.UUID | None = None
 
 
-class AssetUpdate(Request, kw_only=True):
+class AssetUpdate(Request, frozen=True, kw_only=True):
     version: int | msgspec.UnsetType = msgspec.UNSET
     location_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
     category: Category | msgspec.UnsetType = msgspec.UNSET
@@ -110,18 +107,7 @@ class AssetOut(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
 
 
-class LocationPage(msgspec.Struct, frozen=True, kw_only=True):
-    items: list[LocationOut]
-    next_after: uuid.UUID | None
-    """Pass as `after` to get the next page; null on the last page."""
-
-
-class AssetPage(msgspec.Struct, frozen=True, kw_only=True):
-    items: list[AssetOut]
-    next_after: uuid.UUID | None
-
-
-class TagCreate(Request, kw_only=True):
+class TagCreate(Request, frozen=True, kw_only=True):
     asset_id: uuid.UUID | None = None
     location_id: uuid.UUID | None = None
     code: Annotated[str, msgspec.Meta(max_length=20)] | None = None
@@ -129,13 +115,13 @@ class TagCreate(Request, kw_only=True):
     note: Note = ""
 
 
-class TagRebind(Request, kw_only=True):
+class TagRebind(Request, frozen=True, kw_only=True):
     asset_id: uuid.UUID | None = None
     location_id: uuid.UUID | None = None
     note: Note = ""
 
 
-class TagNote(Request, kw_only=True):
+class TagNote(Request, frozen=True, kw_only=True):
     note: Note = ""
 
 
@@ -150,11 +136,6 @@ class TagOut(msgspec.Struct, frozen=True, kw_only=True):
     location_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
-
-
-class TagPage(msgspec.Struct, frozen=True, kw_only=True):
-    items: list[TagOut]
-    next_after: uuid.UUID | None
 
 
 class TagTarget(msgspec.Struct, frozen=True, kw_only=True):
@@ -183,7 +164,7 @@ class TagEventOut(msgspec.Struct, frozen=True, kw_only=True):
     at: datetime
 
 
-class TagBulkIssue(Request, kw_only=True):
+class TagBulkIssue(Request, frozen=True, kw_only=True):
     site_id: uuid.UUID
     targets: Literal["assets", "locations", "all"] = "all"
 

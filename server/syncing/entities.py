@@ -1,54 +1,50 @@
-"""Every kind of entity devices pull, each with how to list a site's current rows for a
-new device's snapshot (R27). Domain code records the changes (`sync.changelog.record`) in
-the transaction that makes them, under the same names.
+"""Every feed devices pull, in the order a new device receives them (R27); each domain
+declares its feeds (`server.feeds.Feed`) with their audience and records its changes
+through them.
 
-The order is fixed: while a snapshot is paged, the device's cursor names a feed by its
-place here, so a new kind goes at the end. A device gets the site and its people first,
-then what applies where, then the things themselves, then what was found wrong with them.
+The order within an audience is fixed: while a snapshot is paged, the device's cursor names
+a feed by its place in its audience's list, so a new kind goes at the end. A device gets the
+site and its people first, then what applies where, then the things themselves, then what
+was found wrong with them.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from server.accounts.sites import SITE_FEED
+from server.accounts.users import PERSON_FEED
+from server.actions.actions import ACTION_FEED
+from server.feeds import Audience, Feed
+from server.inspections.findings import FINDING_FEED
+from server.inspections.inspection_feed import INSPECTION_FEED
+from server.registry.assets import ASSET_FEED
+from server.registry.locations import LOCATION_FEED
+from server.registry.tags import TAG_FEED
+from server.schedules.calendars import CALENDAR_FEED
+from server.schedules.excusals import EXCUSAL_FEED
+from server.schedules.schedules import SCHEDULE_FEED
+from server.templates.site_checklists import SITE_CHECKLIST_FEED
+from server.templates.templates import TEMPLATE_FEED
 
-from server.accounts.sites import snapshot_site
-from server.accounts.users import snapshot_person
-from server.inspections.actions import snapshot_action
-from server.inspections.calendars import snapshot_calendar
-from server.inspections.excusals import snapshot_excusal
-from server.inspections.findings import snapshot_finding
-from server.inspections.inspection_feed import snapshot_inspection
-from server.inspections.schedules import snapshot_schedule
-from server.inspections.site_checklists import snapshot_site_checklist
-from server.inspections.templates import snapshot_template
-from server.registry.assets import snapshot_asset
-from server.registry.locations import snapshot_location
-from server.registry.tags import snapshot_tag
-
-
-@dataclass(frozen=True)
-class EntityFeed:
-    name: str
-    snapshot: Callable[[uuid.UUID, str | None, int], Awaitable[list[tuple[str, int, Any]]]]
-    """(site id, the last entity id of the previous page or None, at most how many) to
-    (entity id, version, data) of current rows, in the order of the ids as strings."""
-
-
-FEEDS: tuple[EntityFeed, ...] = (
-    EntityFeed("site", snapshot_site),
-    EntityFeed("person", snapshot_person),
-    EntityFeed("template", snapshot_template),
-    EntityFeed("site_checklist", snapshot_site_checklist),
-    EntityFeed("location", snapshot_location),
-    EntityFeed("asset", snapshot_asset),
-    EntityFeed("tag", snapshot_tag),
-    EntityFeed("finding", snapshot_finding),
-    EntityFeed("action", snapshot_action),
-    EntityFeed("calendar", snapshot_calendar),
-    EntityFeed("schedule", snapshot_schedule),
-    EntityFeed("excusal", snapshot_excusal),
-    EntityFeed("inspection", snapshot_inspection),
+FEEDS: tuple[Feed, ...] = (
+    SITE_FEED,
+    PERSON_FEED,
+    TEMPLATE_FEED,
+    SITE_CHECKLIST_FEED,
+    LOCATION_FEED,
+    ASSET_FEED,
+    TAG_FEED,
+    FINDING_FEED,
+    ACTION_FEED,
+    CALENDAR_FEED,
+    SCHEDULE_FEED,
+    EXCUSAL_FEED,
+    INSPECTION_FEED,
 )
+
+
+def feeds_of(feeds: tuple[Feed, ...] = FEEDS) -> dict[Audience, tuple[Feed, ...]]:
+    """Each audience's feeds, in order; an audience without any has no scope (R45)."""
+    by_audience: dict[Audience, tuple[Feed, ...]] = {}
+    for feed in feeds:
+        by_audience[feed.audience] = (*by_audience.get(feed.audience, ()), feed)
+    return by_audience

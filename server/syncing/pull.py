@@ -1,12 +1,14 @@
-"""`POST /api/sync/pull`: per scope (a site the caller may see), a snapshot for a new
-device, then the change log; everything read in one snapshot of the database (R30)."""
+"""`POST /api/sync/pull`: per scope (a site and an audience the caller's role there admits,
+R43-R46), a snapshot for a new device, then the change log; everything read in one snapshot
+of the database (R30)."""
 
 from __future__ import annotations
 
+from server import clock
 from server.accounts.access import Caller
-from server.clock import utcnow
 from server.db import snapshot
-from server.syncing.entities import FEEDS
+from server.feeds import parse_scope
+from server.syncing import entities
 from server.syncing.push import check_device
 from sync import engine, feed
 from sync.tables import SyncDevice
@@ -15,7 +17,8 @@ from sync.wire import PullRequest, PullResponse
 
 async def pull_changes(caller: Caller, request: PullRequest) -> PullResponse:
     check_device(caller, request.device_id, request.protocol)
-    allowed = {str(site_id) for site_id in caller.site_ids()}
+    feeds = entities.feeds_of(entities.FEEDS)
+    allowed = {str(scope) for scope in caller.scopes(feeds)}
     pages = []
     async with snapshot():
         counter = await feed.read_counter()
@@ -27,7 +30,7 @@ async def pull_changes(caller: Caller, request: PullRequest) -> PullResponse:
                 await feed.pull_scope(
                     scope,
                     request.cursors.get(scope),
-                    feeds=FEEDS,
+                    feeds=feeds[parse_scope(scope).audience],  # type: ignore[union-attr]
                     counter=counter,
                     limit=request.limit,
                 )
@@ -37,7 +40,7 @@ async def pull_changes(caller: Caller, request: PullRequest) -> PullResponse:
             .where(SyncDevice.id == request.device_id)
             .first()
         )
-    now = utcnow()
+    now = clock.utcnow()
     return PullResponse(
         scopes=pages,
         last_applied_seq=device["last_applied_seq"] if device else 0,

@@ -12,17 +12,14 @@ import uuid
 
 import asyncpg
 
+from server import clock
 from server.accounts.access import Caller
+from server.actions import ops as action_ops
 from server.blobs.blobs import missing_blobs
-from server.clock import utcnow
 from server.db import transaction
 from server.errors import DomainError
-from server.inspections.ops import (
-    ActionTransitioned,
-    HazardReported,
-    InspectionSubmitted,
-    OccurrenceExcused,
-)
+from server.inspections import ops as inspection_ops
+from server.schedules import ops as schedule_ops
 from sync import engine
 from sync.wire import PROTOCOL_VERSION, PushRequest, PushResponse
 
@@ -30,14 +27,10 @@ MAX_OPS = 1000
 MAX_BYTES = 8 * 1024 * 1024
 RETRY_AFTER_S = 2
 
+# Every synced record kind, registered by its domain's ops.py.
 HANDLERS: dict[str, engine.OpHandler] = {
     handler.type: handler
-    for handler in (
-        InspectionSubmitted(),
-        HazardReported(),
-        ActionTransitioned(),
-        OccurrenceExcused(),
-    )
+    for handler in (*inspection_ops.HANDLERS, *action_ops.HANDLERS, *schedule_ops.HANDLERS)
 }
 
 _TEMPORARY = (
@@ -90,7 +83,7 @@ async def push_ops(caller: Caller, request: PushRequest) -> PushResponse:
             user_id=caller.user_id,
             handlers=HANDLERS,
             transaction=transaction,
-            server_now=utcnow(),
+            server_now=clock.utcnow(),
             missing_blobs=missing,
         )
     except _TEMPORARY as exc:

@@ -1,9 +1,14 @@
-"""The phone app's files, served as they are (no build step).
+"""The phone app's and the management console's files, served as they are (no build step).
 
-The shell is at `/app/`; its modules, translations, icons and manifest under `/web/`; the
-service worker at `/sw.js`, so that its scope covers both `/app/` and `/t/` and a tag URL
+The phone's shell is at `/app/`; its modules, translations, icons and manifest under `/web/`;
+the service worker at `/sw.js`, so that its scope covers both `/app/` and `/t/` and a tag URL
 opened by the phone's camera app is answered by the app, offline too. Browsers without the
 app still get the server-rendered `/t/{code}` page.
+
+The console (desktop pages for a site's managers) has its shell at `/console/` and its files
+under `/web/console/`. It is no part of the phone app: not in the service worker's list, not
+in its build id, never answered by it, so a phone neither downloads it nor re-installs the app
+when a console page changes.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ SERVICE_WORKER = "sw.js"
 # Only these folders and files are public; the package's Python files are not.
 PUBLIC_DIRS = ("app", "i18n", "icons")
 PUBLIC_FILES = ("manifest.webmanifest",)
+# Public too, but not the phone's: served, never cached by the service worker. Its shell is
+# served at /console/ only, as the phone's is at /app/ only.
+CONSOLE_DIR = "console"
+CONSOLE_SHELL = "console/index.html"
 # Third-party browser code, installed by npm (scripts/setup.sh) from vendor/package-lock.json:
 # the URL path under /web/ -> the one file served from the package. Nothing else of
 # node_modules is public. A server installed without them still serves the app; only the
@@ -72,13 +81,22 @@ def first_modules() -> list[str]:
     return sorted(found)
 
 
+def _with_tab_icon(text: str) -> bytes:
+    icon = base64.b64encode((WEB_DIR / TAB_ICON.removeprefix("/web/")).read_bytes()).decode()
+    return text.replace(f'href="{TAB_ICON}"', f'href="data:image/png;base64,{icon}"').encode()
+
+
 def shell() -> bytes:
     links = "\n".join(
         f'<link rel="modulepreload" href="/web/app/{name}">' for name in first_modules()
     )
-    icon = base64.b64encode((WEB_DIR / TAB_ICON.removeprefix("/web/")).read_bytes()).decode()
-    text = (WEB_DIR / SHELL).read_text(encoding="utf-8").replace(PRELOADS, links)
-    return text.replace(f'href="{TAB_ICON}"', f'href="data:image/png;base64,{icon}"').encode()
+    return _with_tab_icon((WEB_DIR / SHELL).read_text(encoding="utf-8").replace(PRELOADS, links))
+
+
+def console_shell() -> bytes:
+    """The console's shell, with the tab's icon in it too: on a phone that has the app, a
+    console page then asks nothing of the service worker."""
+    return _with_tab_icon((WEB_DIR / CONSOLE_SHELL).read_text(encoding="utf-8"))
 
 
 def public_files() -> list[str]:
@@ -111,7 +129,8 @@ def _public_path(path: str) -> Path:
     if not file.is_relative_to(WEB_DIR.resolve()) or file.suffix not in CONTENT_TYPES:
         raise NotFoundException()
     parts = file.relative_to(WEB_DIR.resolve()).parts
-    allowed = (len(parts) > 1 and parts[0] in PUBLIC_DIRS) or (
+    console = parts[0] == CONSOLE_DIR and "/".join(parts) != CONSOLE_SHELL
+    allowed = (len(parts) > 1 and (parts[0] in PUBLIC_DIRS or console)) or (
         len(parts) == 1 and parts[0] in PUBLIC_FILES
     )
     if not allowed or not file.is_file():
@@ -144,6 +163,12 @@ class WebAppController(Controller):
         """The shell answers every screen of the app (/app/actions, /app/due, ...): the app
         reads the URL itself."""
         return _revalidated(request, shell(), CONTENT_TYPES[".html"], SHELL_HEADERS)
+
+    @get(["/console", "/console/{page:path}"], cache=False)
+    async def console(self, request: Request) -> Response[bytes]:
+        """The console's shell answers every page of it, as the app's does; sw.js leaves
+        these URLs to the network."""
+        return _revalidated(request, console_shell(), CONTENT_TYPES[".html"], SHELL_HEADERS)
 
     @get("/sw.js", cache=False)
     async def service_worker(self) -> Response[bytes]:

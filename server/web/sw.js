@@ -2,6 +2,8 @@
 // app and to tag URLs (/t/{code}) with the app's shell, so a QR opened by the phone's camera
 // app works offline once the app has been used on the phone. Data lives in IndexedDB; API
 // calls are never cached here. The server fills in BUILD and FILES when it serves this file.
+// The management console (/console/, its files under /web/console/) is for desktops: it is
+// not among FILES and this worker never answers its requests, the network does.
 const BUILD = "__BUILD__";
 const FILES = "__FILES__".split(",");
 const CACHE = `rk-shell-${BUILD}`;
@@ -26,6 +28,11 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+function isConsole(url) {
+  return url.pathname === "/console" || url.pathname.startsWith("/console/") ||
+    url.pathname.startsWith("/web/console/");
+}
+
 function isAppPage(url) {
   return url.pathname === "/" || url.pathname === "/app" || url.pathname.startsWith(SHELL) ||
     url.pathname.startsWith("/t/");
@@ -46,7 +53,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin) return;
+  if (url.origin !== self.location.origin || isConsole(url)) return;
   if (request.mode === "navigate" && isAppPage(url)) {
     event.respondWith(fromCache(request, SHELL));
   } else if (url.pathname.startsWith("/web/")) {

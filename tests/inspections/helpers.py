@@ -9,7 +9,7 @@ from typing import Any
 
 from uuid_utils.compat import uuid7
 
-from server.inspections.templates import install_library
+from server.templates.templates import install_library
 from tests.factories import Person, School, make_asset, make_person, make_school
 
 

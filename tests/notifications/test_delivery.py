@@ -143,7 +143,7 @@ async def test_after_n_attempts_it_fails_and_the_api_shows_every_attempt(api, re
     [done] = await deliveries(api, admin, school, hook)
     assert done["status"] == "delivered" and done["attempt_count"] == 4
     again = await api.post(url, headers=manager.headers)
-    assert again.status_code == 409 and again.json()["code"] == "conflict"
+    assert again.status_code == 409 and again.json()["code"] == "delivery.already_delivered"
 
 
 async def test_an_unreachable_receiver_is_a_failed_attempt(api, receiver):

@@ -260,7 +260,7 @@ async def test_a_registered_source_is_delivered_like_the_others(api, receiver):
 
 
 async def test_a_scheduled_check_not_done_in_its_window_is_announced_once(api, receiver):
-    from tests.inspections.scheduling import born, make_schedule
+    from tests.schedules.scheduling import born, make_schedule
 
     school, admin, _, asset = await extinguisher_school()
     await born(datetime.now(UTC) - timedelta(days=7), assets=(asset,))

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from PIL import Image
 from uuid_utils.compat import uuid7
 
-from server.device_cli import device
+from server.cli.device import device
 from sync.client import DeviceClient
 from sync.device import BlobFile
 from sync.store import DeviceStore

@@ -25,8 +25,8 @@ from checklists import load_library
 from server.accounts import tokens, users
 from server.db import snapshot, transaction
 from server.inspections.tables import Finding, Inspection
-from server.inspections.templates import publish_template
 from server.syncing.entities import FEEDS
+from server.templates.templates import publish_template
 from sync.client import DeviceClient, SyncError
 from sync.faults import Fault, FaultyTransport
 from sync.ids import uuid7
@@ -251,7 +251,7 @@ class Fleet:
             for feed in FEEDS:
                 after = None
                 while True:
-                    rows = await feed.snapshot(uuid.UUID(scope), after, 500)
+                    rows = await feed.snapshot(scope, after, 500)
                     for entity_id, version, data in rows:
                         held[(feed.name, entity_id)] = (
                             version,

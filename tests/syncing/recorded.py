@@ -8,7 +8,8 @@ from typing import Any
 
 import msgspec
 
-from server.syncing.entities import FEEDS, EntityFeed
+from server.feeds import Feed
+from server.syncing.entities import FEEDS
 from sync.tables import SyncChange, SyncCounter
 
 
@@ -52,7 +53,7 @@ async def position() -> int:
     return (await SyncCounter.select(SyncCounter.position).first())["position"]
 
 
-def feed(name: str) -> EntityFeed:
+def feed(name: str) -> Feed:
     return next(f for f in FEEDS if f.name == name)
 
 
@@ -63,7 +64,7 @@ async def page_through(
     pages: list[list[tuple[str, int, Any]]] = []
     after = None
     while True:
-        page = await feed(name).snapshot(site_id, after, limit)
+        page = await feed(name).rows(site_id, after, limit)
         assert len(page) <= limit
         if page:
             pages.append(page)

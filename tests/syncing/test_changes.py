@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from server.accounts import users
-from server.inspections.templates import install_library
 from server.registry.wire import AssetRecord, LocationRecord
+from server.templates.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 from tests.inspections.helpers import extinguisher_answers, extinguisher_school, submission, submit
-from tests.inspections.test_templates import SIMPLE, publish
 from tests.syncing.recorded import position, recorded
+from tests.templates.test_templates import SIMPLE, publish
 
 LOCATION_FIELDS = LocationRecord.__struct_fields__
 ASSET_FIELDS = AssetRecord.__struct_fields__

@@ -23,7 +23,7 @@ from uuid_utils.compat import uuid7
 from checklists import load_library
 from server.db import transaction
 from server.inspections.tables import Finding, Inspection
-from server.inspections.templates import publish_template
+from server.templates.templates import publish_template
 from sync.client import DeviceClient, ServerUnavailable
 from sync.store import DeviceStore
 from sync.tables import SyncDevice, SyncOp

@@ -110,7 +110,7 @@ async def test_a_correction_reaches_devices_with_superseded_by_on_the_inspection
     assert held[("inspection", first["id"])]["data"]["superseded_by"] == correction["id"]
     assert held[("inspection", correction["id"])]["data"]["superseded_by"] is None
     last = {c.id: c for c in await recorded("inspection", scope=school.site_id)}
-    for entity_id, version, data in await feed("inspection").snapshot(school.site_id, None, 10):
+    for entity_id, version, data in await feed("inspection").rows(school.site_id, None, 10):
         assert (version, encoded(data)) == (last[entity_id].version, last[entity_id].raw)
 
 
@@ -140,7 +140,7 @@ async def test_a_new_device_is_sent_the_inspections_completed_within_the_horizon
     for body in (inside, outside, recent):
         assert (await submit(api, inspector, body)).status_code == 201
 
-    rows = await feed("inspection").snapshot(school.site_id, None, 10)
+    rows = await feed("inspection").rows(school.site_id, None, 10)
     assert sorted(i for i, _, _ in rows) == sorted([inside["id"], recent["id"]])
     seen, _, _ = await pull_all(api, await make_person(school, "inspector"))
     pulled = {c["id"] for c in inspections(seen[str(school.site_id)])}
@@ -150,5 +150,5 @@ async def test_a_new_device_is_sent_the_inspections_completed_within_the_horizon
     elsewhere = submission(asset=stranger_asset)
     assert (await submit(api, stranger_inspector, elsewhere)).status_code == 201
     assert elsewhere["id"] not in {
-        i for i, _, _ in await feed("inspection").snapshot(school.site_id, None, 10)
+        i for i, _, _ in await feed("inspection").rows(school.site_id, None, 10)
     }

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from server.accounts import users
 from server.db import snapshot, transaction
-from server.inspections.templates import install_library
+from server.templates.templates import install_library
 from sync import changelog, feed
 from sync.tables import SyncCounter
 from sync.wire import encode_cursor

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from uuid_utils.compat import uuid7
 
 from server.accounts import users
-from server.inspections.tables import Finding, OccurrenceExcusal
-from server.inspections.templates import install_library
+from server.inspections.tables import Finding
+from server.schedules.tables import OccurrenceExcusal
 from server.syncing.entities import FEEDS
+from server.templates.templates import install_library
 from tests.factories import (
     School,
     make_asset,
@@ -21,8 +22,8 @@ from tests.factories import (
     make_tag,
 )
 from tests.inspections.helpers import extinguisher_answers, submission, submit
-from tests.inspections.test_templates import SIMPLE, publish
 from tests.syncing.recorded import encoded, feed, page_through, recorded
+from tests.templates.test_templates import SIMPLE, publish
 
 NAMES = (
     "site",
@@ -223,18 +224,18 @@ async def test_pages_of_two_cover_every_row_once_in_id_order_with_the_recorded_d
 async def test_a_snapshot_is_the_same_read_twice_and_whatever_the_page_size(api):
     school, _, _ = await a_busy_school(api)
     for name in NAMES:
-        whole = await feed(name).snapshot(school.site_id, None, 10_000)
+        whole = await feed(name).rows(school.site_id, None, 10_000)
         assert await snapshot(name, school.site_id, limit=1) == whole
         assert await snapshot(name, school.site_id, limit=3) == whole
-        assert await feed(name).snapshot(school.site_id, whole[-1][0], 10) == []
-        assert await feed(name).snapshot(school.site_id, None, 0) == []
+        assert await feed(name).rows(school.site_id, whole[-1][0], 10) == []
+        assert await feed(name).rows(school.site_id, None, 0) == []
 
 
 async def test_a_site_created_after_templates_were_published_gets_them_in_its_snapshot(api):
     school, other, _ = await a_busy_school(api)
     assert not await recorded("template", scope=other.site_id)
-    first = await feed("template").snapshot(school.site_id, None, 10_000)
-    second = await feed("template").snapshot(other.site_id, None, 10_000)
+    first = await feed("template").rows(school.site_id, None, 10_000)
+    second = await feed("template").rows(other.site_id, None, 10_000)
     assert len(second) > 2
     assert [(i, v, encoded(d)) for i, v, d in second] == [(i, v, encoded(d)) for i, v, d in first]
 
@@ -245,27 +246,27 @@ async def test_templates_are_the_latest_version_of_each_key_of_the_sites_organiz
     admin = await make_person(school, "admin")
     await publish(api, admin, SIMPLE)
     await publish(api, admin, SIMPLE.replace("照明正常", "照明灯具完好"))
-    rows = await feed("template").snapshot(school.site_id, None, 10)
+    rows = await feed("template").rows(school.site_id, None, 10)
     assert [(i, v) for i, v, _ in rows] == [("stairwell_check", 2)]
     assert encoded(rows[0][2]) == (await recorded("template"))[-1].raw
-    assert await feed("template").snapshot(stranger.site_id, None, 10) == []
+    assert await feed("template").rows(stranger.site_id, None, 10) == []
 
 
 async def test_the_site_snapshot_is_the_site_itself(api):
     school = await make_school()
     admin = await make_person(school, "admin")
     await api.patch(f"/api/sites/{school.site_id}", json={"name": "新名字"}, headers=admin.headers)
-    rows = await feed("site").snapshot(school.site_id, None, 5)
+    rows = await feed("site").rows(school.site_id, None, 5)
     assert [(i, v) for i, v, _ in rows] == [(str(school.site_id), 2)]
     assert encoded(rows[0][2]) == (await recorded("site"))[-1].raw
-    assert await feed("site").snapshot(school.site_id, str(school.site_id), 5) == []
+    assert await feed("site").rows(school.site_id, str(school.site_id), 5) == []
 
 
 async def test_people_are_the_current_members_with_names_and_roles_only(api):
     school = await make_school()
     admin = await make_person(school, "admin")
     stranger = await make_person(await make_school(), "admin")
-    rows = await feed("person").snapshot(school.site_id, None, 10)
+    rows = await feed("person").rows(school.site_id, None, 10)
     assert [i for i, _, _ in rows] == [str(admin.user_id)]
     assert encoded(rows[0][2]) == (
         f'{{"id":"{admin.user_id}","name":"测试admin","role":"admin","active":true}}'

@@ -14,8 +14,8 @@ from PIL import Image
 from playwright.async_api import BrowserContext, Page, expect
 from uuid_utils.compat import uuid7
 
-from server.inspections import action_rules
-from server.inspections.templates import install_library
+from server.actions import rules
+from server.templates.templates import install_library
 from tests.factories import Person, make_asset, make_location, make_person, make_school
 from tests.inspections.helpers import extinguisher_answers, submission, submit
 from tests.web.test_checklist import a_photo
@@ -388,7 +388,7 @@ async def test_two_phones_act_from_the_same_version_and_the_later_is_a_parallel_
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 async def test_the_phones_action_rules_are_the_servers(browser, clean) -> None:
     states = ["open", "in_progress", "fixed", "verified", "cancelled"]
-    transitions = list(action_rules.MOVES)
+    transitions = list(rules.MOVES)
     roles = ["owner", "requester", "manager", "maintainer"]
     kinds = [set(c) for n in range(len(roles) + 1) for c in itertools.combinations(roles, n)]
     context = await new_phone(browser)
@@ -407,10 +407,10 @@ async def test_the_phones_action_rules_are_the_servers(browser, clean) -> None:
         [states, transitions, [sorted(k) for k in kinds]],
     )
     await context.close()
-    assert answers["next"] == [[action_rules.next_state(s, t) for t in transitions] for s in states]
-    assert answers["may"] == [[action_rules.may(t, k) for k in kinds] for t in transitions]
-    assert answers["reason"] == [t in action_rules.NEEDS_REASON for t in transitions]
-    assert answers["closed"] == [s in action_rules.CLOSED for s in states]
+    assert answers["next"] == [[rules.next_state(s, t) for t in transitions] for s in states]
+    assert answers["may"] == [[rules.may(t, k) for k in kinds] for t in transitions]
+    assert answers["reason"] == [t in rules.NEEDS_REASON for t in transitions]
+    assert answers["closed"] == [s in rules.CLOSED for s in states]
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)

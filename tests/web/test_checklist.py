@@ -26,7 +26,7 @@ from checklists.templates import (
     Template,
 )
 from checklists.validation import shown_items
-from server.inspections.templates import install_library
+from server.templates.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 from tests.inspections.helpers import extinguisher_answers, submission
 from tests.web.conftest import PHONE

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from qr.codes import ALPHABET, is_valid_code, new_code, normalize_code
-from server.inspections.templates import install_library
+from server.templates.templates import install_library
 from tests.factories import PASSWORD, make_asset, make_location, make_person, make_school, make_tag
 from tests.inspections.helpers import extinguisher_answers, submission, submit
 from tests.web.conftest import PHONE

@@ -17,11 +17,11 @@ from uuid_utils.compat import uuid7
 
 import checklists
 from checklists import SchoolCalendar
-from server.inspections.templates import install_library
 from server.registry.tables import Asset
+from server.templates.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 from tests.inspections.helpers import submission, submit
-from tests.inspections.scheduling import born, due, make_schedule, put_calendar, set_now
+from tests.schedules.scheduling import born, due, make_schedule, put_calendar, set_now
 from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
 
 ZONES = (

@@ -75,6 +75,9 @@ async def test_every_file_the_service_worker_caches_is_served_with_its_type(api)
         "/web/vendor/node_modules/jsqr/dist/index.d.ts",
         "/web/vendor/node_modules/.package-lock.json",
         "/web/vendor/jsqr/dist/jsQR.js",
+        "/web/console/index.html",
+        "/web/console/missing.js",
+        "/web/console/../controllers.py",
     ],
 )
 async def test_nothing_but_the_app_files_is_served(api, path: str) -> None:
@@ -98,6 +101,25 @@ async def test_the_scanners_decoder_is_served_from_its_pinned_package_and_cached
     assert "/web/vendor/jsQR.js" in public_files()
     assert "/web/vendor/jsQR.js" in (await api.get("/sw.js")).text
     assert [p for p in public_files() if p.startswith("/web/vendor/")] == ["/web/vendor/jsQR.js"]
+
+
+async def test_the_consoles_files_are_served_but_never_to_the_service_worker(api) -> None:
+    """The console's files are served as the app's are, and none of them is among the files
+    the service worker caches, in its build id's list or in /sw.js."""
+    console = WEB_DIR / "console"
+    served = [
+        f"/web/{file.relative_to(WEB_DIR).as_posix()}"
+        for file in sorted(console.rglob("*"))
+        if file.is_file() and file.name != "index.html"
+    ]
+    assert {"/web/console/main.js", "/web/console/i18n/zh-CN.json"} <= set(served)
+    worker = (await api.get("/sw.js")).text
+    for path in served:
+        response = await api.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == "no-cache", path
+        assert path not in public_files() and path not in worker, path
+    assert not [p for p in public_files() if "console" in p]
 
 
 async def test_both_translations_have_the_same_keys(api) -> None:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Page, expect
 
-from server.inspections.tables import ScheduleVersion
-from server.inspections.templates import install_library
 from server.registry.tables import Asset
+from server.schedules.tables import ScheduleVersion
+from server.templates.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 from tests.inspections.helpers import extinguisher_answers, submission, submit
 from tests.web.test_checklist import a_photo, open_checklist

@@ -8,7 +8,7 @@ import io
 from PIL import Image
 from playwright.async_api import Page, expect
 
-from server.inspections.templates import install_library
+from server.templates.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 from tests.web.test_checklist import a_photo
 from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap

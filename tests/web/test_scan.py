@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, expect
 from qr.codes import ALPHABET, new_code
 from qr.render import qr_png
 from qr.urls import code_from_url
-from server.inspections.templates import install_library
+from server.templates.templates import install_library
 from tests.conftest import PUBLIC_URL
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 from tests.web.conftest import CHROMIUM

@@ -1,4 +1,4 @@
-// The rules of a corrective action as server/inspections/action_rules.py has them (a
+// The rules of a corrective action as server/actions/rules.py has them (a
 // browser test compares the two), and what the phone makes of its pulled actions and its
 // own steps not yet sent. Pure: values in, values out.
 

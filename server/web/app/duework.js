@@ -1,5 +1,5 @@
 // What is due at a site, worked out on the phone from the pulled records, as
-// server/inspections/due.py and schedules.py work it out on the server: each schedule's
+// server/schedules/due.py and schedules.py work it out on the server: each schedule's
 // occurrences on each of its targets, with their status as of now.
 //
 // An occurrence is done by an inspection of that target with that template whose business

@@ -2,7 +2,7 @@
 // works the same offline. Pure: records in, a plain description out.
 
 // Where a template applies at a site: the site's own rule (site_checklist) if it has one,
-// else the template's applies_to; as server/inspections/site_checklists.py decides.
+// else the template's applies_to; as server/templates/site_checklists.py decides.
 export function applies(template, override, { category = null, kind = null }) {
   const rule = override ?? {
     enabled: true,

@@ -1,0 +1,628 @@
+"""Corrective actions: every finding and every hazard report or repair request becomes one,
+owned by someone, due by the site's service level, and followed to verification.
+
+Steps (start, fix, verify, reopen, cancel, assign) arrive from the web or through sync
+with the version the person saw; `rules` says what is legal and
+`sync.rules.judge_transition` whether a stale step is applied alongside (parallel) or is a
+conflict. Every change is kept as an event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from server import clock
+from server.accounts.access import EVERYONE, MANAGERS, Caller
+from server.accounts.sites import site_timezones
+from server.accounts.users import display_names, members_of
+from server.actions import rules
+from server.actions.tables import ActionEvent, CorrectiveAction, SiteServiceLevel
+from server.actions.wire import (
+    ActionDetail,
+    ActionEventOut,
+    ActionOut,
+    ActionPage,
+    ActionTransition,
+    ServiceLevelOut,
+    ServiceLevelSet,
+    TransitionResult,
+)
+from server.clock import new_id
+from server.db import is_sqlite, transaction
+from server.errors import DomainError, forbidden, not_found
+from server.facts import Candidate, FactHandler, Plan, Stored
+from server.feeds import Audience, Feed
+from server.registry.targets import find_targets
+from server.wire import PersonRef
+from sync.bulk import insert_rows
+from sync.rules import judge_transition
+
+RECENT = timedelta(days=90)
+"""Closed actions a new device is still sent (as long as the change log keeps deletions)."""
+
+SYSTEM = None
+"""Events made by the server itself (a passing re-check, a corrected inspection)."""
+
+
+@dataclass
+class NewAction:
+    """What raising an action needs to know; owner and due time are worked out here."""
+
+    site: uuid.UUID
+    source: str
+    title: str
+    title_en: str
+    raised_at: datetime
+    requester: uuid.UUID | None
+    asset: uuid.UUID | None = None
+    location: uuid.UUID | None = None
+    finding: uuid.UUID | None = None
+    report: uuid.UUID | None = None
+    description: str = ""
+    priority: str = "normal"
+    size: str = "small"
+    closed_by: tuple[uuid.UUID, datetime] | None = None
+    """An inspection that already put it right (a failure that synced late)."""
+
+
+async def raise_actions(new: list[NewAction]) -> list[uuid.UUID]:
+    """Create the actions, each with its "created" event; inside the caller's transaction."""
+    if not new:
+        return []
+    owners = await _default_owners(new)
+    zones = await site_timezones(a.site for a in new)
+    levels = await _levels({a.site for a in new})
+    now = clock.utcnow()
+    rows, events = [], []
+    for item in new:
+        action_id = new_id()
+        state = "verified" if item.closed_by else "open"
+        row: dict[str, Any] = {
+            "id": action_id,
+            "site": item.site,
+            "source": item.source,
+            "finding": item.finding,
+            "report": item.report,
+            "asset": item.asset,
+            "location": item.location,
+            "title": item.title[:200],
+            "title_en": item.title_en[:200],
+            "description": item.description,
+            "requester": item.requester,
+            "owner": owners.get(id(item)),
+            "priority": item.priority,
+            "size": item.size,
+            "state": state,
+            "raised_at": item.raised_at,
+            "due_at": rules.due_at(
+                item.raised_at, item.size, zones[item.site], levels=levels.get(item.site)
+            ),
+            "closed_at": item.closed_by[1] if item.closed_by else None,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        rows.append(row)
+        events.append(_event(action_id, "created", item.requester, item.raised_at, "", "open"))
+        if item.closed_by:
+            events.append(
+                _event(
+                    action_id,
+                    "rechecked",
+                    SYSTEM,
+                    item.closed_by[1],
+                    "open",
+                    "verified",
+                    inspection=item.closed_by[0],
+                )
+            )
+    await insert_rows(CorrectiveAction, rows)
+    await insert_rows(ActionEvent, events)
+    for row in rows:
+        record_action(row)
+    return [row["id"] for row in rows]
+
+
+async def follow_findings(
+    rechecked: list[tuple[uuid.UUID, uuid.UUID, datetime]], withdrawn: list[uuid.UUID]
+) -> None:
+    """A passing re-check verifies the actions of its findings; a corrected inspection's
+    withdrawn findings cancel theirs. One read for all of them, one write of the events."""
+    closing: dict[uuid.UUID, tuple[str, str, datetime, uuid.UUID | None, str]] = {
+        finding_id: ("verified", "rechecked", at, inspection_id, "")
+        for finding_id, inspection_id, at in rechecked
+    }
+    now = clock.utcnow()
+    for finding_id in withdrawn:
+        closing[finding_id] = ("cancelled", "withdrawn", now, None, "the inspection was corrected")
+    if not closing:
+        return
+    rows = await CorrectiveAction.select().where(
+        CorrectiveAction.finding.is_in(list(closing))
+        & CorrectiveAction.state.not_in(list(rules.CLOSED))
+    )
+    events = []
+    for row in rows:
+        state, kind, at, inspection, reason = closing[row["finding"]]
+        updated = await _update(row, {"state": state, "closed_at": at})
+        events.append(
+            _event(
+                row["id"],
+                kind,
+                SYSTEM,
+                at,
+                row["state"],
+                state,
+                inspection=inspection,
+                reason=reason,
+            )
+        )
+        record_action(updated)
+    await insert_rows(ActionEvent, events)
+
+
+# --- steps ---------------------------------------------------------------------------
+
+
+class ActionTransitioned(FactHandler[ActionTransition]):
+    """A step in a corrective action's life, carrying the version the person saw (the
+    `action.transitioned` op and `POST /api/actions/{id}/transitions`; R18-R20). The step
+    is a fact under its own id; what it does to the action is judged against the action as
+    it stands, in order, a later step of the same batch seeing an earlier one."""
+
+    type = "action.transitioned"
+    body = ActionTransition
+    noun = "action"
+    id_code = "action.id_not_uuid7"
+    conflict_code = "action.step_conflict"
+    conflict_detail = "another step was stored under this id"
+    table = ActionEvent
+
+    async def stored(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Stored]:
+        rows = await ActionEvent.select(
+            ActionEvent.id,
+            ActionEvent.content_sha256,
+            ActionEvent.action.site.as_alias("site"),
+        ).where(ActionEvent.id.is_in(ids))
+        return {row["id"]: Stored(row["site"], row["content_sha256"], row) for row in rows}
+
+    def answer(self, plan: Plan[ActionTransition]) -> Any:
+        return {"action_id": str(plan.body.action_id), "event_id": str(plan.body.id)}
+
+    async def admit(
+        self, caller: Caller, candidates: list[Candidate[ActionTransition]], *, now: datetime
+    ) -> list[Plan[ActionTransition] | DomainError]:
+        """Rows are locked until the transaction ends."""
+        ids = list({c.body.action_id for c in candidates})
+        query = CorrectiveAction.select().where(CorrectiveAction.id.is_in(ids))
+        if not is_sqlite():
+            query = query.lock_rows("UPDATE")
+        actions = {row["id"]: row for row in await query}
+        roles = dict(caller.roles)
+        results: list[Plan[ActionTransition] | DomainError] = []
+        for candidate in candidates:
+            try:
+                results.append(_decide(caller, candidate, actions, roles))
+            except DomainError as exc:
+                row = actions.get(candidate.body.action_id)
+                if row is not None and row["site"] in caller.roles:
+                    exc.site_id = row["site"]
+                results.append(exc)
+        return results
+
+    async def store(self, caller: Caller, plans: list[Plan[ActionTransition]]) -> None:
+        """Apply the steps in order; each plan's `extra` becomes its action as stored."""
+        stored: dict[uuid.UUID, dict[str, Any]] = {}
+        now = clock.utcnow()
+        for plan in plans:
+            step = plan.body
+            row = stored.get(step.action_id) or plan.row
+            target = rules.next_state(row["state"], step.transition) or row["state"]
+            values: dict[str, Any] = {"state": target}
+            if step.transition == "assign":
+                values["owner"] = step.owner_id
+            if target in rules.CLOSED:
+                values["closed_at"] = step.at or now
+            elif row["state"] in rules.CLOSED:
+                values["closed_at"] = None
+            updated = await _update(row, values)
+            await insert_rows(
+                ActionEvent,
+                [
+                    {
+                        **_event(
+                            row["id"],
+                            step.transition,
+                            caller.user_id,
+                            step.at or now,
+                            row["state"],
+                            target,
+                            note=step.note,
+                            reason=step.reason,
+                            photos=step.photos,
+                            owner=step.owner_id,
+                            parallel=plan.parallel,
+                        ),
+                        "id": step.id,
+                        "base_version": step.base_version,
+                        "content_sha256": plan.digest,
+                    }
+                ],
+            )
+            record_action(updated)
+            stored[row["id"]] = plan.extra = updated
+
+
+STEPPED = ActionTransitioned()
+
+
+def _decide(
+    caller: Caller,
+    candidate: Candidate[ActionTransition],
+    actions: dict[uuid.UUID, dict[str, Any]],
+    roles: dict[uuid.UUID, str],
+) -> Plan[ActionTransition]:
+    step = candidate.body
+    row = actions.get(step.action_id)
+    if row is None or row["site"] not in caller.roles:
+        raise DomainError("not_found", "action not found", field="action_id")
+    capacities = _capacities(caller, row, roles)
+    if not rules.may(step.transition, capacities):
+        raise forbidden(f"you may not {step.transition} this action")
+    if step.transition in rules.NEEDS_REASON and not step.reason.strip():
+        raise DomainError(
+            "action.reason_required", f"{step.transition} needs a reason", field="reason"
+        )
+    target = rules.next_state(row["state"], step.transition)
+    verdict = judge_transition(
+        legal=target is not None, base_version=step.base_version, current_version=row["version"]
+    )
+    if verdict == "conflict":
+        raise DomainError(
+            "action.conflict",
+            f"cannot {step.transition} an action that is {row['state']} "
+            f"(version {row['version']}; you saw version {step.base_version})",
+            field="transition",
+            current=action_out(row),
+        )
+    if step.transition == "assign" and step.owner_id is None:
+        raise DomainError("request.invalid", "assign needs owner_id", field="owner_id")
+    # Later steps of the same batch see this one.
+    actions[row["id"]] = _advanced(row, step, target)  # type: ignore[arg-type]
+    return candidate.accept(row["site"], row, blobs=step.photos, parallel=verdict == "parallel")
+
+
+def _advanced(row: dict[str, Any], step: ActionTransition, target: str) -> dict[str, Any]:
+    changed = {**row, "state": target, "version": row["version"] + 1}
+    if step.transition == "assign":
+        changed["owner"] = step.owner_id
+    return changed
+
+
+async def transition_action(
+    caller: Caller, action_id: uuid.UUID, step: ActionTransition
+) -> TransitionResult:
+    if step.action_id != action_id:
+        raise DomainError("request.invalid", "action_id differs from the URL", field="action_id")
+    plan = await STEPPED.accept(caller, step)
+    row = plan.extra or await _load(caller, action_id)
+    return TransitionResult(action=action_out(row), event_id=step.id, parallel=plan.parallel)
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+async def get_action(caller: Caller, action_id: uuid.UUID) -> ActionDetail:
+    row = await _load(caller, action_id)
+    events = (
+        await ActionEvent.select()
+        .where(ActionEvent.action == action_id)
+        .order_by(ActionEvent.at)
+        .order_by(ActionEvent.received_at)
+        .output(load_json=True)
+    )
+    names = await display_names(list({e["by_user"] for e in events if e["by_user"]}))
+    history = [
+        ActionEventOut(
+            id=e["id"],
+            kind=e["kind"],
+            by=PersonRef(id=e["by_user"], name=names.get(e["by_user"], ""))
+            if e["by_user"]
+            else None,
+            at=e["at"],
+            from_state=e["from_state"],
+            to_state=e["to_state"],
+            note=e["note"],
+            reason=e["reason"],
+            photos=e["photos"],
+            owner_id=e["owner"],
+            inspection_id=e["inspection"],
+            parallel=e["parallel"],
+        )
+        for e in events
+    ]
+    return ActionDetail(**msgspec.structs.asdict(action_out(row)), history=history)
+
+
+async def list_actions(
+    caller: Caller,
+    *,
+    site_id: uuid.UUID | None = None,
+    state: str | None = None,
+    mine: bool = False,
+    overdue: bool = False,
+    oldest_first: bool = False,
+    limit: int = 100,
+) -> ActionPage:
+    sites = caller.site_ids(EVERYONE)
+    if site_id is not None:
+        caller.require(site_id, EVERYONE)
+        sites = [site_id]
+    query = CorrectiveAction.select().where(
+        CorrectiveAction.site.is_in(sites or [uuid.UUID(int=0)])
+    )
+    if state is not None:
+        query = query.where(CorrectiveAction.state == state)
+    if mine:
+        query = query.where(CorrectiveAction.owner == caller.user_id)
+    if overdue:
+        query = query.where(
+            CorrectiveAction.state.not_in(list(rules.CLOSED))
+            & (CorrectiveAction.due_at < clock.utcnow())
+        )
+    rows = await query.order_by(CorrectiveAction.raised_at, ascending=oldest_first).limit(limit)
+    return ActionPage(items=[action_out(row) for row in rows])
+
+
+def action_out(row: dict[str, Any]) -> ActionOut:
+    return ActionOut(
+        id=row["id"],
+        site_id=row["site"],
+        source=row["source"],
+        finding_id=row["finding"],
+        report_id=row["report"],
+        asset_id=row["asset"],
+        location_id=row["location"],
+        title=row["title"],
+        title_en=row["title_en"],
+        description=row["description"],
+        requester_id=row["requester"],
+        owner_id=row["owner"],
+        priority=row["priority"],
+        size=row["size"],
+        state=row["state"],
+        # In UTC whichever way the row came: recorded changes and snapshots must agree.
+        raised_at=row["raised_at"].astimezone(UTC),
+        due_at=row["due_at"].astimezone(UTC),
+        closed_at=row["closed_at"].astimezone(UTC) if row["closed_at"] else None,
+        version=row["version"],
+    )
+
+
+def record_action(row: dict[str, Any]) -> None:
+    ACTION_FEED.record(row["site"], row["id"], version=row["version"], data=action_out(row))
+
+
+async def snapshot_action(
+    site_id: uuid.UUID, after: str | None, limit: int
+) -> list[tuple[str, int, ActionOut]]:
+    """The site's actions that are not closed, and those closed in the last `RECENT`."""
+    query = CorrectiveAction.select().where(
+        (CorrectiveAction.site == site_id)
+        & (
+            CorrectiveAction.state.not_in(list(rules.CLOSED))
+            | (CorrectiveAction.updated_at > clock.utcnow() - RECENT)
+        )
+    )
+    if after is not None:
+        query = query.where(CorrectiveAction.id > uuid.UUID(after))
+    rows = await query.order_by(CorrectiveAction.id).limit(limit)
+    return [(str(row["id"]), row["version"], action_out(row)) for row in rows]
+
+
+# --- service levels ------------------------------------------------------------------
+
+
+async def list_service_levels(caller: Caller, site_id: uuid.UUID) -> list[ServiceLevelOut]:
+    caller.require(site_id, EVERYONE)
+    own = (await _levels({site_id})).get(site_id, {})
+    return [
+        ServiceLevelOut(
+            size=size,  # type: ignore[arg-type]
+            extra_days=(own.get(size) or default).extra_days,
+            min_hours=(own.get(size) or default).min_hours,
+            default=size not in own,
+        )
+        for size, default in rules.DEFAULT_SERVICE_LEVELS.items()
+    ]
+
+
+async def set_service_level(
+    caller: Caller, site_id: uuid.UUID, size: str, data: ServiceLevelSet
+) -> list[ServiceLevelOut]:
+    caller.require(site_id, MANAGERS)
+    async with transaction():
+        await SiteServiceLevel.delete().where(
+            (SiteServiceLevel.site == site_id) & (SiteServiceLevel.size == size)
+        )
+        await SiteServiceLevel.insert(
+            SiteServiceLevel(
+                id=new_id(),
+                site=site_id,
+                size=size,
+                extra_days=data.extra_days,
+                min_hours=data.min_hours,
+            )
+        )
+    return await list_service_levels(caller, site_id)
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+async def _levels(sites: set[uuid.UUID]) -> dict[uuid.UUID, dict[str, rules.ServiceLevel]]:
+    rows = await SiteServiceLevel.select().where(
+        SiteServiceLevel.site.is_in(list(sites) or [uuid.UUID(int=0)])
+    )
+    found: dict[uuid.UUID, dict[str, rules.ServiceLevel]] = {}
+    for row in rows:
+        levels = found.setdefault(row["site"], dict(rules.DEFAULT_SERVICE_LEVELS))
+        levels[row["size"]] = rules.ServiceLevel(
+            extra_days=row["extra_days"], min_hours=row["min_hours"]
+        )
+    return found
+
+
+async def _default_owners(new: list[NewAction]) -> dict[int, uuid.UUID]:
+    """The asset's keeper when they still have a role at the site, else the site's first
+    maintainer (by username), else nobody: the managers see it unowned."""
+    assets, _ = await find_targets({a.asset for a in new if a.asset}, [])
+    members = {site: await members_of(site) for site in {a.site for a in new}}
+    owners: dict[int, uuid.UUID] = {}
+    for item in new:
+        people = members[item.site]
+        keeper = assets[item.asset].keeper_id if item.asset in assets else None
+        if keeper is not None and any(m.user_id == keeper for m in people):
+            owners[id(item)] = keeper
+            continue
+        maintainer = next((m.user_id for m in people if m.role == "maintainer"), None)
+        if maintainer is not None:
+            owners[id(item)] = maintainer
+    return owners
+
+
+def _capacities(caller: Caller, row: dict[str, Any], roles: dict[uuid.UUID, str]) -> set[str]:
+    role = roles.get(row["site"], "")
+    capacities = set()
+    if role in MANAGERS:
+        capacities.add("manager")
+    if role == "maintainer":
+        capacities.add("maintainer")
+    if row["owner"] == caller.user_id:
+        capacities.add("owner")
+    if row["requester"] == caller.user_id:
+        capacities.add("requester")
+    return capacities
+
+
+async def _update(row: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    columns = {getattr(CorrectiveAction, name): value for name, value in values.items()}
+    updated = await (
+        CorrectiveAction.update(
+            {
+                **columns,
+                CorrectiveAction.version: CorrectiveAction.version + 1,
+                CorrectiveAction.updated_at: clock.utcnow(),
+            }
+        )
+        .where(CorrectiveAction.id == row["id"])
+        .returning(*CorrectiveAction.all_columns())
+    )
+    return updated[0]
+
+
+async def _load(caller: Caller, action_id: uuid.UUID) -> dict[str, Any]:
+    row = await CorrectiveAction.select().where(CorrectiveAction.id == action_id).first()
+    if row is None or row["site"] not in caller.roles:
+        raise not_found("action")
+    return row
+
+
+def _event(
+    action_id: uuid.UUID,
+    kind: str,
+    by: uuid.UUID | None,
+    at: datetime,
+    from_state: str,
+    to_state: str,
+    *,
+    note: str = "",
+    reason: str = "",
+    photos: list[str] | None = None,
+    owner: uuid.UUID | None = None,
+    inspection: uuid.UUID | None = None,
+    parallel: bool = False,
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "action": action_id,
+        "kind": kind,
+        "by_user": by,
+        "at": at,
+        "received_at": clock.utcnow(),
+        "from_state": from_state,
+        "to_state": to_state,
+        "note": note,
+        "reason": reason,
+        "photos": msgspec.json.encode(photos or []).decode(),
+        "owner": owner,
+        "inspection": inspection,
+        "parallel": parallel,
+        "base_version": 0,
+        "content_sha256": "",
+    }
+
+
+# --- for notifications (read-only) ---------------------------------------------------
+
+
+class NotifiableAction(msgspec.Struct, frozen=True, kw_only=True):
+    action: ActionOut
+    stored_at: datetime
+    """When the server stored it: an action that synced late is news when it arrives."""
+
+
+class ActionsToNotify(msgspec.Struct, frozen=True, kw_only=True):
+    raised_high: list[NotifiableAction]
+    overdue: list[NotifiableAction]
+
+
+_NOTIFY_CHUNK = 500
+
+
+async def actions_for_notifications(
+    site_ids: list[uuid.UUID], *, since: datetime, until: datetime
+) -> ActionsToNotify:
+    """What site webhooks are told, for sites known to have them (no caller to scope by).
+
+    `raised_high`: high-priority actions raised from findings or hazard reports, stored in
+    [since, until] and still open. `overdue`: open actions whose due time passed in
+    [since, until], or that changed in it while already past due (a late sync, a reopen)."""
+    closed = list(rules.CLOSED)
+    raised: list[NotifiableAction] = []
+    overdue: list[NotifiableAction] = []
+    for start in range(0, len(site_ids), _NOTIFY_CHUNK):
+        chunk = site_ids[start : start + _NOTIFY_CHUNK]
+        rows = await CorrectiveAction.select().where(
+            CorrectiveAction.site.is_in(chunk)
+            & (CorrectiveAction.priority == "high")
+            & CorrectiveAction.source.is_in(["finding", "hazard"])
+            & (CorrectiveAction.created_at >= since)
+            & (CorrectiveAction.created_at <= until)
+            & CorrectiveAction.state.not_in(closed)
+        )
+        raised += [NotifiableAction(action=action_out(r), stored_at=r["created_at"]) for r in rows]
+        rows = await CorrectiveAction.select().where(
+            CorrectiveAction.site.is_in(chunk)
+            & CorrectiveAction.state.not_in(closed)
+            & (CorrectiveAction.due_at <= until)
+            & ((CorrectiveAction.due_at >= since) | (CorrectiveAction.updated_at >= since))
+        )
+        overdue += [NotifiableAction(action=action_out(r), stored_at=r["created_at"]) for r in rows]
+    return ActionsToNotify(raised_high=raised, overdue=overdue)
+
+
+async def open_actions_of_site(site_id: uuid.UUID) -> list[ActionOut]:
+    """A site's actions not yet closed (for its morning digest; no caller to scope by)."""
+    rows = await CorrectiveAction.select().where(
+        (CorrectiveAction.site == site_id) & CorrectiveAction.state.not_in(list(rules.CLOSED))
+    )
+    return [action_out(r) for r in rows]
+
+
+ACTION_FEED = Feed("action", Audience.SITE, snapshot_action)

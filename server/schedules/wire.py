@@ -1,0 +1,206 @@
+"""What the calendar, schedule, due and excusal APIs send and accept."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+import msgspec
+
+from checklists import Rule, ScheduleVersion, SchoolCalendar, Status
+from checklists.templates import LocationKind
+from server.registry.wire import Category
+from server.templates.wire import TemplateKey
+from server.wire import Request
+
+
+class DueTarget(msgspec.Struct, frozen=True, kw_only=True):
+    asset_id: uuid.UUID | None
+    location_id: uuid.UUID | None
+    name: str
+
+
+class DueOccurrence(msgspec.Struct, frozen=True, kw_only=True):
+    """`key` names the occurrence within its schedule forever (`2026-11-23`,
+    `2026-11-23T07:30`, `term-2026-autumn#2of4`). Due in `[due_start, due_end)`, done late
+    until `late_until` (None: no later occurrence bounds it)."""
+
+    key: str
+    due_start: datetime
+    due_end: datetime
+    late_until: datetime | None
+
+
+class DueEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One occurrence of a schedule on one target, with its status as of now."""
+
+    schedule_id: uuid.UUID
+    template_key: str
+    title_zh: str
+    title_en: str
+    target: DueTarget
+    occurrence: DueOccurrence
+    status: Status
+
+
+class DueList(msgspec.Struct, frozen=True, kw_only=True):
+    first_day: date
+    last_day: date
+    """The local dates whose occurrences were looked at (for `overdue`, the look-back)."""
+    items: list[DueEntry]
+
+
+class OverdueOccurrence(DueEntry, frozen=True, kw_only=True):
+    """An occurrence that became overdue, for notifications."""
+
+    key: str
+    """`schedule_id:occurrence_key:target_id`: the same occurrence always has the same key,
+    so an event raised for it twice can be told apart from a new one."""
+    site_id: uuid.UUID
+
+
+class CalendarRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A site's school calendar as devices keep it (entity `calendar`, id the site's)."""
+
+    site_id: uuid.UUID
+    calendar: SchoolCalendar
+
+
+class CalendarOut(CalendarRecord, frozen=True, kw_only=True):
+    version: int
+    """0 while the site has no calendar of its own (an empty one holds: Monday to Friday)."""
+    updated_at: datetime | None
+
+
+class _Targets(Request, frozen=True, tag_field="by"):
+    """Which things a schedule covers."""
+
+
+class CategoryTargets(_Targets, frozen=True, tag="category", kw_only=True):
+    """Every asset of a category at the site."""
+
+    category: Category
+
+
+class SubtreeTargets(_Targets, frozen=True, tag="subtree", kw_only=True):
+    """A location and everything under it: its assets (of one category, if given) and/or
+    its locations of one kind."""
+
+    location_id: uuid.UUID
+    assets: bool = True
+    asset_category: Category | None = None
+    location_kind: LocationKind | None = None
+
+
+class NamedTargets(_Targets, frozen=True, tag="named", kw_only=True):
+    asset_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=2000)] = []
+    location_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=2000)] = []
+
+
+TargetSpec = CategoryTargets | SubtreeTargets | NamedTargets
+
+
+class ScheduleCreate(Request, frozen=True, kw_only=True):
+    template_key: TemplateKey
+    targets: TargetSpec
+    rule: Rule
+    skip_holidays: bool = False
+    effective_from: date | None = None
+    """A local date at the site, today or later; none: today."""
+
+
+class ScheduleChange(Request, frozen=True, kw_only=True):
+    """A new version of a schedule's rule from a date (today or later); a `rule` of null
+    ends the schedule from that date."""
+
+    rule: Rule | None
+    skip_holidays: bool = False
+    effective_from: date | None = None
+
+
+class ScheduleVersionOut(msgspec.Struct, frozen=True, kw_only=True):
+    effective_from: date
+    rule: Rule | None
+    skip_holidays: bool
+    added_at: datetime
+    added_by: uuid.UUID | None
+
+
+class ScheduleOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    template_key: str
+    title_zh: str
+    title_en: str
+    targets: TargetSpec
+    target_count: int
+    """How many things the targets select today (retired ones left out)."""
+    versions: list[ScheduleVersionOut]
+    """Oldest first; each day is governed by the latest version in effect on it."""
+    version: int
+    created_at: datetime
+    created_by: uuid.UUID | None
+
+
+class ScheduleRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A schedule as devices keep it (entity `schedule`): with the site's calendar, its
+    assets and locations and the inspections on them, a phone works out offline what is
+    due on the thing it scanned."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    template_key: str
+    targets: TargetSpec
+    versions: list[ScheduleVersion]
+
+
+class OccurrenceExcuse(Request, frozen=True, kw_only=True):
+    """An occurrence on one target excused, "won't do, with a reason" (also the body of
+    the `occurrence.excused` sync op)."""
+
+    id: uuid.UUID
+    """Made by the client (UUIDv7): sending it again names the same excusal."""
+    schedule_id: uuid.UUID
+    occurrence_key: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    asset_id: uuid.UUID | None = None
+    location_id: uuid.UUID | None = None
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class ExcusalOut(msgspec.Struct, frozen=True, kw_only=True):
+    """An excused occurrence (also what devices keep: entity `excusal`)."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    schedule_id: uuid.UUID
+    occurrence_key: str
+    occurrence_date: date
+    asset_id: uuid.UUID | None
+    location_id: uuid.UUID | None
+    reason: str
+    excused_by: uuid.UUID
+    received_at: datetime
+
+
+class PlannedWorkOut(msgspec.Struct, frozen=True, kw_only=True):
+    schedule_id: uuid.UUID
+    template_key: str
+    title_zh: str
+    title_en: str
+    targets: int
+    """How many things it is due on that day."""
+    occurrence: DueOccurrence
+
+
+class PlanDay(msgspec.Struct, frozen=True, kw_only=True):
+    date: date
+    work: list[PlannedWorkOut]
+
+
+class MonthPlan(msgspec.Struct, frozen=True, kw_only=True):
+    """The 行事表 of a month: every day, with the recurring work dated that day."""
+
+    site_id: uuid.UUID
+    month: str
+    days: list[PlanDay]

@@ -1,0 +1,37 @@
+// Every string the console shows comes from /web/console/i18n/{lang}.json: zh-CN unless the
+// person chose English. The choice is kept under the phone app's key (localStorage "rk.lang"):
+// one preference per person and browser, whichever of the two they chose it in.
+
+export const LANGUAGES = ["zh-CN", "en"];
+const KEY = "rk.lang";
+let strings = {};
+let current = "zh-CN";
+
+export function language() {
+  return current;
+}
+
+export async function loadLanguage(lang) {
+  const chosen = LANGUAGES.includes(lang) ? lang : (localStorage.getItem(KEY) ?? "zh-CN");
+  const response = await fetch(`/web/console/i18n/${chosen}.json`);
+  strings = await response.json();
+  current = chosen;
+  localStorage.setItem(KEY, chosen);
+  document.documentElement.lang = chosen;
+  document.title = strings["console.name"];
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+}
+
+export function t(key, vars = {}) {
+  const text = strings[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+// A site's name in the chosen language (its English name where it has one).
+export function nameOf(site) {
+  return current === "en" && site.name_en ? site.name_en : site.name;
+}
+
+export function formatDate(iso) {
+  return new Intl.DateTimeFormat(current, { dateStyle: "medium" }).format(new Date(iso));
+}

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import json
+
+from checklists import load_library
+from server.templates.templates import install_library
+from tests.factories import make_person, make_school
+
+SIMPLE = """
+key: stairwell_check
+version: 1
+title: {zh-CN: "楼梯间检查", en: "Stairwell check"}
+category: building
+applies_to: {location_kinds: [stairwell]}
+frequency: {every: weekly}
+items:
+  - type: check
+    key: lights
+    label: {zh-CN: "照明正常", en: "Lights work"}
+"""
+
+
+async def publish(api, person, body: str, fmt: str = "yaml"):
+    return await api.post(
+        "/api/templates", params={"format": fmt}, content=body.encode(), headers=person.headers
+    )
+
+
+async def test_publishing_a_changed_template_makes_a_new_version_and_keeps_the_old(api):
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    first = await publish(api, admin, SIMPLE)
+    assert first.status_code == 201, first.text
+    assert first.json() == {"key": "stairwell_check", "version": 1, "created": True}
+    same = await publish(api, admin, SIMPLE)
+    assert same.json() == {"key": "stairwell_check", "version": 1, "created": False}
+    changed = SIMPLE.replace("照明正常", "照明灯具完好")
+    second = await publish(api, admin, changed)
+    assert second.json() == {"key": "stairwell_check", "version": 2, "created": True}
+    latest = (await api.get("/api/templates/stairwell_check", headers=admin.headers)).json()
+    assert latest["version"] == 2 and latest["versions"] == [1, 2]
+    assert latest["template"]["items"][0]["label"]["zh-CN"] == "照明灯具完好"
+    old = await api.get("/api/templates/stairwell_check/versions/1", headers=admin.headers)
+    assert old.json()["template"]["items"][0]["label"]["zh-CN"] == "照明正常"
+    assert old.json()["template"]["version"] == 1
+    # Publishing the first content again is a change from v2, so it becomes v3; v1 stays.
+    third = await publish(api, admin, SIMPLE)
+    assert third.json()["version"] == 3
+    again = await api.get("/api/templates/stairwell_check/versions/1", headers=admin.headers)
+    assert again.json()["template"] == old.json()["template"]
+    assert again.json()["published_at"] == old.json()["published_at"]
+    assert again.json()["versions"] == [1, 2, 3]
+
+
+async def test_an_invalid_template_lists_every_problem_with_its_path_and_stores_nothing(api):
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    broken = {
+        "key": "broken",
+        "version": 1,
+        "title": {"zh-CN": "坏的", "en": "Broken"},
+        "category": "building",
+        "applies_to": {"location_kinds": ["room"]},
+        "frequency": {"every": "monthly"},
+        "items": [
+            {
+                "type": "number",
+                "key": "t",
+                "label": {"zh-CN": "温度", "en": "T"},
+                "min": 9,
+                "max": 1,
+            },
+            {"type": "check", "key": "t", "label": {"zh-CN": "重复", "en": "Dup"}},
+        ],
+    }
+    response = await publish(api, admin, json.dumps(broken), "json")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "template.invalid"
+    paths = {e["path"] for e in body["errors"]}
+    assert any(p.startswith("items[0]") for p in paths) and any(
+        p.startswith("items[1]") for p in paths
+    )
+    assert (await api.get("/api/templates/broken", headers=admin.headers)).status_code == 404
+    garbage = await publish(api, admin, "key: [unclosed")
+    assert garbage.status_code == 422
+
+
+async def test_only_admins_publish_and_other_organizations_see_nothing(api):
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    manager = await make_person(school, "manager")
+    assert (await publish(api, manager, SIMPLE)).status_code == 403
+    await publish(api, admin, SIMPLE)
+    assert (
+        await api.get("/api/templates/stairwell_check", headers=manager.headers)
+    ).status_code == 200
+    stranger = await make_person(await make_school(), "admin")
+    assert (
+        await api.get("/api/templates/stairwell_check", headers=stranger.headers)
+    ).status_code == 404
+    assert (await api.get("/api/templates", headers=stranger.headers)).json() == []
+
+
+async def test_the_library_installs_into_an_organization_once(api):
+    school = await make_school()
+    inspector = await make_person(school, "inspector")
+    assert await install_library(school.organization_id) == len(load_library())
+    assert await install_library(school.organization_id) == 0
+    listed = (await api.get("/api/templates", headers=inspector.headers)).json()
+    assert {t["key"] for t in listed} == set(load_library())
+    assert all(t["version"] == 1 for t in listed)
+    extinguisher = (
+        await api.get("/api/templates/fire_extinguisher_monthly", headers=inspector.headers)
+    ).json()
+    assert extinguisher["template"]["applies_to"]["asset_categories"] == ["fire_extinguisher"]
+
+
+async def test_a_scanned_tag_lists_the_checklists_that_apply_to_its_target(api):
+    from tests.factories import make_asset, make_location, make_tag
+
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    await install_library(school.organization_id)
+    kitchen = await make_location(admin, school, "学生食堂后厨", kind="kitchen")
+    gas = await make_asset(admin, school, category="kitchen_gas", name="燃气灶", location=kitchen)
+    extinguisher = await make_asset(admin, school, location=kitchen)
+    inspector = await make_person(school, "inspector")
+
+    async def keys(code: str) -> set[str]:
+        body = (await api.get(f"/api/tags/{code}", headers=inspector.headers)).json()
+        return {t["key"] for t in body["templates"]}
+
+    assert await keys(await make_tag(admin, asset=extinguisher)) == {"fire_extinguisher_monthly"}
+    assert "kitchen_gas_weekly" in await keys(await make_tag(admin, asset=gas))
+    kitchen_templates = await keys(await make_tag(admin, location=kitchen))
+    assert "kitchen_hygiene_daily" in kitchen_templates
+    assert "fire_extinguisher_monthly" not in kitchen_templates
+    # A newer version is what a phone is offered.
+    await publish(api, admin, SIMPLE.replace("stairwell]", "kitchen]"))
+    body = (
+        await api.get(
+            f"/api/tags/{await make_tag(admin, location=kitchen)}", headers=inspector.headers
+        )
+    ).json()
+    offered = {t["key"]: t for t in body["templates"]}
+    assert offered["stairwell_check"]["version"] == 1
+    assert offered["kitchen_hygiene_daily"]["frequency"] == "daily"

@@ -11,8 +11,12 @@ from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
 from server.deps import CurrentCaller
 from server.inspections import findings, history, inspections
-from server.inspections.wire import FindingOut, InspectionOut, InspectionSubmit, InspectionSummary
-from server.wire import Page
+from server.inspections.wire import (
+    FindingOut,
+    InspectionOut,
+    InspectionPage,
+    InspectionSubmit,
+)
 
 Id = Annotated[uuid.UUID, Parameter()]
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
@@ -45,7 +49,7 @@ class InspectionController(Controller):
         current_only: FromQuery[bool] = False,
         after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 50,
-    ) -> Page[InspectionSummary]:
+    ) -> InspectionPage:
         return await history.list_inspections(
             caller,
             site_id=site_id,
@@ -76,7 +80,7 @@ class AssetHistoryController(Controller):
         asset_id: Id,
         after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 50,
-    ) -> Page[InspectionSummary]:
+    ) -> InspectionPage:
         """Every inspection of one asset, newest first."""
         return await history.list_inspections(caller, asset_id=asset_id, after=after, limit=limit)
 

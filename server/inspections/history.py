@@ -15,9 +15,9 @@ from server.accounts.access import EVERYONE, Caller
 from server.accounts.users import display_names
 from server.errors import not_found
 from server.inspections.tables import Inspection
-from server.inspections.wire import InspectionSummary, LastInspection
+from server.inspections.wire import InspectionPage, InspectionSummary, LastInspection
 from server.registry.targets import asset_site, location_subtree
-from server.wire import Page, PersonRef
+from server.wire import PersonRef
 
 MAX_PAGE = 200
 
@@ -51,7 +51,7 @@ async def list_inspections(
     current_only: bool = False,
     after: uuid.UUID | None = None,
     limit: int = 50,
-) -> Page[InspectionSummary]:
+) -> InspectionPage:
     """Newest first by completion time. `location_id` takes the whole subtree (a building
     with its floors and rooms, and the assets in them); `current_only` leaves out
     inspections that a correction superseded."""
@@ -96,7 +96,7 @@ async def list_inspections(
         .limit(limit + 1)
     )
     items = await summaries(rows[:limit])
-    return Page(items=items, next_after=items[-1].id if len(rows) > limit else None)
+    return InspectionPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
 def identity(row: dict[str, Any], names: dict[uuid.UUID, str]) -> dict[str, Any]:

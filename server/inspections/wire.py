@@ -10,7 +10,7 @@ import msgspec
 
 from checklists import Evaluation
 from server.templates.wire import TemplateKey
-from server.wire import AwareDatetime, PersonRef, Request
+from server.wire import AwareDatetime, Page, PersonRef, Request
 
 
 class Geolocation(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -101,3 +101,9 @@ class LastInspection(msgspec.Struct, frozen=True, kw_only=True):
     score: float
     completed_at: datetime
     inspector: PersonRef
+
+
+class InspectionPage(Page[InspectionSummary], frozen=True, kw_only=True):
+    """A page of inspections, newest first."""
+
+    items: list[InspectionSummary]

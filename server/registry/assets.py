@@ -20,11 +20,11 @@ from server.registry.tables import Asset, Location
 from server.registry.wire import (
     AssetCreate,
     AssetOut,
+    AssetPage,
     AssetRecord,
     AssetUpdate,
     AttributeValue,
 )
-from server.wire import Page
 
 CATEGORIES = (
     "fire_extinguisher",
@@ -194,17 +194,17 @@ async def list_assets(
     q: str | None = None,
     after: uuid.UUID | None = None,
     limit: int = 100,
-) -> Page[AssetOut]:
+) -> AssetPage:
     """Assets the caller may see; `location_id` includes everything inside that location."""
     sites = caller.site_ids(EVERYONE) if site_id is None else [site_id]
     sites = [s for s in sites if s in caller.roles]
     if not sites:
-        return Page(items=[], next_after=None)
+        return AssetPage(items=[], next_after=None)
     query = Asset.select().where(Asset.site.is_in(sites))
     if location_id is not None:
         location = await Location.select(Location.site).where(Location.id == location_id).first()
         if location is None or location["site"] not in sites:
-            return Page(items=[], next_after=None)
+            return AssetPage(items=[], next_after=None)
         inside = subtree_ids(await site_tree(location["site"]), location_id)
         query = query.where(Asset.location.is_in(list(inside)))
     if category:
@@ -222,7 +222,7 @@ async def list_assets(
     limit = max(1, min(limit, MAX_PAGE))
     rows = await query.order_by(Asset.id).limit(limit + 1).output(load_json=True).run()
     items = await _render(rows[:limit])
-    return Page(items=items, next_after=items[-1].id if len(rows) > limit else None)
+    return AssetPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
 def asset_record(row: dict[str, Any]) -> AssetRecord:

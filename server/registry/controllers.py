@@ -14,10 +14,12 @@ from server.registry import assets, imports, labels, locations, pages, tags
 from server.registry.wire import (
     AssetCreate,
     AssetOut,
+    AssetPage,
     AssetUpdate,
     ImportResult,
     LocationCreate,
     LocationOut,
+    LocationPage,
     LocationUpdate,
     TagBulkIssue,
     TagBulkIssued,
@@ -25,9 +27,9 @@ from server.registry.wire import (
     TagEventOut,
     TagNote,
     TagOut,
+    TagPage,
     TagRebind,
 )
-from server.wire import Page
 
 Id = Annotated[uuid.UUID, Parameter()]
 Code = Annotated[str, Parameter(description="tag code, e.g. K7QM-X3P9")]
@@ -50,7 +52,7 @@ class LocationController(Controller):
         q: FromQuery[str | None] = None,
         after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 100,
-    ) -> Page[LocationOut]:
+    ) -> LocationPage:
         return await locations.list_locations(
             caller,
             site_id=site_id,
@@ -95,7 +97,7 @@ class AssetController(Controller):
         q: FromQuery[str | None] = None,
         after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 100,
-    ) -> Page[AssetOut]:
+    ) -> AssetPage:
         return await assets.list_assets(
             caller,
             site_id=site_id,
@@ -160,7 +162,7 @@ class TagController(Controller):
         status: FromQuery[Literal["active", "replaced", "retired"] | None] = "active",
         after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 100,
-    ) -> Page[TagOut]:
+    ) -> TagPage:
         return await tags.list_tags(
             caller,
             site_id=site_id,

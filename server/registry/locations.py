@@ -18,10 +18,10 @@ from server.registry.tables import Asset, Location
 from server.registry.wire import (
     LocationCreate,
     LocationOut,
+    LocationPage,
     LocationRecord,
     LocationUpdate,
 )
-from server.wire import Page
 
 # The template language's `applies_to.location_kinds` must name the same kinds.
 KINDS: tuple[str, ...] = get_args(LocationKind)
@@ -204,10 +204,10 @@ async def list_locations(
     q: str | None = None,
     after: uuid.UUID | None = None,
     limit: int = 100,
-) -> Page[LocationOut]:
+) -> LocationPage:
     sites = _visible_sites(caller, site_id)
     if not sites:
-        return Page(items=[], next_after=None)
+        return LocationPage(items=[], next_after=None)
     query = Location.select().where(Location.site.is_in(sites))
     if parent_id is not None:
         query = query.where(Location.parent == parent_id)
@@ -223,7 +223,7 @@ async def list_locations(
     rows = await query.order_by(Location.id).limit(limit + 1).run()
     trees = {s: await site_tree(s) for s in {r["site"] for r in rows[:limit]}}
     items = [_out(r, path_of(trees[r["site"]], r["id"])) for r in rows[:limit]]
-    return Page(items=items, next_after=items[-1].id if len(rows) > limit else None)
+    return LocationPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
 def location_record(row: dict[str, Any]) -> LocationRecord:

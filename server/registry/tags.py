@@ -25,12 +25,12 @@ from server.registry.wire import (
     TagCreate,
     TagEventOut,
     TagOut,
+    TagPage,
     TagRebind,
     TagRecord,
     TagResolution,
     TagTarget,
 )
-from server.wire import Page
 
 MAX_CODE_ATTEMPTS = 8
 
@@ -315,11 +315,11 @@ async def list_tags(
     public_url: str,
     after: uuid.UUID | None = None,
     limit: int = 100,
-) -> Page[TagOut]:
+) -> TagPage:
     sites = caller.site_ids(EVERYONE) if site_id is None else [site_id]
     sites = [s for s in sites if s in caller.roles]
     if not sites:
-        return Page(items=[], next_after=None)
+        return TagPage(items=[], next_after=None)
     query = Tag.select().where(Tag.site.is_in(sites))
     if asset_id is not None:
         query = query.where(Tag.asset == asset_id)
@@ -332,7 +332,7 @@ async def list_tags(
     limit = max(1, min(limit, 500))
     rows = await query.order_by(Tag.id).limit(limit + 1)
     items = [tag_out(r, public_url) for r in rows[:limit]]
-    return Page(items=items, next_after=items[-1].id if len(rows) > limit else None)
+    return TagPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
 def _require_active(tag: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from server.wire import Name, Request
+from server.wire import Name, Page, Request
 
 OptionalName = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]{1,31}$")]
@@ -240,3 +240,22 @@ class TagRecord(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     asset_id: uuid.UUID | None
     location_id: uuid.UUID | None
+
+
+class LocationPage(Page[LocationOut], frozen=True, kw_only=True):
+    """A page of a site's locations. Each page type is named and says its items' type
+    again: the API description (and a client generated from it) then names both."""
+
+    items: list[LocationOut]
+
+
+class AssetPage(Page[AssetOut], frozen=True, kw_only=True):
+    """A page of assets."""
+
+    items: list[AssetOut]
+
+
+class TagPage(Page[TagOut], frozen=True, kw_only=True):
+    """A page of tags."""
+
+    items: list[TagOut]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from html import escape
+from typing import Any, cast
 
 import msgspec
-from litestar import Litestar, Response, get
+from litestar import Litestar, Request, Response, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.plugins import OpenAPIRenderPlugin
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from server import db
 from server.accounts.access import Caller
@@ -26,6 +29,7 @@ from server.actions.controllers import (
 )
 from server.blobs.controllers import BlobController
 from server.errors import EXCEPTION_HANDLERS, DomainError, Problem, problem_response
+from server.inputs import refuse_nul_characters
 from server.inspections.controllers import (
     AssetHistoryController,
     FindingController,
@@ -52,9 +56,19 @@ from server.schedules.controllers import (
 from server.settings import Settings
 from server.syncing.controllers import SyncController
 from server.templates.controllers import SiteChecklistController, TemplateController
-from server.web.controllers import WebAppController
+from server.web.controllers import SHELL_HEADERS, WebAppController
 
 JSON_BODY_LIMIT = 1024 * 1024
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FILE_BODY_ROUTES = frozenset(
+    {
+        ("PUT", "/api/blobs/{sha256}"),  # a photo or signature, as the raw file
+        ("POST", "/api/sites/{site_id}/assets/import"),  # a CSV or XLSX file
+        ("POST", "/api/templates"),  # a YAML or JSON template file
+    }
+)
+"""The API's only unsafe routes whose body is a file by design, whatever its Content-Type;
+each still needs a bearer token, or a session and its CSRF header."""
 
 log = logging.getLogger("roundkeeper")
 
@@ -75,6 +89,92 @@ async def readyz() -> Response[Health] | Response[Problem]:
     except db.DatabaseNotReady as exc:
         return problem_response(DomainError("server.not_ready", str(exc)))
     return Response(Health(status="ready"))
+
+
+def json_bodies_only(app: ASGIApp) -> ASGIApp:
+    """Every unsafe request to /api/ that carries a body must say it is JSON (415 otherwise),
+    but those of FILE_BODY_ROUTES. A page on another site can post a form or text/plain
+    without asking the browser's permission, never application/json: so no other site can
+    log a visitor in to an account of its choosing (login needs no CSRF token, as there is
+    no session yet), nor reach any other route with a body the handler might still read."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            _require_json(cast(HTTPScope, scope))
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def _require_json(scope: HTTPScope) -> None:
+    route = (scope["method"], scope.get("path_template"))
+    if (
+        scope["method"] not in UNSAFE_METHODS
+        or not scope["path"].startswith("/api/")
+        or route in FILE_BODY_ROUTES
+    ):
+        return
+    headers = {name.lower(): value for name, value in scope["headers"]}
+    content_type = headers.get(b"content-type")
+    has_body = headers.get(b"content-length", b"0").strip() != b"0" or (
+        b"transfer-encoding" in headers
+    )
+    if content_type is None and not has_body:
+        return  # a DELETE, a logout: nothing to read
+    media_type = (content_type or b"").partition(b";")[0].strip().lower()
+    if media_type != b"application/json":
+        raise DomainError(
+            "request.unsupported_media_type",
+            "send the body as JSON, with 'Content-Type: application/json'",
+        )
+
+
+def shell_headers_on_pages(app: ASGIApp) -> ASGIApp:
+    """Every HTML page (a tag page, the API's page, the shells) is sent with the phone
+    shell's headers: nothing from elsewhere, no inline code, never in a frame, no sniffing."""
+    shell = [(name.lower().encode(), value.encode()) for name, value in SHELL_HEADERS.items()]
+    replaced = {name for name, _ in shell}
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_page(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if content_type.lower().startswith(b"text/html"):
+                    kept = [(k, v) for k, v in headers if k.lower() not in replaced]
+                    message = {**message, "headers": kept + shell}  # type: ignore[typeddict-item]
+            await send(message)
+
+        await app(scope, receive, send_page if scope["type"] == "http" else send)
+
+    return middleware
+
+
+class ApiPage(OpenAPIRenderPlugin):
+    """`/schema`: the OpenAPI description's address and a list of the operations, as plain
+    HTML. No documentation viewer: they all load their code from a CDN, or ship megabytes
+    of it with inline scripts and styles that the pages' policy refuses; any OpenAPI tool
+    (Swagger Editor, Postman, openapi-generator) opens `/schema/openapi.json` itself."""
+
+    def __init__(self) -> None:
+        super().__init__(path="/")
+
+    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
+        url = escape(self.get_openapi_json_route(request))
+        operations = "".join(
+            f"<li><code>{escape(method.upper())} {escape(path)}</code> "
+            f"{escape(operation.get('summary', ''))}</li>"
+            for path, item in openapi_schema.get("paths", {}).items()
+            for method, operation in item.items()
+            if isinstance(operation, dict) and "responses" in operation
+        )
+        title = escape(openapi_schema.get("info", {}).get("title", "API"))
+        return (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>{title} API</title></head><body><h1>{title} API</h1>"
+            f'<p>OpenAPI description: <a href="{url}">{url}</a> (open it in any OpenAPI '
+            f"tool).</p><ul>{operations}</ul></body></html>"
+        ).encode()
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -129,6 +229,7 @@ def create_app(settings: Settings) -> Litestar:
         },
         signature_namespace={"Caller": Caller, "Settings": Settings},
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[refuse_nul_characters, json_bodies_only, shell_headers_on_pages],
         on_startup=[on_startup, notifier.start],
         on_shutdown=[notifier.stop, on_shutdown],
         request_max_body_size=JSON_BODY_LIMIT,
@@ -136,7 +237,7 @@ def create_app(settings: Settings) -> Litestar:
             title="Roundkeeper",
             version="0.1.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ApiPage()],
         ),
         debug=False,
     )

@@ -32,7 +32,7 @@ STATUS: dict[str, int] = {
     "request.unsupported_media_type": 415,
     "auth.required": 401,
     "auth.invalid_credentials": 401,
-    "auth.token_revoked": 401,
+    "auth.token_revoked": 401,  # shipped, no longer raised: a revoked token is auth.required
     "auth.session_expired": 401,
     "auth.rate_limited": 429,
     "auth.csrf_failed": 403,
@@ -60,6 +60,7 @@ STATUS: dict[str, int] = {
     "tag.not_active": 409,
     "import.invalid_rows": 422,
     "import.unreadable_file": 400,
+    "import.too_many_rows": 422,
     "labels.too_many": 413,
     "template.invalid": 422,
     "inspection.id_not_uuid7": 400,
@@ -94,8 +95,11 @@ STATUS: dict[str, int] = {
     "blob.unsupported_type": 415,
     "blob.corrupt_image": 400,
     "blob.too_many_pixels": 400,
+    "blob.too_large_inflated": 400,
     "labels.font_missing": 503,
     "delivery.already_delivered": 409,
+    "webhook.destination_not_public": 422,
+    "webhook.destination_unresolvable": 422,
     "sync.device_required": 403,
     "sync.device_mismatch": 403,
     "sync.unsupported_protocol": 400,
@@ -192,6 +196,15 @@ def decode_body(body: bytes, type: type[T]) -> T:
         raise DomainError("request.invalid", message, field=field) from None
     except msgspec.DecodeError as exc:
         raise DomainError("request.malformed_json", str(exc)) from None
+    except (RecursionError, UnicodeDecodeError) as exc:
+        raise unreadable_body(exc) from None
+
+
+def unreadable_body(exc: RecursionError | UnicodeDecodeError) -> DomainError:
+    """JSON nested deeper than the decoder goes, or text that is not UTF-8."""
+    if isinstance(exc, RecursionError):
+        return DomainError("request.malformed_json", "the JSON is nested too deeply")
+    return DomainError("request.malformed_json", f"the body is not UTF-8 text: {exc.reason}")
 
 
 def _validation_problem(exc: ValidationException) -> DomainError:
@@ -241,6 +254,14 @@ def handle_http_exception(_: Request, exc: HTTPException) -> Response[Problem]:
     return Response(body, status_code=exc.status_code)
 
 
+def handle_unreadable_body(
+    _: Request, exc: RecursionError | UnicodeDecodeError
+) -> Response[Problem]:
+    # Litestar decodes bodies with msgspec, which raises these two itself for a body too
+    # deep or not UTF-8; neither can come from the server's own code paths.
+    return problem_response(unreadable_body(exc))
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
     logging.getLogger("roundkeeper").exception(
         "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
@@ -252,5 +273,7 @@ def handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
+    RecursionError: handle_unreadable_body,
+    UnicodeDecodeError: handle_unreadable_body,
     Exception: handle_unexpected,
 }

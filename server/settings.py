@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -45,6 +46,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # production unless asked for), and how often it looks for work.
     notify_in_process: bool = False
     notify_interval_s: int = 30
+    # Networks (CIDRs) webhooks may reach although they are not public, for a receiver
+    # inside the school's network; empty: public addresses only.
+    webhook_allow_private: tuple[str, ...] = ()
 
     @property
     def cookie_secure(self) -> bool:
@@ -132,6 +136,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             secure_cookies=None if not secure else secure == "true",
             notify_in_process=notify.lower() == "true",
             notify_interval_s=get_int("NOTIFY_INTERVAL_S", 30, 1),
+            webhook_allow_private=_private_networks(get("WEBHOOK_ALLOW_PRIVATE", "")),
         )
 
 
@@ -144,6 +149,30 @@ def check_database_url(url: str) -> None:
         "ROUNDKEEPER_DATABASE_URL must look like sqlite:///path/to/file.sqlite3 or "
         f"postgresql://user@host:5432/dbname, got {url!r}"
     )
+
+
+def _private_networks(raw: str) -> tuple[str, ...]:
+    """Each a network with no host bits set (a bare address is its /32 or /128), and none
+    of them everything: the setting names the internal receivers, it does not switch the
+    check off."""
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            network = ipaddress.ip_network(item)
+        except ValueError:
+            raise SettingsError(
+                "ROUNDKEEPER_WEBHOOK_ALLOW_PRIVATE must list networks separated by commas, "
+                f"such as 10.20.0.0/16,fd00:1::/64; {item!r} is not one"
+            ) from None
+        if network.prefixlen == 0:
+            raise SettingsError(
+                f"ROUNDKEEPER_WEBHOOK_ALLOW_PRIVATE may not allow every address ({item}); "
+                "list the networks of the internal receivers"
+            )
+        networks.append(str(network))
+    return tuple(networks)
 
 
 def _development_secret(data_dir: Path) -> str:

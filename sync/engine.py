@@ -27,7 +27,7 @@ from piccolo.engine.postgres import PostgresEngine
 from sync import changelog
 from sync.bulk import insert_rows
 from sync.hlc import SERVER_NODE, Hlc, InvalidHlc, parse_hlc, receive, tick
-from sync.rules import SKEW_FLAG_MS, SeqClass, cap_and_skew, plan_batch
+from sync.rules import EARLIEST, LATEST, SKEW_FLAG_MS, SeqClass, cap_and_skew, plan_batch
 from sync.tables import SyncDevice, SyncOp
 from sync.wire import (
     ABSENT,
@@ -181,20 +181,21 @@ async def _apply(context: _Context, *, careful: bool) -> _Applied:
                 outcomes[index] = decoded
             else:
                 pending.append((index, op, decoded))
-        now_for_ops = max(context.server_now, request.device_now)
+        # Business times are judged by the server's clock, never the device's (R47).
+        now_for_ops = context.server_now
         for run in _runs(pending):
             handler = context.handlers[run[0][1].type]
             if careful:
                 for index, _, body in run:
                     outcomes[index] = await _apply_alone(context, handler, body, now_for_ops)
                 continue
-            prepared = await handler.prepare(
-                context.principal, [body for _, _, body in run], now=now_for_ops
-            )
             try:
+                prepared = await handler.prepare(
+                    context.principal, [body for _, _, body in run], now=now_for_ops
+                )
                 await prepared.write()
             except Exception as exc:
-                if _is_integrity_error(exc):
+                if _is_unstorable(exc):
                     raise _BulkWriteFailed from exc
                 raise
             for (index, _, _), outcome in zip(run, prepared.outcomes, strict=True):
@@ -210,23 +211,25 @@ async def _apply(context: _Context, *, careful: bool) -> _Applied:
 
 
 async def _apply_alone(context: _Context, handler: OpHandler, body: Any, now: datetime) -> Outcome:
-    """One op in its own savepoint: the careful path, taken only after a bulk write failed."""
+    """One op in its own savepoint: the careful path, taken only after a batch could not be
+    stored. An op the database will not take is rejected on its own (R6): it never blocks
+    the ops after it."""
     transaction = SyncOp._meta.db.current_transaction.get()
     assert transaction is not None, "the careful path runs inside the batch's transaction"
     savepoint = await transaction.savepoint()
     mark = changelog.mark()
-    prepared = await handler.prepare(context.principal, [body], now=now)
     try:
+        prepared = await handler.prepare(context.principal, [body], now=now)
         await prepared.write()
     except Exception as exc:
-        if not _is_integrity_error(exc):
+        if not _is_unstorable(exc):
             raise
         await savepoint.rollback_to()
         changelog.rollback_to(mark)
         return Outcome(
             status=REJECTED,
             code="sync.write_failed",
-            detail=f"the record could not be stored: {exc}",
+            detail=f"the record could not be stored ({type(exc).__name__}): {exc}"[:500],
         )
     await savepoint.release()
     return prepared.outcomes[0]
@@ -261,8 +264,17 @@ def _decode(context: _Context, op: Op) -> Any:
     if op.v not in handler.versions:
         versions = ", ".join(str(v) for v in sorted(handler.versions))
         return Outcome(REJECTED, "sync.unknown_version", f"version {op.v}; known {versions}", "v")
+    if not EARLIEST <= op.occurred_at < LATEST:
+        return Outcome(
+            REJECTED,
+            "sync.invalid_body",
+            f"occurred_at must lie from {EARLIEST.date()} to before {LATEST.date()}",
+            "occurred_at",
+        )
     try:
         return handler.decode(op.v, op.body)
+    except (RecursionError, UnicodeDecodeError) as exc:
+        return Outcome(REJECTED, "sync.invalid_body", f"not readable JSON: {exc}"[:300], "body")
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         message = str(exc)
         match = _MSGSPEC_PATH.search(message)
@@ -280,10 +292,20 @@ def _parse(text: str) -> Hlc | None:
         return None
 
 
-def _is_integrity_error(exc: BaseException) -> bool:
-    return isinstance(
-        exc, sqlite3.IntegrityError | asyncpg.exceptions.IntegrityConstraintViolationError
-    )
+_UNSTORABLE = (
+    sqlite3.IntegrityError,
+    sqlite3.DataError,
+    asyncpg.exceptions.IntegrityConstraintViolationError,  # class 23
+    asyncpg.exceptions.DataError,  # class 22: out of range, bad text, a NUL character
+    asyncpg.exceptions.ProgramLimitExceededError,  # class 54: a value too large to index
+    OverflowError,  # a value the driver cannot convert
+)
+
+
+def _is_unstorable(exc: BaseException) -> bool:
+    """The database refused this content (a key taken, a value it cannot hold), as opposed
+    to being unavailable (R7) or the server being wrong: the op is at fault, not the batch."""
+    return isinstance(exc, _UNSTORABLE)
 
 
 async def _lock_device(context: _Context) -> int:
@@ -423,20 +445,34 @@ def _ledger_row(context: _Context, op: Op, outcome: Outcome) -> dict[str, Any]:
         "device_id": context.request.device_id,
         "device_seq": op.device_seq,
         "op_id": op.op_id,
-        "type": op.type[:64],
-        "v": op.v,
+        "type": _text(op.type, 64),
+        # An unknown version beyond the column's range is rejected; its number is not kept.
+        "v": op.v if _INT32_MIN <= op.v <= _INT32_MAX else 0,
         "status": outcome.status,
-        "code": outcome.code,
-        "detail": outcome.detail,
-        "field": outcome.field,
+        "code": _text(outcome.code, 64),
+        "detail": _text(outcome.detail, 2000),
+        "field": _text(outcome.field, 200),
         "result": bytes(raw_result).decode() if raw_result else None,
         "current": bytes(raw_current).decode() if raw_current else None,
         "parallel": outcome.parallel,
         "scope": outcome.scope,
-        "hlc": str(capped) if capped else op.hlc[:100],
-        "occurred_at": op.occurred_at,
+        "hlc": str(capped) if capped else _text(op.hlc, 100),
+        # A time no column holds is not kept (the op was rejected for it).
+        "occurred_at": op.occurred_at if EARLIEST <= op.occurred_at < LATEST else None,
         "received_at": context.server_now,
     }
+
+
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _text(value: str | None, length: int) -> str | None:
+    """A ledger column's text: what a refusal echoes of the op (a field path, a type, a
+    message quoting a value) cut to the column and without NUL characters, which
+    PostgreSQL refuses; the answer is kept whatever the op held (R6)."""
+    if value is None:
+        return None
+    return value.replace("\x00", "\ufffd")[:length]
 
 
 async def _record_device(context: _Context, last_applied_seq: int) -> None:

@@ -65,17 +65,17 @@ async def read_counter() -> Counter:
     return Counter(row["position"], row["epoch"], row["pruned_through"])
 
 
-def _encode(cursor: _Cursor, epoch: str) -> str:
+def _encode(cursor: _Cursor, epoch: str, key: bytes) -> str:
     if cursor.feed is None:
-        return encode_cursor(cursor.position, epoch)
+        return encode_cursor(cursor.position, epoch, key)
     state = f"{epoch}.s{cursor.feed}" + (f".{cursor.after}" if cursor.after else "")
-    return encode_cursor(cursor.position, state)
+    return encode_cursor(cursor.position, state, key)
 
 
-def _decode(text: str, epoch: str) -> _Cursor | None:
+def _decode(text: str, epoch: str, key: bytes) -> _Cursor | None:
     """None when the cursor cannot be used here: garbled, or made by another database."""
     try:
-        position, state = decode_cursor(text)
+        position, state = decode_cursor(text, key)
     except InvalidCursor:
         return None
     parts = state.split(".", 2)
@@ -95,12 +95,13 @@ async def pull_scope(
     feeds: Sequence[Feed],
     counter: Counter,
     limit: int,
+    key: bytes,
 ) -> ScopePage:
-    """One page of one scope the caller may see."""
+    """One page of one scope the caller may see; `key` signs and checks its cursors."""
     if cursor_text is None:
         cursor = _Cursor(counter.position, feed=0)
     else:
-        decoded = _decode(cursor_text, counter.epoch)
+        decoded = _decode(cursor_text, counter.epoch, key)
         # Older than what the log keeps, or ahead of it (a database restored from an
         # older backup): the device must start this scope again (R29). So must a
         # snapshot still being paged: once done it goes on from the log at its starting
@@ -117,8 +118,10 @@ async def pull_scope(
             )
         cursor = decoded
     if cursor.feed is not None:
-        return await _snapshot_page(scope, cursor, feeds=feeds, counter=counter, limit=limit)
-    return await _log_page(scope, cursor, counter=counter, limit=limit)
+        return await _snapshot_page(
+            scope, cursor, feeds=feeds, counter=counter, limit=limit, key=key
+        )
+    return await _log_page(scope, cursor, counter=counter, limit=limit, key=key)
 
 
 def removed(scope: str) -> ScopePage:
@@ -127,7 +130,13 @@ def removed(scope: str) -> ScopePage:
 
 
 async def _snapshot_page(
-    scope: str, cursor: _Cursor, *, feeds: Sequence[Feed], counter: Counter, limit: int
+    scope: str,
+    cursor: _Cursor,
+    *,
+    feeds: Sequence[Feed],
+    counter: Counter,
+    limit: int,
+    key: bytes,
 ) -> ScopePage:
     changes: list[Change] = []
     feed, after = cursor.feed, cursor.after
@@ -155,7 +164,7 @@ async def _snapshot_page(
             scope=scope,
             status=SCOPE_OK,
             changes=changes,
-            cursor=_encode(next_cursor, counter.epoch),
+            cursor=_encode(next_cursor, counter.epoch, key),
             has_more=True,
         )
     # The snapshot is done: from here on the log, from where the snapshot started. Changes
@@ -164,7 +173,7 @@ async def _snapshot_page(
         scope=scope,
         status=SCOPE_OK,
         changes=changes,
-        cursor=_encode(_Cursor(cursor.position), counter.epoch),
+        cursor=_encode(_Cursor(cursor.position), counter.epoch, key),
         has_more=await _any_after(scope, cursor.position),
     )
 
@@ -179,7 +188,9 @@ _CHANGE_COLUMNS = (
 )
 
 
-async def _log_page(scope: str, cursor: _Cursor, *, counter: Counter, limit: int) -> ScopePage:
+async def _log_page(
+    scope: str, cursor: _Cursor, *, counter: Counter, limit: int, key: bytes
+) -> ScopePage:
     rows = (
         await SyncChange.select(*_CHANGE_COLUMNS)
         .where(_after(scope, cursor.position))
@@ -205,7 +216,7 @@ async def _log_page(scope: str, cursor: _Cursor, *, counter: Counter, limit: int
         scope=scope,
         status=SCOPE_OK,
         changes=[_change(row) for row in rows],
-        cursor=_encode(_Cursor(position), counter.epoch),
+        cursor=_encode(_Cursor(position), counter.epoch, key),
         has_more=has_more,
     )
 

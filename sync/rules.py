@@ -21,6 +21,11 @@ SKEW_FLAG_MS = 2 * 60 * 1000
 
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+EARLIEST = _UNIX_EPOCH
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""An op's `occurred_at` lies in [EARLIEST, LATEST): the edges of the calendar overflow as
+soon as they are moved to another time zone or stored."""
+
 
 def classify_seq(device_seq: int, last_applied_seq: int) -> SeqClass:
     """R3, R5: "replay" answers the stored result, "next" is applied, "gap" waits.

@@ -16,6 +16,7 @@ UNSET) for "absent": omitted on the wire and falsy in Python (`if result.current
 
 import base64
 import hashlib
+import hmac
 import re
 import uuid
 from datetime import datetime
@@ -134,32 +135,39 @@ class InvalidCursor(ValueError):
         self.reason = reason
 
 
-# A cursor is urlsafe base64, unpadded, of b"1:" + epoch + b":" + position, followed by the
-# first 4 bytes of that text's sha256. "1" is the cursor format, so a later format can still
-# read today's cursors.
+# A cursor is urlsafe base64, unpadded, of b"2:" + epoch + b":" + position, followed by the
+# first 16 bytes of that text's HMAC-SHA256 under the server's cursor key. "2" is the cursor
+# format; format 1 (an unkeyed checksum) is no longer read, so such a cursor is reset (R29).
 #
-# The checksum catches a cursor garbled or edited by hand; it is not a signature, and needs
-# none: a forged cursor can only ask for changes of a scope the device is already allowed
-# to pull (scopes are authorised on every pull), which a null cursor would give it anyway.
-_CURSOR_FORMAT = b"1"
-_CHECKSUM_BYTES = 4
+# The signature means every part of a cursor is one the server made: a forged one (a
+# position, a feed or an entity id to page from that the server never sent) is refused as
+# damaged before anything of it reaches a query.
+_CURSOR_FORMAT = b"2"
+_CHECKSUM_BYTES = 16
 _CURSOR_MAX_LENGTH = 240
 _EPOCH = re.compile(r"[0-9A-Za-z._-]{1,128}")
 _POSITION = re.compile(r"0|[1-9][0-9]{0,18}")
 
 
-def encode_cursor(position: int, epoch: str) -> str:
-    """`epoch` names one lineage of the change log (a restore or rebuild starts a new one)."""
+def _signature(payload: bytes, key: bytes) -> bytes:
+    if not key:
+        raise ValueError("a cursor key is required")
+    return hmac.new(key, payload, hashlib.sha256).digest()[:_CHECKSUM_BYTES]
+
+
+def encode_cursor(position: int, epoch: str, key: bytes) -> str:
+    """`epoch` names one lineage of the change log (a restore or rebuild starts a new one);
+    `key` signs the cursor (the server's, never a device's)."""
     if type(position) is not int or not 0 <= position <= _INT64_MAX:
         raise ValueError("a cursor position is an integer from 0 to 2**63 - 1")
     if not isinstance(epoch, str) or not _EPOCH.fullmatch(epoch):
         raise ValueError("a cursor epoch is 1 to 64 characters of A-Z, a-z, 0-9, '.', '_', '-'")
     payload = b":".join((_CURSOR_FORMAT, epoch.encode(), str(position).encode()))
-    raw = payload + hashlib.sha256(payload).digest()[:_CHECKSUM_BYTES]
+    raw = payload + _signature(payload, key)
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def decode_cursor(text: str) -> tuple[int, str]:
+def decode_cursor(text: str, key: bytes) -> tuple[int, str]:
     """`(position, epoch)`; raises `InvalidCursor` for anything `encode_cursor` did not make."""
     if not isinstance(text, str) or not 0 < len(text) <= _CURSOR_MAX_LENGTH:
         raise InvalidCursor("not a cursor")
@@ -168,7 +176,7 @@ def decode_cursor(text: str) -> tuple[int, str]:
     except ValueError:
         raise InvalidCursor("not a cursor") from None
     payload, checksum = raw[:-_CHECKSUM_BYTES], raw[-_CHECKSUM_BYTES:]
-    if not payload or hashlib.sha256(payload).digest()[:_CHECKSUM_BYTES] != checksum:
+    if not payload or not hmac.compare_digest(_signature(payload, key), checksum):
         raise InvalidCursor("cursor damaged")
     parts = payload.split(b":")
     if len(parts) != 3 or parts[0] != _CURSOR_FORMAT:

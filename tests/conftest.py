@@ -99,6 +99,9 @@ def make_settings(url: str, data_dir: Path, **overrides: object) -> Settings:
         "password_hashing": "fast",
         # The test server speaks plain HTTP on loopback behind an https public URL.
         "secure_cookies": False,
+        # The tests' webhook receivers (tests/notifications/receiver.py) listen on the
+        # loopback, which webhooks reach only where it is allowed.
+        "webhook_allow_private": ("127.0.0.1/32",),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from server.accounts.tables import (
     Organization,
     Site,
     User,
+    UsernameRefusal,
     UserSession,
 )
 
@@ -25,5 +26,6 @@ APP_CONFIG = AppConfig(
         ApiToken,
         UserSession,
         LoginFailure,
+        UsernameRefusal,
     ],
 )

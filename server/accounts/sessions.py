@@ -41,30 +41,34 @@ class NewSession:
 
 
 async def login(settings: Settings, username: str, password: str, address: str) -> NewSession:
-    """Check a password and open a session. Repeated failures for one username lock it out
-    for a while (answered 429 with Retry-After), whatever the password."""
+    """Check a password and open a session.
+
+    Two limits, both over the last `login_lockout_minutes`, both answered 429 with
+    Retry-After:
+
+    - a username with `login_max_failures` failures is locked, whatever the password (the
+      same for a username that does not exist, which must look like one that does);
+    - an address with ADDRESS_SLACK times as many failures *for usernames that do not
+      exist* is guessing names: each of its failed logins is answered 429 instead of 401.
+      Failures for real usernames never count there, and a right password for a username
+      that is not locked always logs in: a whole school behind one NAT address can never
+      be locked out by someone typing made-up names from it. A wrong password for a real
+      username from such an address is answered 429 as well (and counts for that
+      username), so the answer never tells which usernames exist. Guessing passwords of
+      real usernames is held back by the per-username lock alone."""
     now = clock.utcnow()
     window_start = now - timedelta(minutes=settings.login_lockout_minutes)
+    retry = {"Retry-After": str(settings.login_lockout_minutes * 60)}
     failures = (
         await LoginFailure.count()
         .where((LoginFailure.username == username) & (LoginFailure.at > window_start))
         .run()
     )
-    from_address = 0
-    if address:
-        from_address = await LoginFailure.count().where(
-            (LoginFailure.address == address[:64]) & (LoginFailure.at > window_start)
-        )
-    # One client guessing across many usernames is stopped too, with more slack: a school
-    # office may sit behind one NAT address.
-    if (
-        failures >= settings.login_max_failures
-        or from_address >= settings.login_max_failures * ADDRESS_SLACK
-    ):
+    if failures >= settings.login_max_failures:
         raise DomainError(
             "auth.rate_limited",
             f"too many failed logins; try again in {settings.login_lockout_minutes} minutes",
-            headers={"Retry-After": str(settings.login_lockout_minutes * 60)},
+            headers=retry,
         )
     user = await User.select().where(User.username == username).first().run()
     if user is None:
@@ -75,9 +79,19 @@ async def login(settings: Settings, username: str, password: str, address: str) 
             user["password_hash"], password, settings.password_hashing
         )
     if user is None or not ok:
+        guessing = address and await _guessed_names(address[:64], window_start) >= (
+            settings.login_max_failures * ADDRESS_SLACK
+        )
         await LoginFailure.insert(
             LoginFailure(id=new_id(), username=username, address=address[:64], at=now)
         ).run()
+        if guessing:
+            raise DomainError(
+                "auth.rate_limited",
+                "wrong username or password, and too many usernames that do not exist were "
+                "tried from this address: check both and try again later",
+                headers=retry,
+            )
         raise DomainError("auth.invalid_credentials", "wrong username or password")
     caller = await load_caller(user["id"])
     assert caller is not None
@@ -99,6 +113,15 @@ async def login(settings: Settings, username: str, password: str, address: str) 
         await LoginFailure.delete().where(LoginFailure.username == username).run()
     caller = msgspec.structs.replace(caller, session_id=session_id)
     return NewSession(token, csrf_token, expires_at, caller)
+
+
+async def _guessed_names(address: str, since: datetime) -> int:
+    """Failed logins from `address` for usernames that do not exist."""
+    return await LoginFailure.count().where(
+        (LoginFailure.address == address)
+        & (LoginFailure.at > since)
+        & LoginFailure.username.not_in(User.select(User.username))
+    )
 
 
 async def resolve_session(token: str) -> tuple[Caller, str]:

@@ -93,3 +93,14 @@ class LoginFailure(Table, tablename="login_failure"):
     username = Varchar(length=64, index=True)
     address = Varchar(length=64, default="")
     at = Timestamptz(index=True)
+
+
+class UsernameRefusal(Table, tablename="username_refusal"):
+    """A username an admin asked for that was taken (usernames are unique across every
+    organization): who asked for which, and when. The audit trail of probing for other
+    organizations' usernames, and what slows it down (server/accounts/users.py)."""
+
+    id = UUID(primary_key=True)
+    admin = ForeignKey(User, on_delete=OnDelete.restrict, null=False, index=True)
+    username = Varchar(length=64)
+    at = Timestamptz(index=True)

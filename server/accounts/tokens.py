@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from server import clock
@@ -55,6 +56,9 @@ async def create_token(user_id: uuid.UUID, device_name: str) -> TokenCreated:
 
 
 async def resolve_token(token: str) -> Caller:
+    """The caller a token acts for. An unknown token, a revoked one and one whose account is
+    deactivated get the same answer: whoever holds a token learns nothing about it."""
+    refused = DomainError("auth.required", "this bearer token is not valid; enrol the device again")
     row = (
         await ApiToken.select(
             ApiToken.id, ApiToken.user, ApiToken.device, ApiToken.revoked_at, ApiToken.last_used_at
@@ -63,13 +67,11 @@ async def resolve_token(token: str) -> Caller:
         .first()
         .run()
     )
-    if row is None:
-        raise DomainError("auth.required", "unknown bearer token")
-    if row["revoked_at"] is not None:
-        raise DomainError("auth.token_revoked", "this token has been revoked")
+    if row is None or row["revoked_at"] is not None:
+        raise refused
     caller = await load_caller(row["user"], device_id=row["device"])
     if caller is None:
-        raise DomainError("auth.required", "this account is deactivated")
+        raise refused
     now = clock.utcnow()
     if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"]).run()
@@ -107,6 +109,45 @@ async def revoke_token(caller: Caller, token_id: uuid.UUID) -> TokenOut:
         )
         row = {**row, "revoked_at": now}
     return _token_out(row)
+
+
+@dataclass(frozen=True)
+class MemberDevice:
+    id: uuid.UUID
+    name: str
+    user_id: uuid.UUID
+    user_name: str
+
+
+async def member_devices(site_id: uuid.UUID) -> list[MemberDevice]:
+    """The devices in use by the site's people: those with a token not revoked, of a
+    person with a current role there (for callers already authorised)."""
+    members = (
+        await Membership.select(Membership.user)
+        .where(
+            (Membership.site == site_id)
+            & (Membership.expires_at.is_null() | (Membership.expires_at > clock.utcnow()))
+        )
+        .run()
+    )
+    if not members:
+        return []
+    rows = (
+        await ApiToken.select(
+            ApiToken.device, ApiToken.device.name, ApiToken.user, ApiToken.user.display_name
+        )
+        .where(ApiToken.user.is_in([m["user"] for m in members]) & ApiToken.revoked_at.is_null())
+        .run()
+    )
+    return [
+        MemberDevice(
+            id=r["device"],
+            name=r["device.name"],
+            user_id=r["user"],
+            user_name=r["user.display_name"],
+        )
+        for r in rows
+    ]
 
 
 async def _manageable_users(caller: Caller) -> set[uuid.UUID]:

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server import clock
-from server.accounts.access import ADMINS, EVERYONE, Caller, check_role
+from server.accounts.access import ADMINS, MANAGERS, Caller, check_role
 from server.accounts.passwords import hash_password
-from server.accounts.tables import Membership, User
+from server.accounts.tables import Membership, User, UsernameRefusal
 from server.accounts.wire import MemberCreate, MemberOut, PersonInfo, SiteRole
 from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError
 from server.feeds import Audience, Feed
+
+log = logging.getLogger("roundkeeper")
+
+USERNAME_REFUSALS = 20
+USERNAME_REFUSAL_WINDOW = timedelta(days=1)
+"""How many taken usernames one admin may be told of in a day: far more than adding a
+school's staff ever meets, far too few to map another organization's usernames."""
 
 
 async def create_user(
@@ -27,7 +35,9 @@ async def create_user(
 ) -> uuid.UUID:
     if await User.exists().where(User.username == username).run():
         raise DomainError(
-            "user.username_taken", f"username {username!r} is taken", field="username"
+            "user.username_taken",
+            "this username is not available; choose another",
+            field="username",
         )
     user_id = new_id()
     await User.insert(
@@ -177,7 +187,10 @@ async def site_roles(caller: Caller) -> list[SiteRole]:
 
 
 async def list_members(caller: Caller, site_id: uuid.UUID) -> list[MemberOut]:
-    caller.require(site_id, EVERYONE)
+    """For the site's managers: usernames are what one logs in with, and an inspector or an
+    auditor has no use for them (their devices get the site's people by name, entity
+    `person`)."""
+    caller.require(site_id, MANAGERS)
     return await members_of(site_id)
 
 
@@ -210,8 +223,16 @@ async def members_of(site_id: uuid.UUID) -> list[MemberOut]:
 async def add_member(
     caller: Caller, site_id: uuid.UUID, data: MemberCreate, hashing: str
 ) -> MemberOut:
-    """An admin creates a person in their organization with a role at their site."""
+    """An admin creates a person in their organization with a role at their site.
+
+    Usernames are unique across every organization, because logging in takes a username
+    alone; so a refusal of a taken one tells an admin that someone, somewhere, has it. That
+    cannot be avoided without making logins name their organization; what can be done is
+    done: the refusal says nothing of whose it is, each one is recorded (UsernameRefusal:
+    who asked for which name, when), and an admin told USERNAME_REFUSALS times in a day is
+    refused every new member (429) until the oldest of them is a day old."""
     caller.require(site_id, ADMINS)
+    await _check_username_refusals(caller)
     check_role(data.role)
     if data.role == "auditor" and data.expires_at is None:
         raise DomainError(
@@ -219,15 +240,20 @@ async def add_member(
             "an auditor's access must have an end (expires_at)",
             field="expires_at",
         )
-    async with transaction():
-        user_id = await create_user(
-            organization_id=caller.organization_id,
-            username=data.username,
-            display_name=data.display_name,
-            password=data.password,
-            hashing=hashing,
-        )
-        await set_membership(user_id, site_id, data.role, data.expires_at)
+    try:
+        async with transaction():
+            user_id = await create_user(
+                organization_id=caller.organization_id,
+                username=data.username,
+                display_name=data.display_name,
+                password=data.password,
+                hashing=hashing,
+            )
+            await set_membership(user_id, site_id, data.role, data.expires_at)
+    except DomainError as exc:
+        if exc.code == "user.username_taken":
+            await _record_username_refusal(caller, data.username)
+        raise
     return MemberOut(
         user_id=user_id,
         username=data.username,
@@ -235,6 +261,34 @@ async def add_member(
         role=data.role,
         expires_at=data.expires_at,
     )
+
+
+async def _check_username_refusals(caller: Caller) -> None:
+    now = clock.utcnow()
+    recent = (
+        await UsernameRefusal.select(UsernameRefusal.at)
+        .where(
+            (UsernameRefusal.admin == caller.user_id)
+            & (UsernameRefusal.at > now - USERNAME_REFUSAL_WINDOW)
+        )
+        .order_by(UsernameRefusal.at)
+        .run()
+    )
+    if len(recent) >= USERNAME_REFUSALS:
+        wait = recent[0]["at"] + USERNAME_REFUSAL_WINDOW - now
+        raise DomainError(
+            "auth.rate_limited",
+            f"{USERNAME_REFUSALS} usernames asked for today were taken; "
+            "try again later, or ask the server's operator",
+            headers={"Retry-After": str(max(1, int(wait.total_seconds())))},
+        )
+
+
+async def _record_username_refusal(caller: Caller, username: str) -> None:
+    await UsernameRefusal.insert(
+        UsernameRefusal(id=new_id(), admin=caller.user_id, username=username, at=clock.utcnow())
+    ).run()
+    log.warning("username %r refused to admin %s: taken", username, caller.username)
 
 
 async def is_member(user_id: uuid.UUID, site_id: uuid.UUID) -> bool:

@@ -84,7 +84,7 @@ async def upload_blob(
         )
     row = await Blob.select().where(Blob.sha256 == sha256).first().run()
     if row is None:
-        facts = await asyncio.to_thread(images.inspect_image, content)
+        facts = await asyncio.to_thread(images.inspect_image, content, max_bytes=max_bytes)
         viewer_copy = await asyncio.to_thread(images.without_location, content, facts.media_type)
         if viewer_copy is not None:
             await storage.put(sha256 + VIEWER_COPY, viewer_copy)

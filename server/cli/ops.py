@@ -91,10 +91,10 @@ def notify_group() -> None:
 def notify_run_once() -> None:
     """One dispatcher pass: find new events, send what is due (safe beside running servers
     and other passes; for a cron job or systemd timer)."""
-    from server.notifications.dispatcher import run_pass
+    from server.notifications.dispatcher import DispatchPolicy, run_pass
 
     async def work(settings: Settings) -> Any:
-        return await run_pass()
+        return await run_pass(policy=DispatchPolicy.from_settings(settings))
 
     report = run(work)
     click.echo(

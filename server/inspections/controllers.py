@@ -17,6 +17,7 @@ from server.inspections.wire import (
     InspectionPage,
     InspectionSubmit,
 )
+from server.wire import in_range
 
 Id = Annotated[uuid.UUID, Parameter()]
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
@@ -57,8 +58,8 @@ class InspectionController(Controller):
             asset_id=asset_id,
             template_key=template_key,
             result=result,
-            completed_from=completed_from,
-            completed_to=completed_to,
+            completed_from=in_range(completed_from, "completed_from"),
+            completed_to=in_range(completed_to, "completed_to"),
             current_only=current_only,
             after=after,
             limit=limit,

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
-from server.deps import CurrentCaller
+from server.deps import AppSettings, CurrentCaller
 from server.notifications import deliveries, webhooks
 from server.notifications.wire import (
     DeliveryOut,
@@ -25,12 +25,19 @@ class WebhookController(Controller):
 
     @post("/")
     async def create_webhook(
-        self, caller: CurrentCaller, site_id: Id, data: Annotated[WebhookCreate, Body()]
+        self,
+        caller: CurrentCaller,
+        settings: AppSettings,
+        site_id: Id,
+        data: Annotated[WebhookCreate, Body()],
     ) -> Response[WebhookOut]:
         """Send this site's events (finding.high, action.overdue, occurrence.overdue,
         digest.daily) to a URL as generic JSON or as a WeCom, DingTalk or Feishu robot
-        message. Site admins only."""
-        return Response(await webhooks.create_webhook(caller, site_id, data), status_code=201)
+        message. Site admins only. The URL's host must be, or resolve to, public addresses
+        only (422 `webhook.destination_not_public` / `webhook.destination_unresolvable`)."""
+        allow = settings.webhook_allow_private
+        created = await webhooks.create_webhook(caller, site_id, data, allow_private=allow)
+        return Response(created, status_code=201)
 
     @get("/")
     async def list_webhooks(self, caller: CurrentCaller, site_id: Id) -> list[WebhookOut]:
@@ -44,13 +51,17 @@ class WebhookController(Controller):
     async def update_webhook(
         self,
         caller: CurrentCaller,
+        settings: AppSettings,
         site_id: Id,
         webhook_id: Id,
         data: Annotated[WebhookUpdate, Body()],
     ) -> WebhookOut:
-        """Only the fields sent change. A webhook switched off keeps its pending
-        deliveries; they go out when it is switched on again."""
-        return await webhooks.update_webhook(caller, site_id, webhook_id, data)
+        """Only the fields sent change; a new URL is checked as on creation. A webhook
+        switched off keeps its pending deliveries; they go out when it is switched on
+        again."""
+        return await webhooks.update_webhook(
+            caller, site_id, webhook_id, data, allow_private=settings.webhook_allow_private
+        )
 
     @delete("/{webhook_id:uuid}", status_code=204)
     async def delete_webhook(self, caller: CurrentCaller, site_id: Id, webhook_id: Id) -> None:

@@ -28,6 +28,7 @@ from server.accounts.access import MANAGERS, Caller
 from server.clock import new_id
 from server.db import is_sqlite, transaction
 from server.errors import DomainError, not_found
+from server.notifications.formats import RESPONSE_KEPT, clean_text
 from server.notifications.tables import Delivery, DeliveryAttempt
 from server.notifications.webhooks import Subscriber, load_webhook, targets
 from server.notifications.wire import AttemptOut, DeliveryOut, DeliveryPage, Event
@@ -315,7 +316,8 @@ async def _outs(rows: list[dict[str, Any]]) -> list[DeliveryOut]:
                 status_code=attempt["status_code"],
                 error=attempt["error"],
                 duration_ms=attempt["duration_ms"],
-                response=attempt["response"],
+                # Attempts recorded before answers were cut short are cut short here.
+                response=clean_text(attempt["response"], RESPONSE_KEPT),
             )
         )
     return [

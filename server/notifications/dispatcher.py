@@ -3,6 +3,9 @@
 Any number of passes may run at once, in one process or many (see `deliveries` for how):
 each event is delivered to each webhook at least once, normally exactly once. The
 in-process loop (`runner`) and `roundkeeper notify run-once` both run `run_pass`.
+
+Every attempt resolves the webhook's host again, checks each address (`destinations`) and
+connects to a checked one; redirects are not followed (a 3xx is a failed attempt).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import httpx
 from server import clock
 from server.clock import new_id
 from server.db import transaction
-from server.notifications import formats
+from server.notifications import destinations, formats
 from server.notifications.deliveries import (
     Claimed,
     Outcome,
@@ -34,6 +37,7 @@ from server.notifications.events import SOURCES, Source, Window
 from server.notifications.tables import NotificationCursor
 from server.notifications.webhooks import subscribers
 from server.notifications.wire import PassReport
+from server.settings import Settings
 
 log = logging.getLogger("roundkeeper.notifications")
 
@@ -57,6 +61,13 @@ class DispatchPolicy:
     catch_up: timedelta = timedelta(days=3)
     """After a longer stop, older events are not announced (the digest still counts them)."""
     sources: Sequence[Source] = field(default_factory=lambda: SOURCES)
+    allow_private: tuple[destinations.IPNetwork, ...] = ()
+    """Networks webhooks may reach although they are not public
+    (ROUNDKEEPER_WEBHOOK_ALLOW_PRIVATE); by default only public addresses."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DispatchPolicy:
+        return cls(allow_private=destinations.allowed_networks(settings.webhook_allow_private))
 
     @property
     def lease(self) -> timedelta:
@@ -146,6 +157,14 @@ async def send_due(
                 report.retrying += 1
 
 
+@dataclass(frozen=True)
+class _Answer:
+    status_code: int | None = None
+    error: str = ""
+    body: bytes = b""
+    content_type: str = ""
+
+
 async def _attempt(
     claimed: Claimed, now: datetime, policy: DispatchPolicy, client: httpx.AsyncClient
 ) -> str | None:
@@ -159,39 +178,69 @@ async def _attempt(
         now=clock.utcnow(),
     )
     started = time.perf_counter()
-    status_code: int | None = None
-    body = b""
-    try:
-        async with client.stream(
-            "POST",
-            request.url,
-            content=request.body,
-            headers=request.headers,
-            timeout=policy.timeout_s,
-        ) as response:
-            status_code = response.status_code
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) >= RESPONSE_READ_MAX:
-                    break
-        error = formats.judge_response(claimed.format, status_code, body)
-    except httpx.TimeoutException:
-        error = f"no answer within {policy.timeout_s:g} s"
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    answer = await _post(request, claimed.format, policy, client)
+    # What the receiver or the network said is shown to managers: kept short and printable
+    # (and never emptied, since an empty error records a success).
+    error = answer.error and (formats.clean_text(answer.error, formats.ERROR_KEPT) or "failed")
     outcome = Outcome(
-        status_code=status_code,
+        status_code=answer.status_code,
         error=error,
         duration_ms=round((time.perf_counter() - started) * 1000, 1),
-        response=formats.response_excerpt(body),
+        response=formats.response_excerpt(answer.body, answer.content_type),
         at=clock.utcnow(),
     )
-    if error:
-        log.info("notifications: delivery %s attempt %d: %s", claimed.id, claimed.attempt, error)
+    if outcome.error:
+        log.info(
+            "notifications: delivery %s attempt %d: %s", claimed.id, claimed.attempt, outcome.error
+        )
     retry_at = max(now, outcome.at) + timedelta(seconds=backoff_s(claimed.tries, policy))
     return await record_outcome(
         claimed, outcome, give_up=claimed.tries >= policy.max_attempts, retry_at=retry_at
     )
+
+
+async def _post(
+    request: formats.Outgoing, format: str, policy: DispatchPolicy, client: httpx.AsyncClient
+) -> _Answer:
+    """POST to a checked address of the URL's host; to the next one only when one
+    refuses the connection (nothing was sent to it)."""
+    url = httpx.URL(request.url)
+    try:
+        addresses = await destinations.checked_addresses(
+            url, policy.allow_private, timeout_s=policy.timeout_s
+        )
+    except (destinations.DestinationRefused, destinations.DestinationUnresolvable) as exc:
+        return _Answer(error=f"not sent: {exc}")
+    answer = _Answer(error="no address to send to")
+    for address in addresses:
+        target = destinations.pinned(url, address)
+        status_code: int | None = None
+        body = b""
+        try:
+            async with client.stream(
+                "POST",
+                target.url,
+                content=request.body,
+                headers={**request.headers, **target.headers},
+                timeout=policy.timeout_s,
+                follow_redirects=False,
+                extensions=target.extensions,
+            ) as response:
+                status_code = response.status_code
+                content_type = response.headers.get("content-type", "")
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) >= RESPONSE_READ_MAX:
+                        break
+            error = formats.judge_response(format, status_code, body)
+            return _Answer(status_code, error, body, content_type)
+        except httpx.ConnectError as exc:
+            answer = _Answer(error=f"{type(exc).__name__}: {exc}".rstrip(": "))
+        except httpx.TimeoutException:
+            return _Answer(status_code, f"no answer within {policy.timeout_s:g} s")
+        except httpx.HTTPError as exc:
+            return _Answer(status_code, f"{type(exc).__name__}: {exc}".rstrip(": "))
+    return answer
 
 
 async def _scanned_to(source: str) -> datetime | None:

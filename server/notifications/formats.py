@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +42,11 @@ FOOTER = "Roundkeeper"
 WECOM_MAX_BYTES = 4096
 DINGTALK_MAX_BYTES = 18_000
 FEISHU_MAX_BYTES = 20_000
-RESPONSE_KEPT = 500
+RESPONSE_KEPT = 200
+"""Characters of a receiver's answer kept with an attempt, for whoever investigates a
+failure; no more, since managers read it and a receiver's answer is not ours to keep."""
+ERROR_KEPT = 300
+TEXT_TYPES = ("application/json", "application/xml")
 
 CARD_COLOURS = {
     "finding.high": "red",
@@ -187,11 +192,37 @@ def judge_response(format: str, status_code: int, body: bytes) -> str:
         text = answer.get("msg", answer.get("StatusMessage", ""))
     if code == 0:
         return ""
-    return f"robot refused: code {code} {text}".strip()
+    return clean_text(f"robot refused: code {code} {text}", RESPONSE_KEPT)
 
 
-def response_excerpt(body: bytes) -> str:
-    return body[:RESPONSE_KEPT].decode("utf-8", errors="replace")
+def response_excerpt(body: bytes, content_type: str) -> str:
+    """The start of a text answer (text/*, JSON, XML), printable, at most RESPONSE_KEPT
+    characters; nothing of any other kind of answer."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if not (media.startswith("text/") or media in TEXT_TYPES or media.endswith(("+json", "+xml"))):
+        return ""
+    charset = "utf-8"
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"')
+    try:
+        text = body[: RESPONSE_KEPT * 4].decode(charset, errors="replace")
+    except LookupError:
+        text = body[: RESPONSE_KEPT * 4].decode("utf-8", errors="replace")
+    return clean_text(text, RESPONSE_KEPT)
+
+
+def clean_text(text: str, limit: int) -> str:
+    """`text` with control and format characters (escape sequences, bidirectional
+    overrides, NUL) gone, runs of white space as one space, at most `limit` characters."""
+    kept = "".join(c for c in text if c.isspace() or not _control(c))
+    return " ".join(kept.split())[:limit]
+
+
+def _control(char: str) -> bool:
+    # Cc control, Cf format (bidi overrides, zero-width), Cs/Co/Cn: nothing to show.
+    return unicodedata.category(char).startswith("C")
 
 
 def _fit(text: str, max_bytes: int) -> str:

@@ -42,7 +42,11 @@ class BackgroundDispatcher:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BackgroundDispatcher:
-        return cls(enabled=settings.notify_in_process, interval_s=settings.notify_interval_s)
+        return cls(
+            enabled=settings.notify_in_process,
+            interval_s=settings.notify_interval_s,
+            policy=DispatchPolicy.from_settings(settings),
+        )
 
     async def start(self) -> None:
         if not self.enabled:

@@ -33,7 +33,16 @@ class Webhook(Table, tablename="webhook"):
     events = JSON(default=[])
     secret = Varchar(length=200, default="")
     """Signs generic payloads (HMAC-SHA256) and DingTalk/Feishu robot messages; never
-    returned by the API."""
+    returned by the API (`has_secret` says whether there is one).
+
+    Kept in plain text, deliberately. Signing needs the secret itself, so it cannot be
+    hashed; encrypting it needs an authenticated cipher, which the standard library does
+    not have (a home-made one would only look safe), and a key the dispatcher holds
+    anyway. And it would protect little: whoever reads this table reads `url` beside it,
+    which is a credential itself (a WeCom robot's `key=`, a DingTalk robot's
+    `access_token=`, a Feishu bot's token in the path) and must be usable as it is, and
+    the rest of the database holds more than any webhook carries. The database, its
+    backups included, is kept like the secret key."""
     active = Boolean(default=True)
     created_by: ForeignKey[Table] = ForeignKey(
         USER, on_delete=OnDelete.restrict, null=True, default=None
@@ -82,7 +91,8 @@ class DeliveryAttempt(Table, tablename="webhook_attempt"):
     error = Text(default="")
     duration_ms = Float()
     response = Text(default="")
-    """The start of the receiver's answer, for whoever investigates a failure."""
+    """The start of a text answer, printable, at most 200 characters
+    (`formats.response_excerpt`), for whoever investigates a failure."""
 
 
 class NotificationCursor(Table, tablename="notification_cursor"):

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
+import httpx
 import msgspec
 
 from server import clock
@@ -15,6 +15,7 @@ from server.accounts.access import ADMINS, Caller
 from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError, not_found
+from server.notifications import destinations
 from server.notifications.tables import Webhook
 from server.notifications.wire import WebhookCreate, WebhookOut, WebhookUpdate
 
@@ -28,13 +29,18 @@ class Subscriber(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
 
 
-async def create_webhook(caller: Caller, site_id: uuid.UUID, data: WebhookCreate) -> WebhookOut:
+async def create_webhook(
+    caller: Caller, site_id: uuid.UUID, data: WebhookCreate, *, allow_private: Iterable[str] = ()
+) -> WebhookOut:
+    """`allow_private`: the networks (CIDRs) a URL may point into although they are not
+    public (ROUNDKEEPER_WEBHOOK_ALLOW_PRIVATE)."""
     caller.require(site_id, ADMINS, "site")
+    url = await check_url(data.url, allow_private)
     now = clock.utcnow()
     row: dict[str, Any] = {
         "id": new_id(),
         "site": site_id,
-        "url": check_url(data.url),
+        "url": url,
         "format": data.format,
         "events": _unique(data.events),
         "secret": data.secret or "",
@@ -64,13 +70,18 @@ async def get_webhook(caller: Caller, site_id: uuid.UUID, webhook_id: uuid.UUID)
 
 
 async def update_webhook(
-    caller: Caller, site_id: uuid.UUID, webhook_id: uuid.UUID, data: WebhookUpdate
+    caller: Caller,
+    site_id: uuid.UUID,
+    webhook_id: uuid.UUID,
+    data: WebhookUpdate,
+    *,
+    allow_private: Iterable[str] = (),
 ) -> WebhookOut:
     caller.require(site_id, ADMINS, "site")
     await load_webhook(site_id, webhook_id)
     changes: dict[Any, Any] = {}
     if data.url is not msgspec.UNSET:
-        changes[Webhook.url] = check_url(data.url)
+        changes[Webhook.url] = await check_url(data.url, allow_private)
     if data.format is not msgspec.UNSET:
         changes[Webhook.format] = data.format
     if data.events is not msgspec.UNSET:
@@ -133,16 +144,38 @@ async def targets(webhook_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any
     return {row["id"]: row for row in rows}
 
 
-def check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+async def check_url(url: str, allow_private: Iterable[str] = ()) -> str:
+    """An http(s) URL (any port) whose host is, or resolves only to, addresses webhooks
+    may reach (see `destinations`); the dispatcher checks again before every attempt.
+    Parsed by httpx, the parser that sends, so that the host checked is the host sent to."""
+    url = url.strip()
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.raw_host:
         raise DomainError(
             "request.invalid",
             "the webhook URL must be an http(s) URL such as "
             "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...",
             field="url",
         )
-    return url.strip()
+    try:
+        await destinations.checked_addresses(parsed, destinations.allowed_networks(allow_private))
+    except destinations.DestinationRefused as exc:
+        raise DomainError(
+            "webhook.destination_not_public",
+            f"webhooks are sent to public addresses only: {exc}; a receiver inside the "
+            f"school's network needs its network in {destinations.ALLOW_PRIVATE_SETTING}",
+            field="url",
+        ) from None
+    except destinations.DestinationUnresolvable as exc:
+        raise DomainError(
+            "webhook.destination_unresolvable",
+            f"the webhook URL's host has no address: {exc}",
+            field="url",
+        ) from None
+    return url
 
 
 def webhook_out(row: dict[str, Any]) -> WebhookOut:

@@ -112,6 +112,9 @@ async def create_asset(caller: Caller, data: AssetCreate) -> AssetOut:
 async def _replayed(caller: Caller, earlier: dict[str, Any], data: AssetCreate) -> AssetOut:
     """A create sent again (a retry) returns what the first one made; the same id with
     other content is a conflict and the first stays."""
+    if earlier["site"] not in caller.roles:
+        # Another organisation's asset: its id is not confirmed to exist (authorised first).
+        raise DomainError("not_found", "asset not found", field="id")
     stored = (
         earlier["site"],
         earlier["location"],
@@ -196,6 +199,8 @@ async def list_assets(
     limit: int = 100,
 ) -> AssetPage:
     """Assets the caller may see; `location_id` includes everything inside that location."""
+    if site_id is not None:
+        caller.require(site_id, EVERYONE)  # a stranger's site is not found, as everywhere
     sites = caller.site_ids(EVERYONE) if site_id is None else [site_id]
     sites = [s for s in sites if s in caller.roles]
     if not sites:

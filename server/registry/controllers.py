@@ -10,7 +10,7 @@ from litestar.params import Body, FromQuery, Parameter, QueryParameter
 from server.accounts.auth import optional_caller
 from server.deps import AppSettings, CurrentCaller
 from server.errors import DomainError
-from server.registry import assets, imports, labels, locations, pages, tags
+from server.registry import assets, imports, labels, locations, pages, spreadsheets, tags
 from server.registry.wire import (
     AssetCreate,
     AssetOut,
@@ -34,7 +34,8 @@ from server.registry.wire import (
 Id = Annotated[uuid.UUID, Parameter()]
 Code = Annotated[str, Parameter(description="tag code, e.g. K7QM-X3P9")]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-IMPORT_BODY_LIMIT = 20 * 1024 * 1024
+PAGE_FILE_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+IMPORT_BODY_LIMIT = spreadsheets.MAX_FILE_BYTES
 
 
 class LocationController(Controller):
@@ -286,6 +287,14 @@ class TagPageController(Controller):
 
     path = "/t"
     include_in_schema = False
+
+    @get("/page.css", cache=False)
+    async def page_style(self) -> Response[str]:
+        return Response(pages.STYLE, media_type="text/css", headers=PAGE_FILE_HEADERS)
+
+    @get("/login.js", cache=False)
+    async def login_script(self) -> Response[str]:
+        return Response(pages.LOGIN_SCRIPT, media_type="text/javascript", headers=PAGE_FILE_HEADERS)
 
     @get("/{code:str}", media_type=MediaType.HTML)
     async def tag_page(self, request: Request, settings: AppSettings, code: Code) -> Response[str]:

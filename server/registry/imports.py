@@ -3,15 +3,13 @@ every row goes in, in one transaction, or none does and every problem is listed.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import hashlib
-import io
 import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import msgspec
 
 from server import clock
@@ -22,10 +20,10 @@ from server.db import transaction
 from server.errors import DomainError
 from server.registry.assets import check_attributes, record_asset
 from server.registry.locations import path_of, site_tree
+from server.registry.spreadsheets import read_rows
 from server.registry.tables import Asset, AssetImport
 from server.registry.wire import AttributeValue, ImportResult, RowError
 
-MAX_ROWS = 20_000
 MAX_ERRORS_LISTED = 500
 INSERT_CHUNK = 500
 
@@ -55,76 +53,6 @@ HEADERS = {
 REQUIRED = ("name", "category")
 CATEGORY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 Progress = Callable[[int], None]
-
-
-class Row(msgspec.Struct, kw_only=True):
-    number: int
-    values: dict[str, str]
-
-
-def read_rows(content: bytes, filename: str) -> tuple[list[str], list[Row]]:
-    """Header and data rows of a .csv (UTF-8, with or without BOM, or GB18030) or .xlsx."""
-    if filename.lower().endswith(".xlsx"):
-        return _read_xlsx(content)
-    if filename.lower().endswith(".csv"):
-        return _read_csv(content)
-    raise DomainError("import.unreadable_file", "send a .csv or .xlsx file", field="file")
-
-
-def _read_csv(content: bytes) -> tuple[list[str], list[Row]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DomainError("import.unreadable_file", "the CSV is neither UTF-8 nor GB18030")
-    reader = csv.reader(io.StringIO(text))
-    table = [row for row in reader]
-    return _table_rows(table)
-
-
-def _read_xlsx(content: bytes) -> tuple[list[str], list[Row]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise DomainError("import.unreadable_file", f"not a readable .xlsx file: {exc}") from None
-    sheet = book.worksheets[0]
-    table = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return _table_rows(table)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _table_rows(table: list[list[str]]) -> tuple[list[str], list[Row]]:
-    if not table:
-        raise DomainError("import.unreadable_file", "the file is empty")
-    header = [h.strip() for h in table[0]]
-    rows = []
-    for index, cells in enumerate(table[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        values = {header[i]: c.strip() for i, c in enumerate(cells) if i < len(header)}
-        rows.append(Row(number=index, values=values))
-    if len(rows) > MAX_ROWS:
-        raise DomainError(
-            "import.unreadable_file", f"at most {MAX_ROWS} rows per file, got {len(rows)}"
-        )
-    return header, rows
 
 
 def _columns(header: list[str]) -> tuple[dict[str, str], list[RowError]]:
@@ -169,7 +97,8 @@ async def import_assets(
         return ImportResult(
             rows=earlier["rows"], created=0, dry_run=dry_run, already_imported_at=earlier["at"]
         )
-    header, rows = read_rows(content, filename)
+    # Unpacking and reading a file is CPU work: off the event loop, other requests go on.
+    header, rows = await anyio.to_thread.run_sync(read_rows, content, filename)
     mapping, errors = _columns(header)
     if errors:
         raise _invalid(errors)

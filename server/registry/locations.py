@@ -125,6 +125,9 @@ async def create_location(caller: Caller, data: LocationCreate) -> LocationOut:
 async def _replayed(caller: Caller, earlier: dict[str, Any], data: LocationCreate) -> LocationOut:
     """A create sent again (a retry) returns what the first one made; the same id with
     other content is a conflict and the first stays."""
+    if earlier["site"] not in caller.roles:
+        # Another organisation's location: its id is not confirmed to exist (authorised first).
+        raise DomainError("not_found", "location not found", field="id")
     same = (
         earlier["site"],
         earlier["parent"],
@@ -205,6 +208,8 @@ async def list_locations(
     after: uuid.UUID | None = None,
     limit: int = 100,
 ) -> LocationPage:
+    if site_id is not None:
+        caller.require(site_id, EVERYONE)  # a stranger's site is not found, as everywhere
     sites = _visible_sites(caller, site_id)
     if not sites:
         return LocationPage(items=[], next_after=None)

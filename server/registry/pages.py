@@ -1,6 +1,8 @@
 """The page a phone's camera app opens from a QR: `/t/{code}`.
 
-Server-rendered and bilingual: what the thing is and where it is, after login.
+Server-rendered and bilingual: what the thing is and where it is, after login. Its style
+and its login script are files of their own (`/t/page.css`, `/t/login.js`): every HTML page
+is sent with a policy that refuses inline code.
 """
 
 from __future__ import annotations
@@ -18,13 +20,24 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:.35rem 1rem}dt{color:#5b6576}
 input,button{font-size:1.1rem;padding:.7rem;width:100%;box-sizing:border-box;margin:.3rem 0}
 button{background:#1f6feb;color:#fff;border:0;border-radius:8px}.warn{color:#b42318}
 """
+LOGIN_SCRIPT = """document.getElementById('f').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const r = await fetch('/api/auth/login', {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({username: e.target.u.value, password: e.target.p.value})});
+  if (r.ok) { location.reload(); return; }
+  const p = await r.json().catch(() => ({detail: r.statusText}));
+  document.getElementById('err').textContent = p.detail;
+});
+"""
 
 
 def _page(title: str, body: str, status_note: str = "") -> str:
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{escape(title)} · Roundkeeper</title><style>{STYLE}</style></head>"
+        f'<title>{escape(title)} · Roundkeeper</title><link rel="stylesheet" href="/t/page.css">'
+        "</head>"
         f"<body><main>{status_note}<div class=card>{body}</div></main></body></html>"
     )
 
@@ -48,23 +61,15 @@ def not_found_page(code: str) -> str:
 
 
 def login_page(code: str) -> str:
-    script = """
-document.getElementById('f').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const r = await fetch('/api/auth/login', {method: 'POST',
-    headers: {'Content-Type': 'application/json'},
-    body: JSON.stringify({username: e.target.u.value, password: e.target.p.value})});
-  if (r.ok) { location.reload(); return; }
-  const p = await r.json().catch(() => ({detail: r.statusText}));
-  document.getElementById('err').textContent = p.detail;
-});"""
+    # method=post: were the script not run, the password must not end up in the address.
     return _page(
         "登录 Log in",
         f"<h1>登录 · Log in</h1><p class=muted>标签 Tag <span class=code>{escape(code)}</span></p>"
-        '<form id=f><input name=u autocomplete=username placeholder="用户名 Username" required>'
+        "<form id=f method=post>"
+        '<input name=u autocomplete=username placeholder="用户名 Username" required>'
         '<input name=p type=password autocomplete=current-password placeholder="密码 Password" '
         "required><button>登录 Log in</button></form><p id=err class=warn></p>"
-        f"<script>{script}</script>",
+        '<script src="/t/login.js" defer></script>',
     )
 
 

@@ -316,6 +316,8 @@ async def list_tags(
     after: uuid.UUID | None = None,
     limit: int = 100,
 ) -> TagPage:
+    if site_id is not None:
+        caller.require(site_id, EVERYONE)  # a stranger's site is not found, as everywhere
     sites = caller.site_ids(EVERYONE) if site_id is None else [site_id]
     sites = [s for s in sites if s in caller.roles]
     if not sites:

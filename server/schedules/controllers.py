@@ -22,6 +22,7 @@ from server.schedules.wire import (
     ScheduleCreate,
     ScheduleOut,
 )
+from server.wire import in_range
 
 Id = Annotated[uuid.UUID, Parameter()]
 
@@ -98,7 +99,9 @@ class ScheduleController(Controller):
         effective_from: FromQuery[date | None] = None,
     ) -> ScheduleOut:
         """Nothing more is due from `effective_from` (default today); the past stays."""
-        return await schedules.end_schedule(caller, site_id, schedule_id, effective_from)
+        return await schedules.end_schedule(
+            caller, site_id, schedule_id, in_range(effective_from, "effective_from")
+        )
 
 
 class PlanController(Controller):
@@ -140,8 +143,8 @@ class DueController(Controller):
             caller,
             site_id,
             scope=due_scope,
-            first_day=first_day,
-            last_day=last_day,
+            first_day=in_range(first_day, "from"),
+            last_day=in_range(last_day, "to"),
             mine=mine,
         )
 

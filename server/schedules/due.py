@@ -52,6 +52,7 @@ from server.schedules.wire import (
     PlannedWorkOut,
 )
 from server.templates.templates import template_titles
+from server.wire import EARLIEST, LATEST
 
 OVERDUE_LOOKBACK = dt.timedelta(days=60)
 MAX_PERIOD_DAYS = 92
@@ -411,8 +412,12 @@ async def plan_month(caller: Caller, site_id: uuid.UUID, month: str) -> MonthPla
     occurrence with its template's titles and how many things it is due on that day."""
     caller.require(site_id, EVERYONE)
     parsed = _MONTH.match(month)
-    if parsed is None:
-        raise DomainError("request.invalid", "month is YYYY-MM, e.g. 2026-11", field="month")
+    if parsed is None or not EARLIEST.year <= int(parsed.group(1)) < LATEST.year:
+        raise DomainError(
+            "request.invalid",
+            f"month is YYYY-MM from {EARLIEST.year} to {LATEST.year - 1}, e.g. 2026-11",
+            field="month",
+        )
     work = await site_work(site_id, caller.organization_id)
     by_id = {str(s.id): s for s in work.schedules}
     plan = checklists.month_plan(

@@ -7,10 +7,10 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromQuery, QueryParameter
 
-from server.deps import CurrentCaller
+from server.deps import AppSettings, CurrentCaller
 from server.errors import DomainError, decode_body
 from server.syncing import pull, push, refusals
-from server.syncing.refusals import RefusedOp
+from server.syncing.refusals import DeviceSync, RefusedOp
 from sync.wire import PullRequest, PullResponse, PushRequest, PushResponse
 
 
@@ -43,9 +43,16 @@ class SyncController(Controller):
         """Ops of this site that were rejected or in conflict, newest first (managers)."""
         return await refusals.list_refused_ops(caller, site_id, status=status, limit=limit)
 
+    @get("/devices")
+    async def devices(
+        self, caller: CurrentCaller, site_id: FromQuery[uuid.UUID]
+    ) -> list[DeviceSync]:
+        """The site's devices: last push and pull, app version, clock skew (managers)."""
+        return await refusals.list_devices(caller, site_id)
+
     @post("/pull", status_code=200)
     async def pull(
-        self, caller: CurrentCaller, data: Annotated[PullRequest, Body()]
+        self, caller: CurrentCaller, settings: AppSettings, data: Annotated[PullRequest, Body()]
     ) -> PullResponse:
         """The changes to what the device may see since its cursors; see sync/PROTOCOL.md."""
-        return await pull.pull_changes(caller, data)
+        return await pull.pull_changes(caller, data, key=pull.cursor_key(settings.secret_key))

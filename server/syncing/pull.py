@@ -4,6 +4,8 @@ of the database (R30)."""
 
 from __future__ import annotations
 
+import hashlib
+
 from server import clock
 from server.accounts.access import Caller
 from server.db import snapshot
@@ -15,7 +17,13 @@ from sync.tables import SyncDevice
 from sync.wire import PullRequest, PullResponse
 
 
-async def pull_changes(caller: Caller, request: PullRequest) -> PullResponse:
+def cursor_key(secret_key: str) -> bytes:
+    """The key that signs pull cursors, derived from the server's secret key (so a cursor
+    made by one deployment is reset by another, R29)."""
+    return hashlib.sha256(b"roundkeeper pull cursor\0" + secret_key.encode()).digest()
+
+
+async def pull_changes(caller: Caller, request: PullRequest, *, key: bytes) -> PullResponse:
     check_device(caller, request.device_id, request.protocol)
     feeds = entities.feeds_of(entities.FEEDS)
     allowed = {str(scope) for scope in caller.scopes(feeds)}
@@ -33,6 +41,7 @@ async def pull_changes(caller: Caller, request: PullRequest) -> PullResponse:
                     feeds=feeds[parse_scope(scope).audience],  # type: ignore[union-attr]
                     counter=counter,
                     limit=request.limit,
+                    key=key,
                 )
             )
         device = (

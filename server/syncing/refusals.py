@@ -1,6 +1,7 @@
 """Ops a device pushed that the server refused (`rejected`) or found in conflict: kept in
 the ledger with their codes, listed for the site's managers, who follow them up with the
-person whose phone sent them."""
+person whose phone sent them. Beside them, the site's devices with their last sync and
+clock, so a manager sees a phone whose clock is wrong (R35: flagged, never refused)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Literal
 import msgspec
 
 from server.accounts.access import MANAGERS, Caller
+from server.accounts.tokens import member_devices
 from server.accounts.users import display_names
 from sync.tables import SyncDevice, SyncOp
 
@@ -70,3 +72,46 @@ async def list_refused_ops(
         )
         for row in rows
     ]
+
+
+class DeviceSync(msgspec.Struct, frozen=True, kw_only=True):
+    device_id: uuid.UUID
+    device_name: str
+    user_id: uuid.UUID
+    user_name: str
+    app_version: str
+    """Empty for a device that never synced."""
+    last_push_at: datetime | None
+    last_pull_at: datetime | None
+    skew_ms: int
+    """The device's clock minus the server's, at its last push."""
+    skew_flagged: bool
+    """The clock was off by more than the protocol tolerates (R35): have it set right."""
+
+
+async def list_devices(caller: Caller, site_id: uuid.UUID) -> list[DeviceSync]:
+    """The devices of the site's people, those with a wrong clock first (managers)."""
+    caller.require(site_id, MANAGERS)
+    devices = await member_devices(site_id)
+    ledgers = {
+        row["id"]: row
+        for row in await SyncDevice.select().where(
+            SyncDevice.id.is_in([d.id for d in devices] or [uuid.UUID(int=0)])
+        )
+    }
+    listed = [
+        DeviceSync(
+            device_id=device.id,
+            device_name=device.name,
+            user_id=device.user_id,
+            user_name=device.user_name,
+            app_version=ledger.get("app_version", ""),
+            last_push_at=ledger.get("last_push_at"),
+            last_pull_at=ledger.get("last_pull_at"),
+            skew_ms=ledger.get("last_skew_ms", 0),
+            skew_flagged=ledger.get("skew_flagged", False),
+        )
+        for device in devices
+        for ledger in [ledgers.get(device.id, {})]
+    ]
+    return sorted(listed, key=lambda d: (not d.skew_flagged, d.user_name, d.device_name))

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+import uuid
+
 import httpx
 
 from tests.factories import PASSWORD, make_person, make_school
@@ -108,11 +111,91 @@ async def test_malformed_json_is_a_clear_400(api):
     assert response.json()["code"] in ("request.malformed_json", "request.invalid")
 
 
-async def test_one_client_guessing_many_usernames_is_stopped(api):
+GUESSING = 20  # failures with made-up usernames before an address is answered 429
+
+
+async def guess_names(api: httpx.AsyncClient, count: int = GUESSING) -> None:
+    for n in range(count):
+        answer = await login(api, f"guess{n}-{uuid.uuid4().hex[:6]}", "wrong password")
+        assert answer.status_code == 401, (n, answer.text)
+
+
+async def test_made_up_usernames_from_one_address_never_lock_out_its_real_users(api):
     school = await make_school()
     person = await make_person(school, "guard")
-    for n in range(20):
-        await login(api, f"guess{n}", "wrong password")
-    refused = await login(api, person.username)
-    assert refused.status_code == 429
-    assert refused.json()["code"] == "auth.rate_limited"
+    await guess_names(api)
+    guessed = await login(api, "guess-one-more", "wrong password")
+    assert guessed.status_code == 429
+    assert guessed.json()["code"] == "auth.rate_limited"
+    assert int(guessed.headers["retry-after"]) > 0
+    logged_in = await login(api, person.username)
+    assert logged_in.status_code == 200, logged_in.text
+    assert any(
+        k == "set-cookie" and v.startswith("rk_session=")
+        for k, v in logged_in.headers.multi_items()
+    )
+
+
+async def test_from_a_guessing_address_a_wrong_password_is_answered_like_a_made_up_name(api):
+    school = await make_school()
+    person = await make_person(school, "guard")
+    await guess_names(api)
+    made_up = await login(api, "nobody-at-all", "wrong password")
+    real = await login(api, person.username, "wrong password")
+    assert made_up.status_code == real.status_code == 429
+    assert made_up.json() == real.json()
+    assert (await login(api, person.username)).status_code == 200
+
+
+async def test_failures_for_real_usernames_do_not_count_toward_the_address_limit(api):
+    school = await make_school()
+    people = [await make_person(school, "inspector") for _ in range(6)]
+    for person in people:
+        for _ in range(4):  # one short of each account's own lock
+            assert (await login(api, person.username, "wrong password")).status_code == 401
+    unknown = await login(api, "nobody-at-all", "wrong password")
+    assert unknown.status_code == 401
+    assert unknown.json()["code"] == "auth.invalid_credentials"
+
+
+async def test_a_username_is_still_locked_after_its_own_failures_from_a_guessing_address(api):
+    school = await make_school()
+    person = await make_person(school, "guard")
+    await guess_names(api)
+    for _ in range(5):
+        assert (await login(api, person.username, "wrong password")).status_code == 429
+    locked = await login(api, person.username)
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "auth.rate_limited"
+
+
+async def test_login_takes_only_a_json_body(api):
+    school = await make_school()
+    person = await make_person(school, "inspector")
+    credentials = {"username": person.username, "password": PASSWORD}
+    sent = {
+        "text/plain": {
+            "content": json.dumps(credentials),
+            "headers": {"content-type": "text/plain"},
+        },
+        "form": {"data": credentials},
+        "multipart": {"data": credentials, "files": {"f": ("f.txt", b"x")}},
+        "no content type": {"content": json.dumps(credentials).encode()},
+        "json+suffix": {
+            "content": json.dumps(credentials),
+            "headers": {"content-type": "application/x-json"},
+        },
+    }
+    for what, request in sent.items():
+        answer = await api.post("/api/auth/login", **request)  # type: ignore[arg-type]
+        assert answer.status_code == 415, (what, answer.text)
+        assert answer.json()["code"] == "request.unsupported_media_type", what
+        assert "set-cookie" not in answer.headers, what
+        assert "rk_session" not in api.cookies, what
+    with_charset = await api.post(
+        "/api/auth/login",
+        content=json.dumps(credentials),
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+    assert with_charset.status_code == 200, with_charset.text
+    assert (await login(api, person.username)).status_code == 200

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from server.accounts.tables import User
 from tests.factories import make_person, make_school
 
 
-async def test_token_authenticates_until_revoked(api):
+async def test_token_authenticates_until_revoked_then_is_answered_as_an_unknown_one(api):
     school = await make_school()
     person = await make_person(school, "inspector")
     assert (await api.get("/api/me", headers=person.headers)).status_code == 200
@@ -15,8 +16,10 @@ async def test_token_authenticates_until_revoked(api):
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"] is not None
     after = await api.get("/api/me", headers=person.headers)
-    assert after.status_code == 401
-    assert after.json()["code"] == "auth.token_revoked"
+    unknown = await api.get("/api/me", headers={"Authorization": "Bearer rk_never-issued"})
+    assert after.status_code == unknown.status_code == 401
+    assert after.json() == unknown.json()
+    assert after.json()["code"] == "auth.required"
 
 
 async def test_a_new_token_is_shown_once_and_bound_to_a_new_device(api):
@@ -66,3 +69,13 @@ async def test_malformed_and_unknown_bearer_tokens_are_401(api):
         response = await api.get("/api/me", headers={"Authorization": value})
         assert response.status_code == 401
         assert response.json()["code"] == "auth.required"
+
+
+async def test_a_deactivated_persons_token_is_answered_as_an_unknown_one(api):
+    school = await make_school()
+    person = await make_person(school, "guard")
+    await User.update({User.active: False}).where(User.id == person.user_id)
+    after = await api.get("/api/me", headers=person.headers)
+    unknown = await api.get("/api/me", headers={"Authorization": "Bearer rk_never-issued"})
+    assert after.status_code == 401
+    assert after.json() == unknown.json()

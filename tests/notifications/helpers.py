@@ -6,12 +6,18 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from server.notifications.destinations import allowed_networks
 from server.notifications.dispatcher import DispatchPolicy, run_pass
 from server.notifications.wire import PassReport
 from tests.factories import Person, School
 
-QUICK = DispatchPolicy(timeout_s=2.0, max_attempts=4, backoff_s=0.01, backoff_cap_s=0.05)
-"""Backoff in hundredths of a second, so retries happen within a test."""
+LOOPBACK = allowed_networks(["127.0.0.1/32"])
+"""Where the tests' receivers listen, as the test server's settings allow it."""
+QUICK = DispatchPolicy(
+    timeout_s=2.0, max_attempts=4, backoff_s=0.01, backoff_cap_s=0.05, allow_private=LOOPBACK
+)
+"""Backoff in hundredths of a second, so retries happen within a test; the receivers'
+loopback allowed, as the test server allows it (tests/conftest.py)."""
 
 
 def policy(**changes: Any) -> DispatchPolicy:

@@ -1,6 +1,7 @@
 """A real HTTP server on a loopback port standing in for webhook receivers: it records every
 request and answers as it is told (fail the first k with 500, be too slow for the first k,
-answer like a WeCom/DingTalk/Feishu robot, check a robot's signature as the robot would)."""
+answer like a WeCom/DingTalk/Feishu robot, check a robot's signature as the robot would, or
+give one answer of any kind: a redirect, a long or binary body)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,19 @@ class Received:
         return self.headers["x-roundkeeper-delivery"]
 
 
+@dataclass(frozen=True)
+class Reply:
+    """One answer given to every request, whatever the rest of the script says."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class Script:
+    reply: Reply | None = None
     fail_first: int = 0
     slow_first: int = 0
     slow_s: float = 1.0
@@ -76,14 +88,17 @@ class Receiver:
                         )
                     )
                 status, answer = receiver._answer(index, parts.query, body)
+                reply = receiver.script.reply or Reply(status, answer)
                 if index < receiver.script.slow_first:
                     time.sleep(receiver.script.slow_s)
                 try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(answer)))
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.content_type)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(answer)
+                    self.wfile.write(reply.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the sender gave up waiting
 

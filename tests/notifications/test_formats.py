@@ -14,7 +14,12 @@ from datetime import UTC, datetime
 import pytest
 
 from server.notifications.dispatcher import DispatchPolicy, backoff_s
-from server.notifications.formats import build_request, judge_response
+from server.notifications.formats import (
+    RESPONSE_KEPT,
+    build_request,
+    judge_response,
+    response_excerpt,
+)
 from server.notifications.wire import Event, SiteRef, Wording
 
 NOW = datetime(2026, 11, 23, 1, 2, 3, tzinfo=UTC)
@@ -147,3 +152,36 @@ def test_backoff_doubles_with_jitter_up_to_a_cap():
     assert [backoff_s(n, policy, rand=0.0) for n in range(1, 4)] == [30, 60, 120]
     spread = {round(backoff_s(3, policy), 3) for _ in range(50)}
     assert len(spread) > 1 and all(120 <= s <= 240 for s in spread)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "kept"),
+    [
+        ("application/json", b'{"ok": true}', '{"ok": true}'),
+        ("application/json; charset=utf-8", '{"msg": "已收到"}'.encode(), '{"msg": "已收到"}'),
+        ("text/plain; charset=gbk", "系统维护".encode("gbk"), "系统维护"),
+        ("text/html", b"<h1>502\r\nBad\tGateway</h1>", "<h1>502 Bad Gateway</h1>"),
+        ("application/problem+json", b'{"title": "x"}', '{"title": "x"}'),
+        ("text/plain; charset=no-such-charset", b"plain", "plain"),
+        ("application/octet-stream", b"\x00\x01secret", ""),
+        ("image/png", b"\x89PNG\r\n", ""),
+        ("", b"no type given", ""),
+    ],
+)
+def test_only_the_start_of_a_text_answer_is_kept(content_type, body, kept):
+    assert response_excerpt(body, content_type) == kept
+
+
+def test_an_answers_excerpt_is_short_and_has_no_control_characters():
+    body = ("\x1b]0;title\x07\u202eevil\u200b\x00" + "é" * 1000).encode()
+    excerpt = response_excerpt(body, "text/plain")
+    assert len(excerpt) == RESPONSE_KEPT
+    assert excerpt.startswith("]0;titleevil")
+    assert all(c.isprintable() for c in excerpt)
+
+
+def test_a_robots_refusal_message_is_kept_short_and_printable():
+    answer = b'{"errcode": 1, "errmsg": "\\u001b[2J' + b"z" * 1000 + b'"}'
+    judged = judge_response("wecom", 200, answer)
+    assert judged.startswith("robot refused: code 1 [2Jzzz")
+    assert len(judged) <= RESPONSE_KEPT and "\x1b" not in judged

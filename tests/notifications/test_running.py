@@ -117,6 +117,7 @@ async def test_notify_run_once_from_the_command_line(api, clean, receiver, tmp_p
         "ROUNDKEEPER_DATABASE_URL": clean.settings.database_url,
         "ROUNDKEEPER_DATA_DIR": str(tmp_path),
         "ROUNDKEEPER_PUBLIC_URL": PUBLIC_URL,
+        "ROUNDKEEPER_WEBHOOK_ALLOW_PRIVATE": "127.0.0.1/32",
     }
     done = await asyncio.to_thread(
         subprocess.run,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_person, make_school
-from tests.notifications.helpers import add_webhook
+from tests.inspections.helpers import extinguisher_answers, extinguisher_school, submission, submit
+from tests.notifications.helpers import add_webhook, dispatch
 
 
 def base(school) -> str:
@@ -104,3 +105,32 @@ async def test_another_sites_webhooks_are_not_found(api):
     across = await api.get(f"{base(other)}/{hook['id']}", headers=both.headers)
     assert across.status_code == 404
     assert (await api.get(base(other), headers=both.headers)).json() == []
+
+
+async def test_the_secret_is_never_sent_back_by_any_answer(api, receiver):
+    secret = "SEC-do-not-show-0123456789"
+    school, admin, inspector, asset = await extinguisher_school()
+    manager = await make_person(school, "manager")
+    created = await api.post(
+        base(school),
+        json={"url": receiver.url(), "events": ["finding.high"], "secret": secret},
+        headers=admin.headers,
+    )
+    assert created.status_code == 201, created.text
+    url = f"{base(school)}/{created.json()['id']}"
+    body = submission(asset=asset, answers=extinguisher_answers(gauge_zone="red"))
+    assert (await submit(api, inspector, body)).status_code == 201
+    assert (await dispatch()).delivered == 1
+    answers = [
+        created,
+        await api.get(base(school), headers=admin.headers),
+        await api.get(url, headers=admin.headers),
+        await api.patch(url, json={"events": ["finding.high"]}, headers=admin.headers),
+        await api.get(f"{url}/deliveries", headers=admin.headers),
+        await api.get(f"{url}/deliveries", headers=manager.headers),
+    ]
+    assert [answer.status_code for answer in answers] == [201, 200, 200, 200, 200, 200]
+    assert [secret in answer.text for answer in answers] == [False] * len(answers)
+    assert created.json()["has_secret"] is True
+    # It is used all the same: the receiver got the body signed with it.
+    assert receiver.requests[0].headers["x-roundkeeper-signature"].startswith("sha256=")

@@ -1,5 +1,6 @@
 import base64
 import hashlib
+import hmac
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, get_args
@@ -28,6 +29,7 @@ from sync.wire import (
 )
 
 DEVICE = uuid.UUID("0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b")
+KEY = b"the server's cursor key"
 OP_ID = uuid.UUID("0192a3b4-c5d6-7e8f-9a0b-000000000001")
 NOW = datetime(2025, 3, 15, 8, 30, tzinfo=UTC)
 HLC = f"1742027400000-0000-{DEVICE}"
@@ -197,7 +199,7 @@ def test_pull_round_trips_and_a_delete_has_no_data() -> None:
                     Change(entity="asset", id="a1", op="put", version=3, data=msgspec.Raw(b"{}")),
                     Change(entity="asset", id="a2", op="del", version=4),
                 ],
-                cursor=encode_cursor(10, "e1"),
+                cursor=encode_cursor(10, "e1", KEY),
                 has_more=False,
             ),
             ScopePage(scope="site-2", status="removed", changes=[], cursor=None, has_more=False),
@@ -243,20 +245,20 @@ def test_an_aware_datetime_in_any_offset_is_kept() -> None:
 
 @given(st.integers(0, 2**63 - 1), st.from_regex(r"[0-9A-Za-z._-]{1,64}", fullmatch=True))
 def test_cursor_round_trips(position: int, epoch: str) -> None:
-    cursor = encode_cursor(position, epoch)
-    assert decode_cursor(cursor) == (position, epoch)
+    cursor = encode_cursor(position, epoch, KEY)
+    assert decode_cursor(cursor, KEY) == (position, epoch)
     assert all(c.isalnum() or c in "-_" for c in cursor)
 
 
 def test_cursor_is_opaque() -> None:
-    cursor = encode_cursor(12345, "epoch1")
+    cursor = encode_cursor(12345, "epoch1", KEY)
     assert "12345" not in cursor
     assert "epoch1" not in cursor
 
 
 @given(st.integers(0, 2**40), st.data())
 def test_any_changed_character_is_detected(position: int, data: st.DataObject) -> None:
-    cursor = encode_cursor(position, "e1")
+    cursor = encode_cursor(position, "e1", KEY)
     index = data.draw(st.integers(0, len(cursor) - 1))
     replacement = data.draw(
         st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -265,7 +267,7 @@ def test_any_changed_character_is_detected(position: int, data: st.DataObject) -
     if tampered == cursor:
         return
     try:
-        decoded = decode_cursor(tampered)
+        decoded = decode_cursor(tampered, KEY)
     except InvalidCursor:
         return
     # Only the unused low bits of the last base64 character may change without effect.
@@ -279,19 +281,34 @@ def test_any_changed_character_is_detected(position: int, data: st.DataObject) -
 )
 def test_garbage_is_not_a_cursor(text: str) -> None:
     with pytest.raises(InvalidCursor) as raised:
-        decode_cursor(text)
+        decode_cursor(text, KEY)
     assert raised.value.code == "sync.invalid_cursor"
 
 
-def test_a_cursor_with_a_valid_checksum_but_a_forged_shape_is_refused() -> None:
-    for payload in [b"2:e1:5", b"1:e1:05", b"1:e1:-5", b"1:e 1:5", b"1:e1", b"1:e1:5:6"]:
-        raw = payload + hashlib.sha256(payload).digest()[:4]
+def test_a_cursor_with_a_valid_signature_but_a_forged_shape_is_refused() -> None:
+    for payload in [b"3:e1:5", b"2:e1:05", b"2:e1:-5", b"2:e 1:5", b"2:e1", b"2:e1:5:6"]:
+        raw = payload + hmac.new(KEY, payload, hashlib.sha256).digest()[:16]
         text = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
         with pytest.raises(InvalidCursor):
-            decode_cursor(text)
+            decode_cursor(text, KEY)
 
 
 @pytest.mark.parametrize(("position", "epoch"), [(-1, "e"), (2**63, "e"), (1, ""), (1, "a:b")])
 def test_a_cursor_cannot_be_made_from_bad_parts(position: int, epoch: str) -> None:
     with pytest.raises(ValueError):
-        encode_cursor(position, epoch)
+        encode_cursor(position, epoch, KEY)
+
+
+@given(st.integers(0, 2**40), st.from_regex(r"[0-9A-Za-z._-]{1,64}", fullmatch=True))
+def test_a_cursor_signed_with_another_key_is_refused(position: int, state: str) -> None:
+    """A forged cursor (any position, feed or entity id the server never sent) cannot be
+    made without the server's key."""
+    with pytest.raises(InvalidCursor):
+        decode_cursor(encode_cursor(position, state, b"another key"), KEY)
+
+
+def test_a_cursor_cannot_be_made_or_read_without_a_key() -> None:
+    with pytest.raises(ValueError):
+        encode_cursor(1, "e1", b"")
+    with pytest.raises(ValueError):
+        decode_cursor(encode_cursor(1, "e1", KEY), b"")

@@ -163,6 +163,8 @@ class Fleet:
     assets: dict[str, list[str]] = field(default_factory=dict)
     tags: dict[str, list[str]] = field(default_factory=dict)
     revisions: int = 0
+    cursor_key: bytes = b""
+    """The key the server signs cursors with, to read the positions in them."""
 
     @property
     def sites(self) -> list[str]:
@@ -320,7 +322,7 @@ class Fleet:
         top = await self.counter()
         for scope, cursor in phone.store.cache.cursors().items():
             assert cursor is not None
-            position, _ = decode_cursor(cursor)
+            position, _ = decode_cursor(cursor, self.cursor_key)
             assert await self.last_change(scope) <= position <= top, (phone.name, scope)
 
 
@@ -332,7 +334,9 @@ def _revised_template(revision: int) -> str:
     return text.replace(original, f"{original} (revision {revision})")
 
 
-async def make_fleet(api: httpx.AsyncClient, url: str, stores: Path, skew: timedelta) -> Fleet:
+async def make_fleet(
+    api: httpx.AsyncClient, url: str, stores: Path, skew: timedelta, cursor_key: bytes
+) -> Fleet:
     """The fourth phone's clock is off by `skew`; every phone is enrolled and has pulled."""
     school = await make_school()
     second = await make_school(organization_id=school.organization_id)
@@ -370,6 +374,7 @@ async def make_fleet(api: httpx.AsyncClient, url: str, stores: Path, skew: timed
         visible={person.user_id: set(sites) for person, sites in people},
         assets=assets,
         tags=codes,
+        cursor_key=cursor_key,
     )
 
 

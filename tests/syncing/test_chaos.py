@@ -18,6 +18,8 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from server.facts import FUTURE_TOLERANCE
+from server.syncing.pull import cursor_key
 from sync.faults import Fault
 from sync.hlc import MAX_AHEAD_MS, parse_hlc
 from sync.tables import SyncDevice, SyncOp
@@ -99,8 +101,9 @@ async def settle(fleet: Fleet) -> None:
 
 async def check_exactly_once(fleet: Fleet) -> dict[str, Any]:
     """Every op has a final answer; the server holds each accepted inspection once and
-    nothing else; a refusal is only ever for a site the person lost. Returns the accepted
-    inspections by id, with the phone that made them."""
+    nothing else; a refusal is only ever for a site the person lost, or, from a phone whose
+    clock runs days ahead, for a business time after the server's (R47). Returns the
+    accepted inspections by id, with the phone that made them."""
     accepted: dict[str, Any] = {}
     for phone in fleet.phones:
         assert phone.store.outbox.count() == 0, phone.name
@@ -113,6 +116,11 @@ async def check_exactly_once(fleet: Fleet) -> dict[str, Any]:
             assert result.status in FINAL
             if result.status == "applied":
                 accepted[made.inspection_id] = (phone, made)
+            elif phone.offset > FUTURE_TOLERANCE:
+                assert (result.status, result.code) == (
+                    "rejected",
+                    "inspection.completed_in_future",
+                ), result
             else:
                 assert (result.status, result.code) == ("rejected", "not_found"), result
                 assert (phone.person.user_id, made.site_id) in fleet.lost, result
@@ -156,12 +164,15 @@ async def check_converged(fleet: Fleet, accepted: dict[str, Any], stores: Path) 
 
 
 async def check_clock(fleet: Fleet) -> None:
-    """The phone whose clock is off by days lost nothing (checked above: all its ops were
-    applied, its cursors are positions); the server saw the skew and capped its clocks."""
+    """The phone whose clock is off by days was never blocked (checked above: every op has
+    its answer, its cursors are positions); behind, every op of it was applied; ahead, its
+    records dated after the server's time were refused, each on its own (R47); the server
+    saw the skew and capped its clocks."""
     phone = fleet.phones[3]
     if not phone.made:
         return
-    assert all(r.status == "applied" for r in phone.store.outbox.results())
+    expected = "rejected" if phone.offset > FUTURE_TOLERANCE else "applied"
+    assert all(r.status == expected for r in phone.store.outbox.results())
     device_id = phone.store.state()["device_id"]
     device = await SyncDevice.select().where(SyncDevice.id == device_id).first()
     assert device["skew_flagged"] is True
@@ -193,7 +204,9 @@ def tell_what_happened(fleet: Fleet) -> None:
 async def test_phones_on_a_faulty_network_end_exactly_once_and_converged(clean, api, plan, skew):
     with tempfile.TemporaryDirectory() as tmp:
         stores = Path(tmp)
-        fleet = await make_fleet(api, clean.url, stores, skew)
+        fleet = await make_fleet(
+            api, clean.url, stores, skew, cursor_key(clean.settings.secret_key)
+        )
         try:
             for turn in plan:
                 await run(fleet, turn)

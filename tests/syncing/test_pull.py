@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from server.accounts import users
 from server.db import snapshot, transaction
+from server.syncing.pull import cursor_key
 from server.templates.templates import install_library
 from sync import changelog, feed
 from sync.tables import SyncCounter
@@ -151,15 +152,20 @@ async def test_rule_28_a_scope_the_user_lost_is_listed_as_removed(api):
     assert set(cursors_after) == {str(school.site_id)}
 
 
-async def test_rule_29_a_cursor_that_cannot_be_used_is_answered_reset(api):
+async def test_rule_29_a_cursor_that_cannot_be_used_is_answered_reset(api, clean):
+    key = cursor_key(clean.settings.secret_key)
     school, _, inspector, *_ = await school_with_things()
     scope = str(school.site_id)
     await pull_all(api, inspector)
     counter = await SyncCounter.select().first()
     unusable = {
         "garbled": "not-a-cursor",
-        "another database": encode_cursor(1, "0000other"),
-        "ahead of the log": encode_cursor(counter["position"] + 1000, counter["epoch"]),
+        "another database": encode_cursor(1, "0000other", key),
+        "ahead of the log": encode_cursor(counter["position"] + 1000, counter["epoch"], key),
+        "another server's": encode_cursor(counter["position"], counter["epoch"], b"not ours"),
+        "forged in the snapshot": encode_cursor(
+            counter["position"], f"{counter['epoch']}.s2.not-an-id", b"not ours"
+        ),
     }
     for why, cursor in unusable.items():
         answer = await pull(api, inspector, {scope: cursor})
@@ -168,7 +174,7 @@ async def test_rule_29_a_cursor_that_cannot_be_used_is_answered_reset(api):
     await SyncCounter.update({SyncCounter.pruned_through: counter["position"] + 1}).where(
         SyncCounter.id == counter["id"]
     )
-    old = encode_cursor(counter["position"], counter["epoch"])
+    old = encode_cursor(counter["position"], counter["epoch"], key)
     try:
         answer = await pull(api, inspector, {scope: old})
         assert answer["scopes"][0]["status"] == "reset"
@@ -225,8 +231,10 @@ async def test_rule_25_a_transaction_that_numbered_first_and_commits_late_is_nev
             async with snapshot():
                 counter = await feed.read_counter()
                 if cursor is None:
-                    cursor = feed._encode(feed._Cursor(counter.position), counter.epoch)
-                page = await feed.pull_scope(scope, cursor, feeds=[], counter=counter, limit=1)
+                    cursor = feed._encode(feed._Cursor(counter.position), counter.epoch, b"k")
+                page = await feed.pull_scope(
+                    scope, cursor, feeds=[], counter=counter, limit=1, key=b"k"
+                )
             seen.extend(change.id for change in page.changes)
             cursor = page.cursor
             if {"a", "b"} <= set(seen):

@@ -192,7 +192,8 @@ async def test_rule_34_a_clock_far_ahead_never_drags_the_server_clock(api):
     _, _, inspector, asset = await extinguisher_school()
     device = await device_of(api, inspector)
     device.clock_offset = timedelta(days=3)
-    body = submission(asset=asset, completed_at=device.now() - timedelta(minutes=1))
+    # Done a minute ago by the server's clock: business times are judged by it (R47).
+    body = submission(asset=asset, completed_at=datetime.now(UTC) - timedelta(minutes=1))
     answer = await device.push_ok([device.op(body)])
     assert answer["results"][0]["status"] == "applied"
     server_hlc_ms = int(answer["server_hlc"].split("-")[0])

@@ -1,0 +1,212 @@
+"""A victim school with one of everything a route can name, the people who must not reach
+it, and a digest of every table to show that nothing they sent changed anything
+(tests/test_tenancy_matrix.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from uuid_utils.compat import uuid7
+
+from server import db
+from server.notifications.dispatcher import DispatchPolicy, collect
+from server.notifications.wire import PassReport
+from server.templates.templates import install_library
+from tests.blobs.pictures import sha256, signature
+from tests.factories import (
+    Person,
+    School,
+    make_asset,
+    make_location,
+    make_person,
+    make_school,
+    make_tag,
+)
+from tests.inspections.helpers import extinguisher_answers, submission, submit
+from tests.schedules.scheduling import make_schedule
+
+EXTINGUISHER_CHECK = "fire_extinguisher_monthly"
+MORNING = {"every": "daily", "windows": [{"start": "08:00", "end": "09:00"}]}
+WEBHOOK_URL = "http://93.184.216.34/hook"
+"""A public IP literal: no name to resolve, and no rule refuses it (nothing is sent:
+the test server runs no dispatcher)."""
+
+UNWATCHED_TABLES = {
+    "api_token": "every request stamps last_used_at on the token that made it (attackers' too)",
+    "migration": "the schema's own bookkeeping, not the school's data",
+}
+"""Tables a refused request may legitimately write; every other table must not move."""
+PUSH_LEDGERS = {
+    "sync_op": "the ledger of a device's pushed ops and their answers, rejected ones too (R8)",
+    "sync_device": "the pushing device's own state: last push, app version, clock skew (R35)",
+}
+"""Also written by a stranger's push, about the stranger's own device."""
+
+
+@dataclass
+class World:
+    school: School
+    sister: School
+    admin: Person
+    manager: Person
+    inspector: Person
+    auditor: Person
+    ids: dict[str, str]
+    """Path parameter name -> the victim's value."""
+    strangers: dict[str, Person]
+    """The other organization's admin, the sister site's admin, the expired auditor."""
+    attackers: dict[str, dict[str, str]]
+    """Who -> the headers they send: the strangers, a revoked token, no credentials, and
+    the site's own read-only auditor ("wrong role")."""
+    blob: bytes
+
+    @property
+    def site(self) -> str:
+        return str(self.school.site_id)
+
+    def victim_values(self) -> set[str]:
+        """What an answer to a stranger must never mention."""
+        named = {"site_id", "asset_id", "location_id", "code", "inspection_id", "finding_id"}
+        named |= {"action_id", "schedule_id", "excusal_id", "webhook_id", "sha256", "token_id"}
+        return {value for name, value in self.ids.items() if name in named}
+
+
+def local_day(site_days_ahead: int) -> str:
+    """A date at the school (Shanghai) this many days from today."""
+    return (
+        datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=site_days_ahead)
+    ).isoformat()
+
+
+async def build_world(api: httpx.AsyncClient) -> World:
+    school = await make_school()
+    await install_library(school.organization_id)
+    now = datetime.now(UTC)
+    admin = await make_person(school, "admin")
+    manager = await make_person(school, "manager")
+    inspector = await make_person(school, "inspector")
+    auditor = await make_person(school, "auditor", expires_at=now + timedelta(days=30))
+    expired = await make_person(school, "auditor", expires_at=now - timedelta(days=1))
+    building = await make_location(admin, school, "教学楼A")
+    asset = await make_asset(admin, school, location=building, asset_number="MHQ-001")
+    code = await make_tag(admin, asset=asset)
+    site = str(school.site_id)
+
+    hook = await _ok(
+        api.post(
+            f"/api/sites/{site}/webhooks",
+            json={"url": WEBHOOK_URL, "events": ["finding.high"]},
+            headers=admin.headers,
+        ),
+        201,
+    )
+    # A red gauge is a critical failure: a high finding, its corrective action, and (for
+    # the webhook) a finding.high delivery, queued and never sent.
+    failed = submission(asset=asset, answers=extinguisher_answers(gauge_zone="red"))
+    response = await submit(api, inspector, failed)
+    assert response.status_code == 201, response.text
+    inspection = response.json()
+    finding = inspection["findings"][0]
+    action = (await _ok(api.get("/api/actions", params={"site_id": site}, headers=admin.headers)))[
+        "items"
+    ][0]
+    await collect(datetime.now(UTC) + timedelta(seconds=1), DispatchPolicy(), PassReport())
+    delivery = (
+        await _ok(
+            api.get(f"/api/sites/{site}/webhooks/{hook['id']}/deliveries", headers=admin.headers)
+        )
+    )["items"][0]
+
+    schedule = await make_schedule(api, admin, school.site_id, MORNING)
+    excusal = await _ok(
+        api.post(
+            "/api/occurrences/excusals",
+            json={
+                "id": str(uuid7()),
+                "schedule_id": schedule["id"],
+                "occurrence_key": f"{local_day(1)}T08:00",
+                "asset_id": str(asset),
+                "reason": "灭火器送检",
+            },
+            headers=inspector.headers,
+        ),
+        201,
+    )
+    blob = signature()
+    await _ok(
+        api.put(
+            f"/api/blobs/{sha256(blob)}",
+            params={"site_id": site},
+            content=blob,
+            headers={**inspector.headers, "Content-Type": "image/png"},
+        ),
+        201,
+    )
+    tablet = await _ok(
+        api.post("/api/tokens", json={"device_name": "办公室平板"}, headers=manager.headers),
+        201,
+    )
+    lost = await _ok(
+        api.post("/api/tokens", json={"device_name": "丢失的手机"}, headers=inspector.headers),
+        201,
+    )
+    await _ok(api.delete(f"/api/tokens/{lost['info']['id']}", headers=inspector.headers))
+
+    other_org = await make_school()
+    sister = await make_school(organization_id=school.organization_id)
+    ids = {
+        "site_id": site,
+        "location_id": str(building),
+        "asset_id": str(asset),
+        "code": code,
+        "key": EXTINGUISHER_CHECK,
+        "version": "1",
+        "inspection_id": inspection["id"],
+        "finding_id": finding["id"],
+        "action_id": action["id"],
+        "schedule_id": schedule["id"],
+        "excusal_id": excusal["id"],
+        "webhook_id": hook["id"],
+        "delivery_id": delivery["id"],
+        "size": "small",
+        "sha256": sha256(blob),
+        "token_id": tablet["info"]["id"],
+    }
+    strangers = {
+        "other organization": await make_person(other_org, "admin"),
+        "sister site": await make_person(sister, "admin"),
+        "expired auditor": expired,
+    }
+    attackers = {
+        "no credentials": {},
+        "revoked token": {"Authorization": f"Bearer {lost['token']}"},
+        **{who: person.headers for who, person in strangers.items()},
+        "wrong role": auditor.headers,
+    }
+    return World(
+        school, sister, admin, manager, inspector, auditor, ids, strangers, attackers, blob
+    )
+
+
+async def table_digests(unwatched: Iterable[str] = ()) -> dict[str, tuple[int, str]]:
+    """Rows and a digest of their content, per table but the unwatched ones."""
+    skipped = set(UNWATCHED_TABLES) | set(unwatched)
+    digests: dict[str, tuple[int, str]] = {}
+    for table in db.table_classes():
+        name = table._meta.tablename
+        if name in skipped:
+            continue
+        rows = sorted(repr(sorted(row.items())) for row in await table.select())
+        digests[name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return digests
+
+
+async def _ok(request, status: int = 200):
+    response = await request
+    assert response.status_code == status, (response.request.url, response.text)
+    return response.json()

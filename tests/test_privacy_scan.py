@@ -1,0 +1,136 @@
+"""What the server says, logs and exports never carries a credential or a secret.
+
+A full run against one school: every read route of the API (from the app's route table)
+as each role, a device's push and pull, the labels PDF, the OpenAPI description, the
+webhook deliveries as the API shows them, and every log line the server wrote meanwhile.
+Searched for: the people's API tokens (shown once, when made, and nowhere after), their
+password, password hashes, session ids, the webhook's signing secret, and the server's own
+secret key. Once the gate exists, visitors' full ID numbers join the list.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+import pytest
+
+from server.accounts.tables import ApiToken, UserSession
+from tests.factories import PASSWORD
+from tests.inspections.helpers import extinguisher_answers, submission
+from tests.syncing.device import device_of
+from tests.tenancy_world import build_world
+from tests.test_tenancy_matrix import api_routes, request_of
+
+SECRET = "s3cret-webhook-signing-key-1234567890"
+
+
+class Everything(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+        if record.exc_info:
+            self.lines.append(logging.Formatter().formatException(record.exc_info))
+
+
+@pytest.fixture
+def logs():
+    """Every line the server's own loggers write, and every INFO line of any library (the
+    level a deployment runs at; libraries' DEBUG lines echo SQL parameters by design)."""
+    handler = Everything()
+    root, ours = logging.getLogger(), logging.getLogger("roundkeeper")
+    levels = root.level, ours.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    ours.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(levels[0])
+    ours.setLevel(levels[1])
+
+
+def _text(response: httpx.Response) -> str:
+    headers = "\n".join(
+        f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "set-cookie"
+    )
+    body = response.content.decode("utf-8", "replace")
+    where = f"{response.request.method} {response.request.url} {response.status_code}"
+    return f"{where}\n{headers}\n{body}"
+
+
+async def test_no_response_log_line_or_export_carries_a_credential_or_a_secret(
+    api, clean, logs
+) -> None:
+    world = await build_world(api)
+    site = world.ids["site_id"]
+    people = [world.admin, world.manager, world.inspector, world.auditor]
+    said: list[str] = []
+
+    hook = await api.post(
+        f"/api/sites/{site}/webhooks",
+        json={"url": "http://93.184.216.34/signed", "events": ["finding.high"], "secret": SECRET},
+        headers=world.admin.headers,
+    )
+    assert hook.status_code == 201, hook.text
+    said.append(_text(hook))
+
+    # A browser session, whose cookie and CSRF token are credentials too.
+    login = await api.post(
+        "/api/auth/login", json={"username": world.manager.username, "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    browser = {
+        "the session cookie": next(iter(login.cookies.values())),
+        "the CSRF token": login.json()["csrf_token"],
+    }
+    stored_hashes = [r["token_hash"] for r in await UserSession.select(UserSession.token_hash)]
+    stored_hashes += [r["token_hash"] for r in await ApiToken.select(ApiToken.token_hash)]
+
+    # A phone's work: a failing inspection pushed, then everything pulled.
+    device = await device_of(api, world.inspector)
+    body = submission(asset=world.ids["asset_id"], answers=extinguisher_answers(gauge_zone="red"))
+    pushed = await device.push([device.op(body)])
+    said.append(_text(pushed))
+    pulled = await api.post(
+        "/api/sync/pull",
+        json={"protocol": 1, "app_version": "t", "device_id": str(device.id), "cursors": {}},
+        headers=world.inspector.headers,
+    )
+    said.append(_text(pulled))
+
+    # Every read of the API, as each role; exports and the API description.
+    reads = [r for r in api_routes(clean) if r.method == "GET"]
+    assert len(reads) > 30
+    for person in people:
+        for route in reads:
+            request: dict[str, Any] = request_of(world, route, world.ids)
+            answer = await api.request(**{**request, "headers": person.headers})
+            assert answer.status_code < 500, (route, answer.text)
+            said.append(_text(answer))
+    for extra in ("/schema/openapi.json", f"/api/labels.pdf?site_id={site}", "/healthz"):
+        said.append(_text(await api.get(extra, headers=world.admin.headers)))
+
+    secrets = {
+        "the webhook's secret": SECRET,
+        "the server's secret key": clean.settings.secret_key,
+        "a password": PASSWORD,
+        "a password hash": "$argon2",
+        **{f"{p.username}'s token": p.token for p in people},
+        **browser,
+        **{f"a stored token hash ({n})": h for n, h in enumerate(stored_hashes)},
+    }
+    assert all(secrets.values())
+    everything = {"responses": "\n".join(said), "logs": "\n".join(logs.lines)}
+    found = {
+        (where, what)
+        for where, text in everything.items()
+        for what, secret in secrets.items()
+        if secret in text
+    }
+    assert found == set()
+    # The scan saw what it searched: the run's responses name the site and its records.
+    assert site in everything["responses"] and world.ids["asset_id"] in everything["responses"]

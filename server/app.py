@@ -37,6 +37,7 @@ from server.inspections.controllers import (
 )
 from server.notifications.controllers import WebhookController
 from server.notifications.runner import BackgroundDispatcher
+from server.openapi import describe
 from server.registry.controllers import (
     AssetController,
     ImportController,
@@ -190,7 +191,7 @@ def create_app(settings: Settings) -> Litestar:
     async def on_shutdown() -> None:
         await db.stop(engine)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             readyz,
@@ -241,6 +242,8 @@ def create_app(settings: Settings) -> Litestar:
         ),
         debug=False,
     )
+    describe(app, file_body_routes=FILE_BODY_ROUTES)
+    return app
 
 
 def app_from_env() -> Litestar:

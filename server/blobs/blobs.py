@@ -35,8 +35,15 @@ UPLOADERS = EVERYONE - {"auditor"}
 EVIDENCE_READERS = frozenset({"admin", "manager", "auditor"})
 """Who may fetch the original bytes, location and all."""
 NAME = re.compile(r"^[0-9a-f]{64}$")
-VIEWER_COPY = ".noloc"
-"""Storage key suffix of the copy without location, made once from the original."""
+VIEWER_COPY = ".noloc2"
+"""Storage key suffix of the copy without location, made once from the original. The "2"
+names the rules that made it (`LOCATION_RULES`): copies made by earlier rules (".noloc",
+which kept later pictures of a multi-picture file) are never served, and are made again
+under the current ones when first needed."""
+LOCATION_RULES = 2
+"""The version of the rules that judged a blob's `has_location`. A blob judged by earlier
+rules goes through the viewers' copy whatever it was judged, so that what those rules
+missed (location in a second picture, in PNG text) is stripped when it is next viewed."""
 LOOKUP_BATCH = 500
 
 
@@ -95,6 +102,7 @@ async def upload_blob(
             "width": facts.width,
             "height": facts.height,
             "has_location": viewer_copy is not None,
+            "location_rules": LOCATION_RULES,
             "created_at": clock.utcnow(),
         }
     # The file goes first: a crash before the rows leaves an unreferenced file, never a
@@ -138,7 +146,7 @@ async def find_copy(
         if not any(caller.roles[site] in EVIDENCE_READERS for site in visible):
             raise forbidden("only admins, managers and auditors may fetch the original file")
         return as_stored
-    if not row["has_location"]:
+    if not row["has_location"] and row["location_rules"] >= LOCATION_RULES:
         return as_stored
     if set(visible) <= await sites.sites_keeping_photo_location(visible):
         return as_stored

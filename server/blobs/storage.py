@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-# A blob's sha256, optionally followed by the name of a copy derived from it ("<sha>.noloc").
-KEY = re.compile(r"^[0-9a-f]{64}(\.[a-z]{1,16})?$")
+# A blob's sha256, optionally followed by the name of a copy derived from it ("<sha>.noloc2").
+KEY = re.compile(r"^[0-9a-f]{64}(\.[a-z][a-z0-9]{0,15})?$")
 TEMP_PREFIX = ".incoming-"
 
 

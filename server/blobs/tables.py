@@ -24,6 +24,8 @@ class Blob(Table, tablename="blob"):
     height = Integer()
     has_location = Boolean(default=False)
     """EXIF GPS or XMP in the stored bytes: viewers get a copy without it."""
+    location_rules = Integer(default=1)
+    """The version of the rules that judged `has_location` (`blobs.LOCATION_RULES`)."""
     created_at = Timestamptz()
 
 

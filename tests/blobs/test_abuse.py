@@ -21,6 +21,8 @@ import pytest
 from PIL import Image, ImageSequence
 
 from server.blobs.images import GPS_IFD
+from server.blobs.storage import FileStorage
+from server.blobs.tables import Blob
 from tests.blobs.pictures import (
     MIB,
     XMP_WITH_LOCATION,
@@ -328,4 +330,28 @@ async def test_location_in_xmp_or_exif_of_any_container_is_not_in_the_viewers_co
     assert accepted.status_code == 201, accepted.text
     viewed = await api.get(f"/api/blobs/{sha256(content)}", headers=inspector.headers)
     assert location_anywhere(viewed.content) == []
+    assert first_picture(viewed.content) == first_picture(content)
+
+
+async def test_a_blob_judged_by_earlier_rules_is_judged_again_when_next_viewed(api, clean):
+    """Blobs stored before these rules were judged by the first ones, which missed location
+    in a second picture: the record said "no location" and a copy may hold it. Viewers of
+    such a blob get a copy made under the current rules, never the original or the old copy."""
+    school = await make_school()
+    inspector = await make_person(school, "inspector")
+    content = CARRYING_MORE_THAN_ONE_PICTURE["MPO, GPS in the second picture only"]()
+    name = sha256(content)
+    accepted = await upload_hostile(api, clean, inspector, school, content)
+    assert accepted.status_code == 201, accepted.text
+    # As the first rules left it: judged clean, and an old-style copy that kept everything.
+    await Blob.update({Blob.has_location: False, Blob.location_rules: 1}).where(Blob.sha256 == name)
+    for old in clean.settings.blob_dir.rglob(f"{name}.*"):
+        old.unlink()
+    store = FileStorage(clean.settings.blob_dir)
+    await store.put(name + ".noloc", content)
+
+    viewed = await api.get(f"/api/blobs/{name}", headers=inspector.headers)
+    assert viewed.status_code == 200
+    assert location_anywhere(viewed.content) == []
+    assert viewed.content != content
     assert first_picture(viewed.content) == first_picture(content)

@@ -9,7 +9,7 @@ import pytest
 import uvicorn
 
 from server.app import create_app
-from server.blobs.blobs import missing_blobs
+from server.blobs.blobs import VIEWER_COPY, missing_blobs
 from server.blobs.images import GPS_IFD, ORIENTATION
 from server.blobs.storage import TEMP_PREFIX, FileStorage
 from server.blobs.tables import Blob, BlobGrant
@@ -109,7 +109,7 @@ async def test_a_stored_photo_uploaded_for_another_site_is_granted_not_stored_ag
     ).status_code == 200
     assert await Blob.count().where(Blob.sha256 == sha256(content)) == 1
     assert await BlobGrant.count().where(BlobGrant.blob == sha256(content)) == 2
-    assert stored_files(clean, sha256(content)) == [sha256(content), sha256(content) + ".noloc"]
+    assert stored_files(clean, sha256(content)) == [sha256(content), sha256(content) + VIEWER_COPY]
 
 
 async def test_a_body_that_does_not_hash_to_its_name_is_refused_and_nothing_is_kept(api, clean):
@@ -267,7 +267,7 @@ async def test_viewers_get_the_photo_without_its_location_and_the_original_keeps
     assert original.headers["etag"] == f'"{name}"'
     assert exif_of(original.content).get_ifd(GPS_IFD)[2] == (39.0, 54.0, 20.5)
     # The copy was made once, at upload, and is what every viewer gets.
-    assert stored_files(clean, name) == [name, name + ".noloc"]
+    assert stored_files(clean, name) == [name, name + VIEWER_COPY]
     again = await api.get(f"/api/blobs/{name}", headers=inspector.headers)
     assert again.content == viewed.content
 
@@ -277,7 +277,7 @@ async def test_the_viewers_copy_is_made_again_when_it_is_missing(api, clean):
     admin = await make_person(school, "admin")
     content = photo("PNG")
     assert (await upload(api, admin, school, content)).status_code == 201
-    copy = FileStorage(clean.settings.blob_dir).path(sha256(content) + ".noloc")
+    copy = FileStorage(clean.settings.blob_dir).path(sha256(content) + VIEWER_COPY)
     made_at_upload = copy.read_bytes()
     copy.unlink()
     viewed = await api.get(f"/api/blobs/{sha256(content)}", headers=admin.headers)

@@ -7,7 +7,7 @@
 
 import { capacities, expected, isOverdue, myActions, NEEDS_REASON, outcomeOf, stepsFor } from "./actionrules.js";
 import { h, show } from "./dom.js";
-import { nameOf, pathText, pick, t } from "./i18n.js";
+import { nameOf, pathText, pick, refusal, t } from "./i18n.js";
 import { backButton, formatTime, go, render as redraw, requestSync } from "./nav.js";
 import { dropImage, photoPicker, thumbnails } from "./photos.js";
 import * as store from "./store.js";
@@ -83,7 +83,7 @@ function outcomeLine(answer) {
       base: answer.base_version,
     });
   } else if (outcome === "conflict" || outcome === "rejected") {
-    text = t("actions.outcome.rejected", { step, reason: answer.detail ?? answer.code ?? answer.status });
+    text = t("actions.outcome.rejected", { step, reason: refusal(answer.code, answer.status) });
   } else {
     text = t(`actions.outcome.${outcome}`, { step, base: answer.base_version });
   }

@@ -1,7 +1,7 @@
 // Calls to the server. The browser's session cookie is used only to log in and enrol the
 // device; everything after that carries the device's bearer token.
 
-import { t } from "./i18n.js";
+import { refusal, t } from "./i18n.js";
 
 export const PROTOCOL = 1;
 export const APP_VERSION = "web-0.1.0";
@@ -96,8 +96,9 @@ export async function uploadBlob(token, blob) {
   return response.json();
 }
 
-// What went wrong, for the person: the server's reason, or that it could not be reached.
+// What went wrong, for the person, in their language: the server's reason (by its code), or
+// that it could not be reached.
 export function describeError(error) {
-  if (error instanceof ApiError) return error.message || t("error.server", { status: error.status });
+  if (error instanceof ApiError) return error.code ? refusal(error.code) : t("error.server", { status: error.status });
   return t("error.network");
 }

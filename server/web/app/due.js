@@ -7,7 +7,7 @@
 
 import { dueEntries, dueOn, entryKey, OPEN, siteRecords } from "./duework.js";
 import { h, show } from "./dom.js";
-import { label, language, nameOf, pathText, pick, t } from "./i18n.js";
+import { label, language, nameOf, pathText, pick, refusal, t } from "./i18n.js";
 import { backButton, formatTime, go, render as redraw, requestSync } from "./nav.js";
 import * as store from "./store.js";
 import { locationPath } from "./target.js";
@@ -190,7 +190,7 @@ async function refusedExcusals(allRecords) {
       h("li", { "data-testid": "due-refused" },
         h("div", {}, refusedName(r.op.body, allRecords)),
         h("div", { class: "muted" }, r.op.body.occurrence_key, " · ", formatTime(r.op.occurred_at)),
-        h("div", { class: "warn" }, `${r.code ?? r.status}${r.detail ? `: ${r.detail}` : ""}`)))));
+        h("div", { class: "warn reason", "data-testid": "due-refused-reason" }, refusal(r.code, r.status))))));
 }
 
 function siteSection(site, records, now, several) {

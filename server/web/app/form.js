@@ -55,6 +55,7 @@ export async function checklistForm(ctx) {
   const draftKey = formDraftKey(code, template.key);
   const draft = (await (ctx.draft ?? store.getDraft(draftKey))) ?? {
     id: store.uuid7(),
+    op_id: store.uuid7(),
     started_at: new Date().toISOString(),
     answers: {},
     note: "",
@@ -256,10 +257,13 @@ export async function checklistForm(ctx) {
   };
   afterPaint().then(() => setTimeout(drawRest));
 
+  // "All OK" answers the shown check items still unanswered, and never changes an answer a
+  // person gave (a failure stays a failure). In template order, so an item shown by an
+  // earlier one's pass is answered too.
   const allOk = () => {
-    const shown = shownItems(template, answers);
     for (const item of template.items) {
-      if (item.type === "check" && shown.has(item.key)) answers[item.key] = "pass";
+      if (item.type !== "check" || isAnswered(answers[item.key])) continue;
+      if (shownItems(template, answers).has(item.key)) answers[item.key] = "pass";
     }
     update();
     return save();
@@ -272,7 +276,33 @@ export async function checklistForm(ctx) {
     save();
   });
 
-  const submit = async () => {
+  // A submit is one record however often it is tapped (a double tap, Enter twice, a tap
+  // while it is being saved): the button is disabled and every tap shares the one save
+  // until it has failed validation. The record is the draft's (its id), and the outbox
+  // keeps one op per record id (store.enqueue), so a second form on the same draft adds
+  // nothing either.
+  let submitting = null;
+  const submitButton = h("button", { type: "button", class: "wide", "data-testid": "submit", onclick: () => submit() },
+    t("form.submit"));
+  const submit = () => {
+    submitting ??= (async () => {
+      submitButton.disabled = true;
+      try {
+        if (!(await send())) {
+          submitting = null;
+          submitButton.disabled = false;
+        }
+      } catch (error) {
+        submitting = null;
+        submitButton.disabled = false;
+        throw error;
+      }
+    })();
+    return submitting;
+  };
+
+  // Whether the record was put into the outbox.
+  const send = async () => {
     drawRest();
     attempted = true;
     update();
@@ -280,7 +310,7 @@ export async function checklistForm(ctx) {
     if (problems.length) {
       message.textContent = t("form.fix_problems", { count: problems.length });
       parts.get(problems[0]).box.scrollIntoView({ block: "center" });
-      return;
+      return false;
     }
     const completed = new Date().toISOString();
     const sent = submittedAnswers(template, answers);
@@ -298,8 +328,10 @@ export async function checklistForm(ctx) {
     const blobs = template.items
       .filter((item) => item.key in sent && (item.type === "photo" || item.type === "signature"))
       .flatMap((item) => (item.type === "photo" ? sent[item.key] : [sent[item.key]]));
-    await store.enqueue({ type: "inspection.submitted", opId: store.uuid7(), occurredAt: completed, body, draftKey, blobs });
+    draft.op_id ??= store.uuid7();
+    await store.enqueue({ type: "inspection.submitted", opId: draft.op_id, occurredAt: completed, body, draftKey, blobs });
     await ctx.onDone();
+    return true;
   };
 
   // Starting again: the draft and the photos and signature taken for it leave the phone
@@ -319,7 +351,7 @@ export async function checklistForm(ctx) {
     h("div", { class: "card" }, h("label", {}, t("form.note")), note),
     summary,
     h("div", { class: "card" },
-      h("button", { type: "button", class: "wide", "data-testid": "submit", onclick: submit }, t("form.submit")),
+      submitButton,
       message,
       h("button", { type: "button", class: "wide plain", "data-testid": "discard", onclick: discard }, t("form.discard"))),
   ];

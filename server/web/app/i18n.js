@@ -26,6 +26,15 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
 }
 
+// Why the server refused something, in the person's language (never the server's English
+// `detail`): the text for its code with the code for reference, or, for a code this build
+// does not know, that the server refused it.
+export function refusal(code, status) {
+  const key = `refusal.${code}`;
+  if (code && key in strings) return t("refusal.with_code", { text: strings[key], code });
+  return t("refusal.unknown", { code: code ?? status ?? "" });
+}
+
 // A translated label for a value (a category, a kind), or the value itself if none exists.
 export function label(prefix, value) {
   const key = `${prefix}.${value}`;

@@ -3,7 +3,7 @@
 
 import { InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
-import { language, loadLanguage, t } from "./i18n.js";
+import { language, loadLanguage, refusal, t } from "./i18n.js";
 import { formatTime, go, route, setRenderer, setSyncer } from "./nav.js";
 import * as store from "./store.js";
 import { afterPaint, codeForm, readEarly, renderTarget } from "./targetpage.js";
@@ -209,7 +209,7 @@ async function refusedCard() {
     h("ul", { class: "list" }, refused.map((r) =>
       h("li", { "data-testid": "refused" },
         h("div", {}, t(`op.${r.op.type}`), " · ", formatTime(r.op.occurred_at)),
-        h("div", { class: "warn" }, `${r.code ?? r.status}${r.detail ? `: ${r.detail}` : ""}`),
+        h("div", { class: "warn reason", "data-testid": "refused-reason" }, refusal(r.code, r.status)),
         h("button", { type: "button", class: "plain", "data-testid": "dismiss-refused", onclick: () => dismiss(r) },
           t("refused.dismiss"))))));
 }

@@ -222,15 +222,26 @@ export async function enqueue({ type, v = 1, opId, occurredAt, body, draftKey, b
   const db = await openStore();
   const tx = db.transaction(["meta", "outbox", "drafts", "blobs"], "readwrite");
   const meta = tx.objectStore("meta");
-  const [device, seq, hlc] = await Promise.all(
-    ["device", "device_seq", "hlc"].map((key) => result(meta.get(key))),
-  );
+  const outbox = tx.objectStore("outbox");
+  const [device, seq, hlc, waiting] = await Promise.all([
+    ...["device", "device_seq", "hlc"].map((key) => result(meta.get(key))),
+    result(outbox.getAll()),
+  ]);
+  // One op per record: the same record (its id, the form's draft id) saved again while its
+  // op is still waiting is that op, not a second one the server would refuse as a conflict.
+  const same = waiting.find(({ op }) =>
+    op && (op.op_id === opId || (body?.id && op.type === type && op.body?.id === body.id)));
+  if (same) {
+    if (draftKey) tx.objectStore("drafts").delete(draftKey);
+    await finished(tx);
+    return same.op;
+  }
   const stamp = next(hlc, device.deviceId, Date.now());
   const deviceSeq = (seq ?? 0) + 1;
   meta.put(deviceSeq, "device_seq");
   meta.put({ wall: stamp.wall, counter: stamp.counter }, "hlc");
   const op = { type, v, op_id: opId, device_seq: deviceSeq, hlc: stamp.text, occurred_at: occurredAt, body };
-  tx.objectStore("outbox").put({ device_seq: deviceSeq, op });
+  outbox.put({ device_seq: deviceSeq, op });
   if (draftKey) tx.objectStore("drafts").delete(draftKey);
   const store = tx.objectStore("blobs");
   for (const sha256 of blobs) {

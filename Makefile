@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`.
-.PHONY: setup run test lint bench
+.PHONY: setup run test lint bench fuzz
 
 BIN := .venv/bin
 
@@ -22,6 +22,14 @@ lint: setup
 test: lint
 	./scripts/postgres.sh
 	$(BIN)/pytest -q
+
+# The OpenAPI conformance run of the suite, longer and random: FUZZ_EXAMPLES examples an
+# operation and generation mode, on SQLite and on PostgreSQL.
+FUZZ_EXAMPLES ?= 200
+fuzz: setup
+	./scripts/postgres.sh
+	ROUNDKEEPER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider \
+		tests/test_openapi_conformance.py -k answers_as
 
 bench: setup
 	$(BIN)/python bench/bench_tags.py

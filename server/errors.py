@@ -212,6 +212,9 @@ def _validation_problem(exc: ValidationException) -> DomainError:
     message = str(exc.detail)
     field: str | None = None
     for item in extra:
+        if isinstance(item, dict) and item.get("key") == "data" and item.get("message") == "'data'":
+            # Litestar's KeyError (its repr is the message) for a request without the body.
+            return DomainError("request.invalid", "a JSON body is required")
         if isinstance(item, dict) and item.get("message"):
             message, field = _field_from_message(str(item["message"]))
             unknown = _UNKNOWN_FIELD.search(message)

@@ -24,6 +24,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
     Components,
     Discriminator,
+    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
@@ -35,11 +36,12 @@ from litestar.openapi.spec import (
 )
 from litestar.routes import HTTPRoute
 
+from server.accounts.auth import CSRF_HEADER, SESSION_COOKIE
 from server.errors import STATUS
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PROBLEM = Reference(ref="#/components/schemas/Problem")
-AUTHENTICATED = [{"bearer": []}, {"session": []}]
+AUTHENTICATED: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 TITLES = {
     400: "The request is malformed or invalid",
     401: "Not authenticated",
@@ -52,6 +54,14 @@ TITLES = {
     429: "Too many attempts; try again later",
     503: "Not available now; try again later",
 }
+GENERIC_CODES = {
+    "request.invalid": 400,
+    "request.malformed_json": 400,
+    "not_found": 404,
+    "request.too_large": 413,
+    "request.unsupported_media_type": 415,
+}
+"""What any operation answering one of these statuses may say, whatever its handler."""
 _OWN_CODE = ("server.",)
 """Functions whose source is read for problem codes: the server's own, not libraries'."""
 
@@ -64,57 +74,60 @@ def describe(app: Litestar, *, file_body_routes: Collection[tuple[str, str]]) ->
     openapi.components = components
     components.schemas = {**(components.schemas or {}), "Problem": _problem_schema()}
     components.security_schemes = {
-        "bearer": SecurityScheme(type="http", scheme="bearer", description="rk_... token"),
+        "bearer": SecurityScheme(type="http", scheme="bearer", description="an rk_... token"),
         "session": SecurityScheme(
             type="apiKey",
-            name="rk_session",
+            name=SESSION_COOKIE,
             security_scheme_in="cookie",
-            description="the cookie POST /api/auth/login sets; unsafe methods also need "
-            "the X-CSRF-Token header",
+            description=f"the cookie POST /api/auth/login sets; unsafe methods also need "
+            f"the {CSRF_HEADER} header",
         ),
     }
+    operations = []
     for path, method, handler in _operations(app):
         item = (openapi.paths or {}).get(path)
         operation: Operation | None = getattr(item, method.lower(), None)
-        if operation is None:
-            continue
-        authenticated = "caller" in handler.resolve_dependencies() and "caller" in (
-            handler.parsed_fn_signature.parameters
+        if operation is not None:
+            is_file = (method, path) in file_body_routes
+            _correct_operation(operation, path, method, handler, is_file=is_file)
+            operations.append(operation)
+    for node in [*operations, *components.schemas.values()]:
+        _make_unions_exclusive(node, components.schemas)
+
+
+def _correct_operation(
+    operation: Operation, path: str, method: str, handler: HTTPRouteHandler, *, is_file: bool
+) -> None:
+    if is_file and operation.request_body is None:
+        operation.request_body = RequestBody(
+            content={
+                "application/octet-stream": OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                )
+            },
+            required=True,
+            description="the file itself, as the raw body",
         )
-        is_file = (method, path) in file_body_routes
-        if is_file and operation.request_body is None:
-            operation.request_body = RequestBody(
-                content={
-                    "application/octet-stream": OpenAPIMediaType(
-                        schema=Schema(type=OpenAPIType.STRING, format="binary")
-                    )
-                },
-                required=True,
-                description="the file itself, as the raw body",
-            )
-        codes = set(_reachable_codes(handler.fn))
-        if authenticated:
-            codes.update(_reachable_codes(handler.resolve_dependencies()["caller"].dependency))
-            if method not in UNSAFE_METHODS:
-                codes.discard("auth.csrf_failed")  # asked of a session's unsafe requests only
-            operation.security = AUTHENTICATED
-        statuses = _error_statuses(path, method, operation, codes, is_file=is_file)
-        kept = {
-            status: answer
-            for status, answer in (operation.responses or {}).items()
-            if not status.startswith(("4", "5"))
-        }
-        operation.responses = kept | {
-            str(status): _problem_response(status, codes) for status in sorted(statuses)
-        }
-    if openapi.paths:
-        for item in openapi.paths.values():
-            for method in ("get", "put", "post", "patch", "delete", "head"):
-                operation = getattr(item, method, None)
-                if operation is not None:
-                    _make_unions_exclusive(operation, components.schemas)
-    for schema in components.schemas.values():
-        _make_unions_exclusive(schema, components.schemas)
+    _document_other_successes(operation, handler)
+    codes = set(_reachable_codes(handler.fn))
+    caller = handler.resolve_dependencies().get("caller")
+    if caller is not None and "caller" in handler.parsed_fn_signature.parameters:
+        codes.update(_reachable_codes(caller.dependency))
+        if method not in UNSAFE_METHODS:
+            codes.discard("auth.csrf_failed")  # asked of a session's unsafe requests only
+        operation.security = AUTHENTICATED
+    statuses = _error_statuses(path, method, operation, codes, is_file=is_file)
+    codes.update(code for code, status in GENERIC_CODES.items() if status in statuses)
+    if method not in UNSAFE_METHODS:
+        codes.discard("request.malformed_json")  # no body to read
+    kept = {
+        status: answer
+        for status, answer in (operation.responses or {}).items()
+        if not status.startswith(("4", "5"))
+    }
+    operation.responses = kept | {
+        str(status): _problem_response(status, codes) for status in sorted(statuses)
+    }
 
 
 def _operations(app: Litestar) -> Iterator[tuple[str, str, HTTPRouteHandler]]:
@@ -126,6 +139,39 @@ def _operations(app: Litestar) -> Iterator[tuple[str, str, HTTPRouteHandler]]:
                 continue
             for method in handler.http_methods:
                 yield route.path_format or "/", method, handler
+
+
+def _document_other_successes(operation: Operation, handler: HTTPRouteHandler) -> None:
+    """A handler that answers `Response(..., status_code=201 if created else 200)` has
+    two successes; Litestar documents the decorator's only. The other gets the same body."""
+    responses = operation.responses or {}
+    documented = next((r for s, r in responses.items() if s.startswith("2")), None)
+    if not isinstance(documented, OpenAPIResponse):
+        return
+    for status in sorted(_written_statuses(handler.fn)):
+        if 200 <= status < 300 and str(status) not in responses:
+            again = "the same request again: what the first one made"
+            responses[str(status)] = OpenAPIResponse(
+                description="created" if status == 201 else again,
+                content=documented.content,
+                headers=documented.headers,
+            )
+    operation.responses = responses
+
+
+def _written_statuses(fn: Callable[..., Any]) -> set[int]:
+    """The literal statuses in `status_code=` arguments of `fn`'s source."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(fn))))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    return {
+        constant.value
+        for keyword in ast.walk(tree)
+        if isinstance(keyword, ast.keyword) and keyword.arg == "status_code"
+        for constant in ast.walk(keyword.value)
+        if isinstance(constant, ast.Constant) and isinstance(constant.value, int)
+    }
 
 
 def _error_statuses(
@@ -179,60 +225,78 @@ def _problem_response(status: int, codes: set[str]) -> OpenAPIResponse:
 @cache
 def _reachable_codes(fn: Callable[..., Any]) -> frozenset[str]:
     """The problem codes written in `fn` and in the server's functions it calls, however
-    deep: what the handler can answer. Calls through objects' methods are not followed."""
+    deep: what the handler can answer. A call is followed when its target can be known
+    from the source: a function or class of a module, a method of `self`, of an
+    annotated parameter (`caller: Caller`) or of a module-level instance."""
     codes: set[str] = set()
     seen: set[Callable[..., Any]] = set()
     pending = [inspect.unwrap(fn)]
     while pending:
         function = pending.pop()
-        if function in seen:
-            continue
-        seen.add(function)
-        try:
-            tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
-        except (OSError, TypeError, SyntaxError):
-            continue
-        names = getattr(function, "__globals__", {})
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and node.value in STATUS:
-                codes.add(node.value)
-            elif isinstance(node, ast.Name | ast.Attribute):
-                value = _resolve(node, names)
-                if isinstance(value, str) and value in STATUS:
-                    codes.add(value)
-                else:
-                    pending.extend(_own_functions(value))
+        if function not in seen:
+            seen.add(function)
+            written, called = _read(function)
+            codes.update(written)
+            pending.extend(called)
     return frozenset(codes)
 
 
-def _own_functions(value: Any) -> Iterator[Callable[..., Any]]:
-    """The server's functions `value` stands for: itself, or for a class of the server or
-    one of its instances every method of the class (calls through `self` are not read)."""
+@cache
+def _read(function: Callable[..., Any]) -> tuple[frozenset[str], tuple[Callable[..., Any], ...]]:
+    """The codes written in one function and the server's functions it names."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return frozenset(), ()
+    names: dict[str, Any] = dict(getattr(function, "__globals__", {}))
+    local: dict[str, Any] = {}
+    owner = names.get(function.__qualname__.split(".")[0])
+    if isinstance(owner, type):
+        local["self"] = local["cls"] = owner
+    for arg in ast.walk(tree):
+        if isinstance(arg, ast.arg) and isinstance(arg.annotation, ast.Name | ast.Constant):
+            annotation = arg.annotation
+            name = annotation.id if isinstance(annotation, ast.Name) else str(annotation.value)
+            if isinstance(names.get(name), type):
+                local[arg.arg] = names[name]
+    codes: set[str] = set()
+    called: list[Callable[..., Any] | None] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in STATUS:
+            codes.add(node.value)
+        elif isinstance(node, ast.Name) and node.id not in local:
+            value = names.get(node.id)
+            if isinstance(value, str) and value in STATUS:
+                codes.add(value)
+            elif isinstance(value, type):  # a constructor call
+                called.extend(_own(vars(value).get(m)) for m in ("__init__", "__post_init__"))
+            else:
+                called.append(_own(value))
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            base = local.get(node.value.id, names.get(node.value.id))
+            value = getattr(base, node.attr, None) if base is not None else None
+            if isinstance(value, str) and value in STATUS:
+                codes.add(value)
+            elif not isinstance(base, ModuleType | type) and _is_own(type(base)):
+                # A module-level instance: what its class sets is what its base uses.
+                for member in vars(type(base)).values():
+                    if isinstance(member, str) and member in STATUS:
+                        codes.add(member)
+                    called.append(_own(member))
+            called.append(_own(value))
+    return frozenset(codes), tuple(f for f in called if f is not None)
+
+
+def _own(value: Any) -> Callable[..., Any] | None:
+    """`value` as one of the server's own functions, if it is one."""
     value = getattr(value, "__func__", value)
-    if inspect.isfunction(value):
-        if value.__module__.startswith(_OWN_CODE):
-            yield inspect.unwrap(value)
-        return
-    cls = value if isinstance(value, type) else type(value)
-    for klass in cls.__mro__:
-        if klass.__module__.startswith(_OWN_CODE):
-            for member in vars(klass).values():
-                member = getattr(member, "__func__", member)
-                if inspect.isfunction(member):
-                    yield inspect.unwrap(member)
-
-
-def _resolve(node: ast.expr, names: dict[str, Any]) -> Any:
-    """What `name` or `module.name` in a function's source refers to, if it can be known."""
-    if isinstance(node, ast.Name):
-        return names.get(node.id)
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        owner = names.get(node.value.id)
-        if isinstance(owner, ModuleType) or (
-            owner is not None and type(owner).__module__.startswith(_OWN_CODE)
-        ):
-            return getattr(owner, node.attr, None)
+    if inspect.isfunction(value) and _is_own(value):
+        return inspect.unwrap(value)
     return None
+
+
+def _is_own(thing: Any) -> bool:
+    return str(getattr(thing, "__module__", "")).startswith(_OWN_CODE)
 
 
 def _make_unions_exclusive(node: Any, components: dict[str, Schema]) -> None:
@@ -266,11 +330,10 @@ def _add_discriminator(node: Schema, components: dict[str, Schema]) -> None:
     for candidate in _constant_properties(refs[0], components):
         mapping = {}
         for ref in refs:
-            schema = components.get(ref.ref.rpartition("/")[2])
-            prop = (schema.properties or {}).get(candidate) if schema else None
-            if not isinstance(prop, Schema) or prop.const is None or candidate not in (
-                schema.required or []  # type: ignore[union-attr]
-            ):
+            schema = components.get(ref.ref.rpartition("/")[2]) or Schema()
+            prop = (schema.properties or {}).get(candidate)
+            required = schema.required or []
+            if not isinstance(prop, Schema) or prop.const is None or candidate not in required:
                 break
             mapping[str(prop.const)] = ref.ref
         else:

@@ -32,7 +32,7 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["accounts"]
 
-    @post("/login")
+    @post("/login", status_code=200)
     async def login(
         self, request: Request, settings: AppSettings, data: Annotated[LoginRequest, Body()]
     ) -> Response[LoginResponse]:

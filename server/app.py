@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from html import escape
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from litestar import Litestar, Request, Response, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import OpenAPIRenderPlugin
-from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import db
 from server.accounts.access import Caller
@@ -29,7 +29,7 @@ from server.actions.controllers import (
 )
 from server.blobs.controllers import BlobController
 from server.errors import EXCEPTION_HANDLERS, DomainError, Problem, problem_response
-from server.inputs import refuse_nul_characters
+from server.inputs import FILE_BODY_ROUTES, json_bodies_only, refuse_nul_characters
 from server.inspections.controllers import (
     AssetHistoryController,
     FindingController,
@@ -60,17 +60,6 @@ from server.templates.controllers import SiteChecklistController, TemplateContro
 from server.web.controllers import SHELL_HEADERS, WebAppController
 
 JSON_BODY_LIMIT = 1024 * 1024
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-FILE_BODY_ROUTES = frozenset(
-    {
-        ("PUT", "/api/blobs/{sha256}"),  # a photo or signature, as the raw file
-        ("POST", "/api/sites/{site_id}/assets/import"),  # a CSV or XLSX file
-        ("POST", "/api/templates"),  # a YAML or JSON template file
-    }
-)
-"""The API's only unsafe routes whose body is a file by design, whatever its Content-Type;
-each still needs a bearer token, or a session and its CSRF header."""
-
 log = logging.getLogger("roundkeeper")
 
 
@@ -90,44 +79,6 @@ async def readyz() -> Response[Health] | Response[Problem]:
     except db.DatabaseNotReady as exc:
         return problem_response(DomainError("server.not_ready", str(exc)))
     return Response(Health(status="ready"))
-
-
-def json_bodies_only(app: ASGIApp) -> ASGIApp:
-    """Every unsafe request to /api/ that carries a body must say it is JSON (415 otherwise),
-    but those of FILE_BODY_ROUTES. A page on another site can post a form or text/plain
-    without asking the browser's permission, never application/json: so no other site can
-    log a visitor in to an account of its choosing (login needs no CSRF token, as there is
-    no session yet), nor reach any other route with a body the handler might still read."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            _require_json(cast(HTTPScope, scope))
-        await app(scope, receive, send)
-
-    return middleware
-
-
-def _require_json(scope: HTTPScope) -> None:
-    route = (scope["method"], scope.get("path_template"))
-    if (
-        scope["method"] not in UNSAFE_METHODS
-        or not scope["path"].startswith("/api/")
-        or route in FILE_BODY_ROUTES
-    ):
-        return
-    headers = {name.lower(): value for name, value in scope["headers"]}
-    content_type = headers.get(b"content-type")
-    has_body = headers.get(b"content-length", b"0").strip() != b"0" or (
-        b"transfer-encoding" in headers
-    )
-    if content_type is None and not has_body:
-        return  # a DELETE, a logout: nothing to read
-    media_type = (content_type or b"").partition(b";")[0].strip().lower()
-    if media_type != b"application/json":
-        raise DomainError(
-            "request.unsupported_media_type",
-            "send the body as JSON, with 'Content-Type: application/json'",
-        )
 
 
 def shell_headers_on_pages(app: ASGIApp) -> ASGIApp:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from qr.codes import new_code
-from server.app import FILE_BODY_ROUTES, create_app
+from server.app import create_app
+from server.inputs import FILE_BODY_ROUTES
 from server.web.controllers import SHELL_HEADERS
 from tests.blobs.pictures import photo, sha256
 from tests.conftest import make_settings

@@ -20,20 +20,18 @@ from server import clock
 from server.accounts.access import EVERYONE, MANAGERS, Caller
 from server.accounts.sites import site_timezones
 from server.accounts.users import display_names, members_of
-from server.actions import rules
-from server.actions.tables import ActionEvent, CorrectiveAction, SiteServiceLevel
+from server.actions import rules, service_levels
+from server.actions.tables import ActionEvent, CorrectiveAction
 from server.actions.wire import (
     ActionDetail,
     ActionEventOut,
     ActionOut,
     ActionPage,
     ActionTransition,
-    ServiceLevelOut,
-    ServiceLevelSet,
     TransitionResult,
 )
 from server.clock import new_id
-from server.db import is_sqlite, transaction
+from server.db import is_sqlite
 from server.errors import DomainError, forbidden, not_found
 from server.facts import Candidate, FactHandler, Plan, Stored
 from server.feeds import Audience, Feed
@@ -76,7 +74,7 @@ async def raise_actions(new: list[NewAction]) -> list[uuid.UUID]:
         return []
     owners = await _default_owners(new)
     zones = await site_timezones(a.site for a in new)
-    levels = await _levels({a.site for a in new})
+    levels = await service_levels.levels_of({a.site for a in new})
     now = clock.utcnow()
     rows, events = [], []
     for item in new:
@@ -425,57 +423,7 @@ async def snapshot_action(
     return [(str(row["id"]), row["version"], action_out(row)) for row in rows]
 
 
-# --- service levels ------------------------------------------------------------------
-
-
-async def list_service_levels(caller: Caller, site_id: uuid.UUID) -> list[ServiceLevelOut]:
-    caller.require(site_id, EVERYONE)
-    own = (await _levels({site_id})).get(site_id, {})
-    return [
-        ServiceLevelOut(
-            size=size,  # type: ignore[arg-type]
-            extra_days=(own.get(size) or default).extra_days,
-            min_hours=(own.get(size) or default).min_hours,
-            default=size not in own,
-        )
-        for size, default in rules.DEFAULT_SERVICE_LEVELS.items()
-    ]
-
-
-async def set_service_level(
-    caller: Caller, site_id: uuid.UUID, size: str, data: ServiceLevelSet
-) -> list[ServiceLevelOut]:
-    caller.require(site_id, MANAGERS)
-    async with transaction():
-        await SiteServiceLevel.delete().where(
-            (SiteServiceLevel.site == site_id) & (SiteServiceLevel.size == size)
-        )
-        await SiteServiceLevel.insert(
-            SiteServiceLevel(
-                id=new_id(),
-                site=site_id,
-                size=size,
-                extra_days=data.extra_days,
-                min_hours=data.min_hours,
-            )
-        )
-    return await list_service_levels(caller, site_id)
-
-
 # --- helpers -------------------------------------------------------------------------
-
-
-async def _levels(sites: set[uuid.UUID]) -> dict[uuid.UUID, dict[str, rules.ServiceLevel]]:
-    rows = await SiteServiceLevel.select().where(
-        SiteServiceLevel.site.is_in(list(sites) or [uuid.UUID(int=0)])
-    )
-    found: dict[uuid.UUID, dict[str, rules.ServiceLevel]] = {}
-    for row in rows:
-        levels = found.setdefault(row["site"], dict(rules.DEFAULT_SERVICE_LEVELS))
-        levels[row["size"]] = rules.ServiceLevel(
-            extra_days=row["extra_days"], min_hours=row["min_hours"]
-        )
-    return found
 
 
 async def _default_owners(new: list[NewAction]) -> dict[int, uuid.UUID]:
@@ -566,63 +514,6 @@ def _event(
         "base_version": 0,
         "content_sha256": "",
     }
-
-
-# --- for notifications (read-only) ---------------------------------------------------
-
-
-class NotifiableAction(msgspec.Struct, frozen=True, kw_only=True):
-    action: ActionOut
-    stored_at: datetime
-    """When the server stored it: an action that synced late is news when it arrives."""
-
-
-class ActionsToNotify(msgspec.Struct, frozen=True, kw_only=True):
-    raised_high: list[NotifiableAction]
-    overdue: list[NotifiableAction]
-
-
-_NOTIFY_CHUNK = 500
-
-
-async def actions_for_notifications(
-    site_ids: list[uuid.UUID], *, since: datetime, until: datetime
-) -> ActionsToNotify:
-    """What site webhooks are told, for sites known to have them (no caller to scope by).
-
-    `raised_high`: high-priority actions raised from findings or hazard reports, stored in
-    [since, until] and still open. `overdue`: open actions whose due time passed in
-    [since, until], or that changed in it while already past due (a late sync, a reopen)."""
-    closed = list(rules.CLOSED)
-    raised: list[NotifiableAction] = []
-    overdue: list[NotifiableAction] = []
-    for start in range(0, len(site_ids), _NOTIFY_CHUNK):
-        chunk = site_ids[start : start + _NOTIFY_CHUNK]
-        rows = await CorrectiveAction.select().where(
-            CorrectiveAction.site.is_in(chunk)
-            & (CorrectiveAction.priority == "high")
-            & CorrectiveAction.source.is_in(["finding", "hazard"])
-            & (CorrectiveAction.created_at >= since)
-            & (CorrectiveAction.created_at <= until)
-            & CorrectiveAction.state.not_in(closed)
-        )
-        raised += [NotifiableAction(action=action_out(r), stored_at=r["created_at"]) for r in rows]
-        rows = await CorrectiveAction.select().where(
-            CorrectiveAction.site.is_in(chunk)
-            & CorrectiveAction.state.not_in(closed)
-            & (CorrectiveAction.due_at <= until)
-            & ((CorrectiveAction.due_at >= since) | (CorrectiveAction.updated_at >= since))
-        )
-        overdue += [NotifiableAction(action=action_out(r), stored_at=r["created_at"]) for r in rows]
-    return ActionsToNotify(raised_high=raised, overdue=overdue)
-
-
-async def open_actions_of_site(site_id: uuid.UUID) -> list[ActionOut]:
-    """A site's actions not yet closed (for its morning digest; no caller to scope by)."""
-    rows = await CorrectiveAction.select().where(
-        (CorrectiveAction.site == site_id) & CorrectiveAction.state.not_in(list(rules.CLOSED))
-    )
-    return [action_out(r) for r in rows]
 
 
 ACTION_FEED = Feed("action", Audience.SITE, snapshot_action)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from litestar import Controller, Response, get, post, put
 from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
-from server.actions import actions, hazards
+from server.actions import actions, hazards, service_levels
 from server.actions.wire import (
     ActionDetail,
     ActionOut,
@@ -94,7 +94,7 @@ class ServiceLevelController(Controller):
     async def list_service_levels(
         self, caller: CurrentCaller, site_id: Id
     ) -> list[ServiceLevelOut]:
-        return await actions.list_service_levels(caller, site_id)
+        return await service_levels.list_service_levels(caller, site_id)
 
     @put("/{size:str}")
     async def set_service_level(
@@ -105,4 +105,4 @@ class ServiceLevelController(Controller):
         data: Annotated[ServiceLevelSet, Body()],
     ) -> list[ServiceLevelOut]:
         """How many working days after the day it was raised an action of this size is due."""
-        return await actions.set_service_level(caller, site_id, size, data)
+        return await service_levels.set_service_level(caller, site_id, size, data)

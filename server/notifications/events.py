@@ -18,7 +18,7 @@ import msgspec
 
 from server.accounts.sites import site_timezones, snapshot_site
 from server.accounts.users import display_names
-from server.actions.actions import actions_for_notifications, open_actions_of_site
+from server.actions.notifiable import actions_for_notifications, open_actions_of_site
 from server.actions.wire import ActionOut
 from server.inspections.history import day_results
 from server.notifications.deliveries import keys_present

@@ -4,7 +4,6 @@ every asset and room, and one account per role. Loading it twice changes nothing
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 
@@ -12,10 +11,8 @@ from server import clock
 from server.accounts import sites, users
 from server.accounts.access import Caller
 from server.accounts.wire import SiteCreate
-from server.clock import new_id
 from server.db import transaction
-from server.inspections import inspections
-from server.inspections.wire import InspectionSubmit
+from server.demo_history import HISTORY_DAYS, keep_routine
 from server.registry import assets, locations, tags
 from server.registry.wire import AssetCreate, LocationCreate
 from server.settings import Settings
@@ -43,6 +40,8 @@ class _Builder:
     keepers: dict[str, uuid.UUID]
     counters: dict[str, int] = field(default_factory=dict)
     assets: int = 0
+    places: list[tuple[uuid.UUID, str, str]] = field(default_factory=list)
+    """(id, kind, code) of every location, for the schedules."""
 
     async def place(
         self, parent: uuid.UUID | None, kind: str, name: str, name_en: str = "", code: str = ""
@@ -55,7 +54,9 @@ class _Builder:
             name_en=name_en,
             code=code,
         )
-        return (await locations.create_location(self.caller, data)).id
+        location_id = (await locations.create_location(self.caller, data)).id
+        self.places.append((location_id, kind, code))
+        return location_id
 
     async def asset(
         self,
@@ -137,52 +138,14 @@ async def load_demo(settings: Settings) -> str:
         await _build_school(builder)
         issued = await tags.issue_missing_tags(caller, site_id, "all")
         inspector = await users.load_caller(keepers["inspector"])
-        assert inspector is not None
-        checked = await _last_months_checks(inspector, site_id)
+        manager = await users.load_caller(keepers["manager"])
+        assert inspector is not None and manager is not None
+        kept, checked = await keep_routine(manager, inspector, site_id, builder.places)
     return (
         f"demo school {SITE} loaded: {builder.assets} assets, "
-        f"{issued.issued} tags, {len(PEOPLE)} accounts, {checked} inspections"
+        f"{issued.issued} tags, {len(PEOPLE)} accounts, a school calendar, {kept} schedules, "
+        f"{checked} inspections over the last {HISTORY_DAYS} days"
     )
-
-
-async def _last_months_checks(inspector: Caller, site_id: uuid.UUID) -> int:
-    """Last month's extinguisher round, so that scans show a last result and a few
-    findings are open: two gauges in the red, a cracked hose, and every extinguisher past
-    its service life (its expiry date is on its label) failing that item."""
-    now = clock.utcnow().replace(microsecond=0)
-    page = await assets.list_assets(
-        inspector, site_id=site_id, category="fire_extinguisher", limit=500
-    )
-    submissions = []
-    for n, asset in enumerate(page.items):
-        completed = now - dt.timedelta(days=20, minutes=7 * n)
-        answers = {
-            "gauge_zone": "red" if n in (5, 23) else "green",
-            "seal_and_pin": "pass",
-            "hose": "fail" if n == 11 else "pass",
-            "body": "pass",
-            "service_life_end": asset.attributes["expiry_date"],
-            "cabinet_opens": "na",
-            "signage_and_access": "pass",
-            "photo": [hashlib.sha256(f"demo photo {asset.id}".encode()).hexdigest()],
-            "notes": "压力不足，已报修" if n in (5, 23) else "",
-        }
-        submissions.append(
-            InspectionSubmit(
-                id=new_id(),
-                template_key="fire_extinguisher_monthly",
-                template_version=1,
-                asset_id=asset.id,
-                answers=answers,
-                started_at=completed - dt.timedelta(minutes=3),
-                completed_at=completed,
-            )
-        )
-    batch = await inspections.SUBMITTED.prepare(inspector, submissions, now=now)
-    refused = [r for r in batch.plans if isinstance(r, Exception)]
-    assert not refused, refused
-    await batch.write()
-    return len(submissions)
 
 
 async def sample_tag(settings: Settings) -> str | None:

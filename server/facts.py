@@ -18,6 +18,7 @@ way it arrived. See CONTRIBUTING.md, "Adding a record kind".
 
 from __future__ import annotations
 
+import abc
 import builtins
 import uuid
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ class Stored:
     row: dict[str, Any]
 
 
-class FactHandler(Generic[B]):
+class FactHandler(abc.ABC, Generic[B]):
     """One kind of fact. Subclasses set the class attributes and write `admit` and
     `store`; the rest is the kit's."""
 
@@ -121,6 +122,7 @@ class FactHandler(Generic[B]):
 
     # --- what each handler writes ---------------------------------------------------
 
+    @abc.abstractmethod
     async def admit(
         self, caller: Caller, candidates: list[Candidate[B]], *, now: datetime
     ) -> list[Plan[B] | DomainError]:
@@ -128,12 +130,11 @@ class FactHandler(Generic[B]):
         (`candidate.accept(...)`) or the DomainError refusing it, with `site_id` set
         where the site is known and the caller belongs to it. `now` is the latest
         business time believed."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def store(self, caller: Caller, plans: list[Plan[B]]) -> None:
         """Write the admitted facts in bulk, with what they cause (findings, actions,
         changes for devices)."""
-        raise NotImplementedError
 
     def answer(self, plan: Plan[B]) -> Any:
         """What the op's answer carries for an applied or duplicate fact."""

@@ -10,14 +10,14 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 
 from server.errors import DomainError
+from sync.rules import EARLIEST, LATEST
 
 T = TypeVar("T")
 
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-"""Every time and date a request carries lies in [EARLIEST, LATEST): a school's records
-do, and the edges of the calendar (year 1, year 9999) overflow as soon as they are moved
-to another time zone or stored."""
+# Every time and date a request carries lies in [EARLIEST, LATEST), the range the sync
+# engine keeps for an op's `occurred_at`: a school's records do, and the edges of the
+# calendar (year 1, year 9999) overflow as soon as they are moved to another time zone or
+# stored.
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 
 

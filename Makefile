@@ -48,3 +48,4 @@ bench: setup
 	$(BIN)/python bench/bench_initial_sync.py
 	$(BIN)/python bench/bench_initial_sync.py --postgres
 	$(BIN)/python bench/bench_phone.py
+	$(BIN)/python bench/bench_taps.py

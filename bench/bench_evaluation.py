@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from checklists import Template, evaluate, library_template, load_library, parse_template, validate
+from checklists.answers import shown_items
 from checklists.templates import (
     CheckItem,
     ChoiceItem,
@@ -28,7 +29,6 @@ from checklists.templates import (
     SignatureItem,
     TextItem,
 )
-from checklists.validation import shown_items
 
 TODAY = dt.date(2025, 9, 1)
 PHOTO = "3f4a" * 16

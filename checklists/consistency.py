@@ -7,18 +7,23 @@ so the checks do not trust the field types either: a `Text` made in Python may b
 import math
 import re
 
+from checklists.answers import all_ok_answers, shown_items
 from checklists.problems import Problem
 from checklists.templates import (
     CHECK_ANSWERS,
+    JUDGED_ITEMS,
     AppliesTo,
     CheckItem,
     ChoiceItem,
     Condition,
+    DateItem,
     Item,
     NumberItem,
     PerTerm,
+    PhotoItem,
     Template,
     Text,
+    TextItem,
     Weekly,
 )
 
@@ -55,7 +60,28 @@ def check_template(template: Template) -> list[Problem]:
             )
         else:
             earlier[item.key] = item
+    if template.all_ok:
+        _check_all_ok(template, problems)
     return problems
+
+
+def _check_all_ok(template: Template, problems: list[Problem]) -> None:
+    """`all_ok` is a promise that a check where everything is fine takes All OK and Submit:
+    every item then shown and required is answered by All OK or prefilled."""
+    answers = all_ok_answers(template, {})
+    shown = shown_items(template, answers)
+    for index, item in enumerate(template.items):
+        required = item.required and item.required_when is None
+        if item.key in shown and required and item.key not in answers and item.prefill is None:
+            problems.append(
+                Problem(
+                    path=f"items[{index}]",
+                    code="template.not_all_ok",
+                    reason=f"the template is marked all_ok, but All OK does not answer "
+                    f"{item.key!r} and it is not prefilled; make it optional, required_when "
+                    "failure, or prefilled",
+                )
+            )
 
 
 def _check_slug(value: object, path: str, problems: list[Problem]) -> None:
@@ -133,6 +159,57 @@ def _check_item(item: Item, path: str, problems: list[Problem]) -> None:
         _check_bounds(item, path, problems)
     elif isinstance(item, ChoiceItem):
         _check_options(item, path, problems)
+    _check_extras(item, path, problems)
+
+
+def _check_extras(item: Item, path: str, problems: list[Problem]) -> None:
+    """Prefill, required_when and evidence, each on the item types it makes sense for."""
+    prefill = item.prefill
+    if prefill is not None:
+        if not isinstance(item, DateItem | TextItem | NumberItem):
+            problems.append(
+                Problem(
+                    path=f"{path}.prefill",
+                    code="template.bad_prefill",
+                    reason="only date, text and number items are prefilled; a person judges "
+                    "the others",
+                )
+            )
+        elif (prefill.attribute is None) == (prefill.field is None):
+            problems.append(
+                Problem(
+                    path=f"{path}.prefill",
+                    code="template.bad_prefill",
+                    reason="give exactly one of attribute and field",
+                )
+            )
+    if item.required_when is not None and not isinstance(item, PhotoItem | TextItem):
+        problems.append(
+            Problem(
+                path=f"{path}.required_when",
+                code="template.bad_required_when",
+                reason="only photo and text items are required when something fails",
+            )
+        )
+    evidence = item.evidence
+    if evidence is not None:
+        if not isinstance(item, JUDGED_ITEMS):
+            problems.append(
+                Problem(
+                    path=f"{path}.evidence",
+                    code="template.bad_evidence",
+                    reason="only judged items (check, number, choice, date) can fail and ask "
+                    "for evidence",
+                )
+            )
+        elif evidence.photo is None and evidence.note is None:
+            problems.append(
+                Problem(
+                    path=f"{path}.evidence",
+                    code="template.bad_evidence",
+                    reason="ask for a photo, a note or both",
+                )
+            )
 
 
 def _check_bounds(item: NumberItem, path: str, problems: list[Problem]) -> None:

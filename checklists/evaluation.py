@@ -12,19 +12,10 @@ from typing import Any, Literal
 
 import msgspec
 
+from checklists.answers import ItemOutcome, is_answered, judge_answer, shown_items
 from checklists.problems import InvalidAnswers
-from checklists.templates import (
-    JUDGED_ITEMS,
-    CheckItem,
-    ChoiceItem,
-    DateItem,
-    Item,
-    NumberItem,
-    Template,
-)
-from checklists.validation import as_decimal, is_answered, parse_date, shown_items, validate
-
-ItemOutcome = Literal["pass", "fail", "na", "unanswered"]
+from checklists.templates import JUDGED_ITEMS, Template
+from checklists.validation import validate
 
 
 class ItemResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,7 +38,7 @@ class Evaluation(msgspec.Struct, frozen=True, kw_only=True):
 
 def evaluate(template: Template, answers: dict[str, Any], *, today: dt.date) -> Evaluation:
     """Raises `InvalidAnswers` unless `validate` finds nothing wrong with the answers."""
-    problems = validate(template, answers)
+    problems = validate(template, answers, today=today)
     if problems:
         raise InvalidAnswers(problems)
     shown = shown_items(template, answers)
@@ -81,26 +72,3 @@ def score(passed: int, judged: int) -> float:
         return 100.0
     percent = Decimal(passed * 100) / Decimal(judged)
     return float(percent.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def judge_answer(item: Item, value: Any, *, today: dt.date) -> ItemOutcome:
-    """The outcome of one valid, non-empty answer to a shown item.
-
-    Text, photos and signatures are records, not judgements: answered, they pass.
-    """
-    if isinstance(item, CheckItem):
-        return "pass" if value == "pass" else "fail" if value == "fail" else "na"
-    if isinstance(item, NumberItem):
-        reading = as_decimal(value)
-        if item.min is not None and reading < as_decimal(item.min):
-            return "fail"
-        if item.max is not None and reading > as_decimal(item.max):
-            return "fail"
-        return "pass"
-    if isinstance(item, ChoiceItem):
-        selected = value if isinstance(value, list) else [value]
-        return "fail" if any(v in item.fail_options for v in selected) else "pass"
-    if isinstance(item, DateItem):
-        day = parse_date(value)
-        return "fail" if item.must_not_be_past and day is not None and day < today else "pass"
-    return "pass"

@@ -107,14 +107,45 @@ class OnDemand(_Frequency, tag="on_demand", frozen=True):
 Frequency = Daily | Weekly | Monthly | PerTerm | Yearly | OnDemand
 
 
+class Prefill(_Parsed, frozen=True):
+    """Where an item's first answer comes from: what the asset's record already holds, such
+    as the service-life date on an extinguisher's label, so it is not typed every month.
+
+    Exactly one of `attribute` (an asset attribute, `expiry_date`) and `field` is given. The
+    prefilled answer is shown as such, can be changed, and is judged like a typed one (an
+    expired date still fails). A location has no attributes: nothing is prefilled there.
+    """
+
+    attribute: Slug | None = None
+    field: Literal["serial_number", "asset_number"] | None = None
+
+
+EvidenceNeed = Literal["required", "optional"]
+
+
+class Evidence(_Parsed, frozen=True):
+    """What a judged item asks for, right under it, when it fails: a photo and a note that go
+    with its finding. Answered as `"<item>.photos"` (sha256 digests) and `"<item>.note"`."""
+
+    photo: EvidenceNeed | None = None
+    note: EvidenceNeed | None = None
+
+
 class _Item(_Parsed, tag_field="type", frozen=True):
     key: Slug
     label: Text
     help: Text | None = None
     required: bool = True
+    # "failure": required only when some shown item fails (a photo of what is wrong);
+    # otherwise optional. Photo and text items only.
+    required_when: Literal["failure"] | None = None
     # A critical failure fails the whole checklist, whatever else passed.
     critical: bool = False
     show_if: Condition | None = None
+    # Date, text and number items only.
+    prefill: Prefill | None = None
+    # Judged items only (check, number, choice, date).
+    evidence: Evidence | None = None
 
 
 class CheckItem(_Item, tag="check", frozen=True):
@@ -171,3 +202,6 @@ class Template(_Parsed, kw_only=True, frozen=True):
     applies_to: AppliesTo
     frequency: Frequency
     items: Annotated[list[Item], Meta(min_length=1, max_length=300)]
+    # A check where everything is fine is: open, All OK, Submit. `check_template` holds the
+    # template to it: every required item is answered by All OK or prefilled.
+    all_ok: bool = False

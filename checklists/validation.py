@@ -9,9 +9,16 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
+from checklists.answers import (
+    decimal_places,
+    evidence_keys,
+    is_answered,
+    judge_answer,
+    parse_date,
+    shown_items,
+)
 from checklists.problems import Problem
 from checklists.templates import (
     CHECK_ANSWERS,
@@ -27,91 +34,52 @@ from checklists.templates import (
 )
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# What a failing item's note may hold: as much as a text item's default.
+NOTE_LENGTH = 2000
 
 
-def is_answered(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, list):
-        return bool(value)
-    return True
+def validate(template: Template, answers: Any, *, today: dt.date | None = None) -> list[Problem]:
+    """Every problem with the answers: items in template order, each followed by what its
+    failure asks for, then unknown keys sorted.
 
-
-def shown_items(template: Template, answers: Mapping[Any, Any]) -> set[str]:
-    """Keys of the items a person filling in these answers would see.
-
-    An item whose condition refers to a hidden item is hidden too, so a chain of
-    conditions collapses as soon as one link is not met.
+    What is required only when something fails (`required_when`, an item's `evidence`)
+    follows the judged answers, and a date is judged against `today`: without it, no date
+    counts as failing here.
     """
-    shown: set[str] = set()
-    for item in template.items:
-        condition = item.show_if
-        if condition is None or (
-            condition.item in shown and _matches(answers.get(condition.item), condition.accepted())
-        ):
-            shown.add(item.key)
-    return shown
-
-
-def _matches(answer: Any, accepted: list[str]) -> bool:
-    # Selections of a multiple choice match when any selected value is accepted.
-    if isinstance(answer, str):
-        return answer in accepted
-    if isinstance(answer, list):
-        return any(isinstance(value, str) and value in accepted for value in answer)
-    return False
-
-
-def as_decimal(value: int | float) -> Decimal:
-    """The number as typed: 36.6 is 36.6, not 36.600000000000001421085471520199584961."""
-    if isinstance(value, int):
-        return Decimal(value)
-    return Decimal(repr(value))
-
-
-def decimal_places(value: int | float) -> int:
-    if isinstance(value, int):
-        return 0
-    exponent = as_decimal(value).normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
-def parse_date(value: str) -> dt.date | None:
-    if not _ISO_DATE.fullmatch(value):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def validate(template: Template, answers: Any) -> list[Problem]:
-    """Every problem with the answers: items in template order, then unknown keys sorted."""
     if not isinstance(answers, Mapping):
         return [Problem(path="answers", code="answers.not_object", reason="must be an object")]
-    problems: list[Problem] = []
     shown = shown_items(template, answers)
+    own: dict[str, list[Problem]] = {}
+    failed: set[str] = set()
+    for item in template.items:
+        value = answers.get(item.key)
+        if item.key in shown and is_answered(value):
+            own[item.key] = _check_answer(item, value, f"answers.{item.key}")
+            if not own[item.key] and _fails(item, value, today):
+                failed.add(item.key)
+    problems: list[Problem] = []
     for item in template.items:
         path = f"answers.{item.key}"
         value = answers.get(item.key)
         if item.key not in shown:
-            if is_answered(value):
-                problems.append(
-                    Problem(
-                        path=path,
-                        code="answers.hidden_item",
-                        reason="this item is hidden by its show_if condition and takes no answer",
+            for key in (item.key, *evidence_keys(item)):
+                if is_answered(answers.get(key)):
+                    problems.append(
+                        Problem(
+                            path=f"answers.{key}",
+                            code="answers.hidden_item",
+                            reason="this item is hidden by its show_if condition and takes "
+                            "no answer",
+                        )
                     )
-                )
-        elif not is_answered(value):
-            if item.required:
-                problems.append(Problem(path=path, code="answers.missing", reason="is required"))
-        else:
-            problems.extend(_check_answer(item, value, path))
+            continue
+        if is_answered(value):
+            problems.extend(own[item.key])
+        elif item.required if item.required_when is None else bool(failed):
+            problems.append(Problem(path=path, code="answers.missing", reason="is required"))
+        problems.extend(_check_evidence(item, answers, failing=item.key in failed))
     known = {item.key for item in template.items}
+    known.update(key for item in template.items for key in evidence_keys(item))
     unknown = [key for key in answers if key not in known]
     for key in sorted(unknown, key=lambda key: _key_text(key, repr)):
         problems.append(
@@ -121,6 +89,39 @@ def validate(template: Template, answers: Any) -> list[Problem]:
                 reason=f"the template {template.key} v{template.version} has no such item",
             )
         )
+    return problems
+
+
+def _fails(item: Item, value: Any, today: dt.date | None) -> bool:
+    if isinstance(item, DateItem) and today is None:
+        return False
+    return judge_answer(item, value, today=today or dt.date.min) == "fail"
+
+
+def _check_evidence(item: Item, answers: Mapping[Any, Any], *, failing: bool) -> list[Problem]:
+    """A failing item's own photos and note: checked when given (the phone sends them only
+    for a failure), missing when its failure needs them."""
+    problems: list[Problem] = []
+    for key, kind in evidence_keys(item).items():
+        path = f"answers.{key}"
+        value = answers.get(key)
+        assert item.evidence is not None
+        need = item.evidence.photo if kind == "photos" else item.evidence.note
+        if not is_answered(value):
+            if failing and need == "required":
+                problems.append(
+                    Problem(path=path, code="answers.missing", reason="is required on a failure")
+                )
+        elif kind == "photos":
+            problems.extend(_check_digests(value, path, min_count=1))
+        elif not isinstance(value, str):
+            problems.append(Problem(path=path, code="answers.wrong_type", reason="must be text"))
+        elif len(value) > NOTE_LENGTH:
+            problems.append(
+                Problem(
+                    path=path, code="answers.too_long", reason=f"at most {NOTE_LENGTH} characters"
+                )
+            )
     return problems
 
 
@@ -250,6 +251,14 @@ def _check_choice(item: ChoiceItem, value: Any, path: str) -> list[Problem]:
 def _check_photos(item: PhotoItem, value: Any, path: str) -> list[Problem]:
     if not isinstance(value, list):
         return [_wrong_type(path, item)]
+    return _check_digests(value, path, min_count=item.min_count)
+
+
+def _check_digests(value: Any, path: str, *, min_count: int) -> list[Problem]:
+    if not isinstance(value, list):
+        return [
+            Problem(path=path, code="answers.wrong_type", reason="must be a list of sha256 digests")
+        ]
     problems: list[Problem] = []
     seen: set[str] = set()
     for index, digest in enumerate(value):
@@ -261,12 +270,12 @@ def _check_photos(item: PhotoItem, value: Any, path: str) -> list[Problem]:
             )
         else:
             seen.add(digest)
-    if len(value) < item.min_count:
+    if len(value) < min_count:
         problems.append(
             Problem(
                 path=path,
                 code="answers.too_few_photos",
-                reason=f"at least {item.min_count} photo(s), got {len(value)}",
+                reason=f"at least {min_count} photo(s), got {len(value)}",
             )
         )
     return problems

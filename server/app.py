@@ -44,13 +44,13 @@ from server.registry.controllers import (
     LabelController,
     LocationController,
     TagController,
-    TagPageController,
 )
 from server.scans.controllers import ScanController
 from server.schedules.controllers import (
     CalendarController,
     DueController,
     ExcusalController,
+    ExcusalPolicyController,
     PlanController,
     ScheduleController,
 )
@@ -155,7 +155,6 @@ def create_app(settings: Settings) -> Litestar:
             ImportController,
             TagController,
             LabelController,
-            TagPageController,
             TemplateController,
             BlobController,
             ScanController,
@@ -171,6 +170,7 @@ def create_app(settings: Settings) -> Litestar:
             PlanController,
             DueController,
             ExcusalController,
+            ExcusalPolicyController,
             SyncController,
             WebhookController,
             WebAppController,

@@ -24,6 +24,7 @@ import msgspec
 
 import checklists
 from checklists import DailyRule, Holiday, MonthlyRule, Rule, SchoolCalendar, Term, WeeklyRule
+from checklists.answers import shown_items
 from checklists.templates import (
     CheckItem,
     ChoiceItem,
@@ -34,7 +35,6 @@ from checklists.templates import (
     Template,
     TextItem,
 )
-from checklists.validation import shown_items
 from server import clock
 from server.accounts.access import Caller
 from server.clock import new_id
@@ -45,6 +45,7 @@ from server.registry import assets
 from server.schedules import due, schedules
 from server.schedules.calendars import set_calendar
 from server.schedules.wire import CategoryTargets, DueEntry, NamedTargets, TargetSpec
+from server.templates import templates
 
 TIMEZONE = "Asia/Shanghai"
 HISTORY_DAYS = 35
@@ -270,6 +271,9 @@ async def _inspect(
             seen.append(target)
         latest[entry.template_key, target] = entry.occurrence.key
     submissions = []
+    # The organization numbers the versions it publishes: the library's current one is its
+    # latest, whatever number the library file gives it.
+    published: dict[str, int] = {}
     for n, entry in enumerate(closed):
         target = _target(entry)
         index = order[entry.template_key].index(target)
@@ -277,6 +281,9 @@ async def _inspect(
         if is_latest and (entry.template_key, index) in _LEFT_UNDONE:
             continue
         template = checklists.library_template(entry.template_key)
+        if template.key not in published:
+            versions = await templates.published_versions(inspector.organization_id, template.key)
+            published[template.key] = versions[-1]
         completed = _completed_at(entry, index, now)
         if entry.template_key == "fire_extinguisher_monthly":
             answers = _extinguisher_answers(index, expiry[target], target)
@@ -287,7 +294,7 @@ async def _inspect(
             InspectionSubmit(
                 id=new_id(),
                 template_key=template.key,
-                template_version=template.version,
+                template_version=published[template.key],
                 asset_id=entry.target.asset_id,
                 location_id=entry.target.location_id if entry.target.asset_id is None else None,
                 answers=answers,
@@ -350,7 +357,7 @@ def _answers(
     for item in template.items:
         if isinstance(item, CheckItem):
             answers[item.key] = "fail" if fault and fault[0] == item.key else "pass"
-        elif not item.required:
+        elif not item.required or (item.required_when and isinstance(item, TextItem)):
             if isinstance(item, TextItem) and fault:
                 answers[item.key] = fault[1][: item.max_length]
         elif isinstance(item, ChoiceItem):

@@ -41,6 +41,7 @@ STATUS: dict[str, int] = {
     "method_not_allowed": 405,
     "conflict": 409,  # shipped, no longer raised: every conflict now says what it is about
     "user.username_taken": 409,
+    "member.own_role": 409,
     "site.unknown_timezone": 400,
     "location.parent_in_other_site": 400,
     "location.cycle": 409,
@@ -90,6 +91,10 @@ STATUS: dict[str, int] = {
     "occurrence.not_a_target": 422,
     "occurrence.unknown": 422,
     "occurrence.conflict": 409,
+    "excusal.id_not_uuid7": 400,
+    "excusal.conflict": 409,
+    "excusal.already_decided": 409,
+    "excusal.decided_in_future": 422,
     "blob.invalid_name": 400,
     "blob.hash_mismatch": 400,
     "blob.unsupported_type": 415,

@@ -32,9 +32,10 @@ from tests.schedules.scheduling import make_schedule
 
 EXTINGUISHER_CHECK = "fire_extinguisher_monthly"
 MORNING = {"every": "daily", "windows": [{"start": "08:00", "end": "09:00"}]}
-WEBHOOK_URL = "http://93.184.216.34/hook"
-"""A public IP literal: no name to resolve, and no rule refuses it (nothing is sent:
-the test server runs no dispatcher)."""
+WEBHOOK_URL = "http://127.0.0.1:1/hook"
+"""An address the test server may send to (its settings allow the loopback) where nothing
+listens: the admin's test delivery is refused at once, and nothing leaves the machine (the
+test server runs no dispatcher; only a test delivery is sent)."""
 
 UNWATCHED_TABLES = {
     "api_token": "every request stamps last_used_at on the token that made it (attackers' too)",
@@ -73,6 +74,7 @@ class World:
         """What an answer to a stranger must never mention."""
         named = {"site_id", "asset_id", "location_id", "code", "inspection_id", "finding_id"}
         named |= {"action_id", "schedule_id", "excusal_id", "webhook_id", "sha256", "token_id"}
+        named |= {"user_id"}
         return {value for name, value in self.ids.items() if name in named}
 
 
@@ -176,6 +178,7 @@ async def build_world(api: httpx.AsyncClient) -> World:
         "size": "small",
         "sha256": sha256(blob),
         "token_id": tablet["info"]["id"],
+        "user_id": str(inspector.user_id),
     }
     strangers = {
         "other organization": await make_person(other_org, "admin"),

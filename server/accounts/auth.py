@@ -39,13 +39,6 @@ async def provide_caller(request: Request) -> Caller:
     return caller
 
 
-async def optional_caller(request: Request) -> Caller | None:
-    try:
-        return await provide_caller(request)
-    except DomainError:
-        return None
-
-
 def client_address(request: Request, settings: Settings) -> str:
     """The client's address; X-Forwarded-For is believed only from a trusted proxy."""
     peer = request.client.host if request.client else ""

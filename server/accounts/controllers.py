@@ -7,7 +7,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.params import Body, Parameter
 
-from server.accounts import sites, tokens, users
+from server.accounts import people, sites, tokens, users
 from server.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, client_address
 from server.accounts.sessions import login, logout
 from server.accounts.wire import (
@@ -16,6 +16,7 @@ from server.accounts.wire import (
     Me,
     MemberCreate,
     MemberOut,
+    MemberUpdate,
     SiteCreate,
     SiteOut,
     SiteUpdate,
@@ -26,6 +27,7 @@ from server.accounts.wire import (
 from server.deps import AppSettings, CurrentCaller
 
 SiteId = Annotated[uuid.UUID, Parameter(description="site id")]
+UserId = Annotated[uuid.UUID, Parameter(description="the person's user id")]
 
 
 class AuthController(Controller):
@@ -126,6 +128,29 @@ class SiteController(Controller):
     @get("/{site_id:uuid}/members")
     async def list_members(self, caller: CurrentCaller, site_id: SiteId) -> list[MemberOut]:
         return await users.list_members(caller, site_id)
+
+    @get("/{site_id:uuid}/people")
+    async def list_people(
+        self, caller: CurrentCaller, settings: AppSettings, site_id: SiteId
+    ) -> list[MemberOut]:
+        """The members with their phones and login locks: the console's people page."""
+        return await people.list_people(caller, site_id, settings)
+
+    @patch("/{site_id:uuid}/members/{user_id:uuid}")
+    async def update_member(
+        self,
+        caller: CurrentCaller,
+        site_id: SiteId,
+        user_id: UserId,
+        data: Annotated[MemberUpdate, Body()],
+    ) -> MemberOut:
+        return await people.update_member(caller, site_id, user_id, data)
+
+    @post("/{site_id:uuid}/members/{user_id:uuid}/unlock", status_code=200)
+    async def unlock_member(
+        self, caller: CurrentCaller, site_id: SiteId, user_id: UserId
+    ) -> MemberOut:
+        return await people.unlock(caller, site_id, user_id)
 
     @post("/{site_id:uuid}/members")
     async def add_member(

@@ -115,6 +115,28 @@ async def login(settings: Settings, username: str, password: str, address: str) 
     return NewSession(token, csrf_token, expires_at, caller)
 
 
+async def locked_out(settings: Settings, usernames: list[str]) -> set[str]:
+    """Which of `usernames` cannot log in now: as many failures as `login` locks at, within
+    its window."""
+    if not usernames:
+        return set()
+    since = clock.utcnow() - timedelta(minutes=settings.login_lockout_minutes)
+    rows = (
+        await LoginFailure.select(LoginFailure.username)
+        .where(LoginFailure.username.is_in(usernames) & (LoginFailure.at > since))
+        .run()
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["username"]] = counts.get(row["username"], 0) + 1
+    return {name for name, count in counts.items() if count >= settings.login_max_failures}
+
+
+async def lift_lock(username: str) -> None:
+    """Forget a username's failed logins: its lock, if any, is lifted at once."""
+    await LoginFailure.delete().where(LoginFailure.username == username).run()
+
+
 async def _guessed_names(address: str, since: datetime) -> int:
     """Failed logins from `address` for usernames that do not exist."""
     return await LoginFailure.count().where(

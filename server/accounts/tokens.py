@@ -13,7 +13,7 @@ from server.accounts.access import ADMINS, Caller
 from server.accounts.sessions import digest
 from server.accounts.tables import ApiToken, Device, Membership
 from server.accounts.users import load_caller
-from server.accounts.wire import TokenCreated, TokenOut
+from server.accounts.wire import PhoneOut, TokenCreated, TokenOut
 from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError, not_found
@@ -109,6 +109,32 @@ async def revoke_token(caller: Caller, token_id: uuid.UUID) -> TokenOut:
         )
         row = {**row, "revoked_at": now}
     return _token_out(row)
+
+
+async def phones_of(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[PhoneOut]]:
+    """Each person's phones, newest first, revoked ones too (for callers already
+    authorised)."""
+    phones: dict[uuid.UUID, list[PhoneOut]] = {}
+    if not user_ids:
+        return phones
+    rows = (
+        await ApiToken.select(*ApiToken.all_columns(), ApiToken.device.name)
+        .where(ApiToken.user.is_in(user_ids))
+        .order_by(ApiToken.created_at, ascending=False)
+        .run()
+    )
+    for row in rows:
+        phones.setdefault(row["user"], []).append(
+            PhoneOut(
+                token_id=row["id"],
+                device_id=row["device"],
+                name=row["device.name"],
+                created_at=row["created_at"],
+                last_seen_at=row["last_used_at"],
+                revoked_at=row["revoked_at"],
+            )
+        )
+    return phones
 
 
 @dataclass(frozen=True)

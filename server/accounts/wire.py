@@ -99,12 +99,37 @@ class MemberCreate(Request, frozen=True, kw_only=True):
     expires_at: datetime | None = None
 
 
+class MemberUpdate(Request, frozen=True, kw_only=True):
+    """Only the fields sent change. An `expires_at` already past ends the person's access
+    at the site (their phones drop it); null makes a role open-ended, except an auditor's."""
+
+    role: str | msgspec.UnsetType = msgspec.UNSET
+    expires_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class PhoneOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A phone a person logged in on (its device token): what tells a lost one apart."""
+
+    token_id: uuid.UUID
+    device_id: uuid.UUID
+    name: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    """When the phone last called the server with this token (a sync, mostly)."""
+    revoked_at: datetime | None
+
+
 class MemberOut(msgspec.Struct, frozen=True, kw_only=True):
     user_id: uuid.UUID
     username: str
     display_name: str
     role: str
     expires_at: datetime | None = None
+    phones: list[PhoneOut] = []
+    """In the site's list of members only: newest first, revoked ones too."""
+    locked_out: bool = False
+    """Too many failed logins lately: the person cannot log in until the lock passes or an
+    admin lifts it."""
 
 
 class SiteInfo(msgspec.Struct, frozen=True, kw_only=True):

@@ -5,11 +5,18 @@ Steps (start, fix, verify, reopen, cancel, assign) arrive from the web or throug
 with the version the person saw; `rules` says what is legal and
 `sync.rules.judge_transition` whether a stale step is applied alongside (parallel) or is a
 conflict. Every change is kept as an event.
+
+An action raised from a finding and its finding agree (server/inspections/findings.py has
+the finding's life): a sign-off (verify) resolves the finding and a reopen opens it again,
+in the transaction of the step, whether it came from the web or through sync; a passing
+re-check verifies the action (`follow_findings`). A cancelled action leaves its finding as
+it is: calling off the work does not put the thing right.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,8 +32,10 @@ from server.actions.tables import ActionEvent, CorrectiveAction
 from server.actions.wire import (
     ActionDetail,
     ActionEventOut,
+    ActionEvidence,
     ActionOut,
     ActionPage,
+    ActionStep,
     ActionTransition,
     TransitionResult,
 )
@@ -66,6 +75,7 @@ class NewAction:
     size: str = "small"
     closed_by: tuple[uuid.UUID, datetime] | None = None
     """An inspection that already put it right (a failure that synced late)."""
+    evidence: ActionEvidence | None = None
 
 
 async def raise_actions(new: list[NewAction]) -> list[uuid.UUID]:
@@ -101,6 +111,7 @@ async def raise_actions(new: list[NewAction]) -> list[uuid.UUID]:
                 item.raised_at, item.size, zones[item.site], levels=levels.get(item.site)
             ),
             "closed_at": item.closed_by[1] if item.closed_by else None,
+            "evidence": msgspec.json.encode(item.evidence).decode() if item.evidence else None,
             "version": 1,
             "created_at": now,
             "updated_at": now,
@@ -120,7 +131,7 @@ async def raise_actions(new: list[NewAction]) -> list[uuid.UUID]:
                 )
             )
     await insert_rows(CorrectiveAction, rows)
-    await insert_rows(ActionEvent, events)
+    await insert_events(events, {row["id"]: row["site"] for row in rows})
     for row in rows:
         record_action(row)
     return [row["id"] for row in rows]
@@ -161,10 +172,31 @@ async def follow_findings(
             )
         )
         record_action(updated)
-    await insert_rows(ActionEvent, events)
+    await insert_events(events, {row["id"]: row["site"] for row in rows})
 
 
 # --- steps ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """A person's step that settles (verify) or unsettles (reopen) the finding an action
+    was raised from."""
+
+    finding: uuid.UUID
+    action: uuid.UUID
+    transition: str
+    at: datetime
+
+
+SignOffFollower = Callable[[list[SignOff]], Awaitable[None]]
+_sign_off_followers: list[SignOffFollower] = []
+
+
+def watch_sign_offs(follower: SignOffFollower) -> None:
+    """The findings domain sits above this one: it registers here to be called, in the
+    step's transaction, with the sign-offs and reopenings of each batch, in order."""
+    _sign_off_followers.append(follower)
 
 
 class ActionTransitioned(FactHandler[ActionTransition]):
@@ -216,6 +248,7 @@ class ActionTransitioned(FactHandler[ActionTransition]):
     async def store(self, caller: Caller, plans: list[Plan[ActionTransition]]) -> None:
         """Apply the steps in order; each plan's `extra` becomes its action as stored."""
         stored: dict[uuid.UUID, dict[str, Any]] = {}
+        sign_offs: list[SignOff] = []
         now = clock.utcnow()
         for plan in plans:
             step = plan.body
@@ -229,8 +262,7 @@ class ActionTransitioned(FactHandler[ActionTransition]):
             elif row["state"] in rules.CLOSED:
                 values["closed_at"] = None
             updated = await _update(row, values)
-            await insert_rows(
-                ActionEvent,
+            await insert_events(
                 [
                     {
                         **_event(
@@ -251,9 +283,17 @@ class ActionTransitioned(FactHandler[ActionTransition]):
                         "content_sha256": plan.digest,
                     }
                 ],
+                {row["id"]: row["site"]},
             )
             record_action(updated)
             stored[row["id"]] = plan.extra = updated
+            if row["finding"] is not None and step.transition in ("verify", "reopen"):
+                sign_offs.append(
+                    SignOff(row["finding"], row["id"], step.transition, step.at or now)
+                )
+        if sign_offs:
+            for follower in _sign_off_followers:
+                await follower(sign_offs)
 
 
 STEPPED = ActionTransitioned()
@@ -399,7 +439,16 @@ def action_out(row: dict[str, Any]) -> ActionOut:
         due_at=row["due_at"].astimezone(UTC),
         closed_at=row["closed_at"].astimezone(UTC) if row["closed_at"] else None,
         version=row["version"],
+        evidence=_evidence(row["evidence"]),
     )
+
+
+def _evidence(stored: str | dict[str, Any] | None) -> ActionEvidence | None:
+    if stored is None:
+        return None
+    if isinstance(stored, str):
+        return msgspec.json.decode(stored, type=ActionEvidence)
+    return msgspec.convert(stored, ActionEvidence)
 
 
 def record_action(row: dict[str, Any]) -> None:
@@ -516,4 +565,50 @@ def _event(
     }
 
 
+async def insert_events(events: list[dict[str, Any]], site_of: dict[uuid.UUID, Any]) -> None:
+    """Store changes of actions (`site_of` each action's site) and record each for the
+    devices, whose people see who did what with which note and photos (the fixer's, for
+    the one who signs off)."""
+    await insert_rows(ActionEvent, events)
+    for event in events:
+        step = action_step(event, site_of[event["action"]])
+        ACTION_EVENT_FEED.record(step.site_id, step.id, version=1, data=step)
+
+
+def action_step(row: dict[str, Any], site_id: uuid.UUID) -> ActionStep:
+    photos = row["photos"]
+    return ActionStep(
+        id=row["id"],
+        site_id=site_id,
+        action_id=row["action"],
+        kind=row["kind"],
+        by_id=row["by_user"],
+        at=row["at"].astimezone(UTC),
+        from_state=row["from_state"],
+        to_state=row["to_state"],
+        note=row["note"],
+        reason=row["reason"],
+        photos=msgspec.json.decode(photos) if isinstance(photos, str) else photos,
+        inspection_id=row["inspection"],
+    )
+
+
+async def snapshot_action_event(
+    site_id: uuid.UUID, after: str | None, limit: int
+) -> list[tuple[str, int, ActionStep]]:
+    """The changes of the actions a new device is sent (`snapshot_action`)."""
+    query = ActionEvent.select(*ActionEvent.all_columns()).where(
+        (ActionEvent.action.site == site_id)
+        & (
+            ActionEvent.action.state.not_in(list(rules.CLOSED))
+            | (ActionEvent.action.updated_at > clock.utcnow() - RECENT)
+        )
+    )
+    if after is not None:
+        query = query.where(ActionEvent.id > uuid.UUID(after))
+    rows = await query.order_by(ActionEvent.id).limit(limit)
+    return [(str(row["id"]), 1, action_step(row, site_id)) for row in rows]
+
+
 ACTION_FEED = Feed("action", Audience.SITE, snapshot_action)
+ACTION_EVENT_FEED = Feed("action_event", Audience.SITE, snapshot_action_event)

@@ -12,7 +12,7 @@ from server import clock
 from server.accounts.access import EVERYONE, Caller
 from server.actions import actions
 from server.actions.tables import CorrectiveAction, HazardReport
-from server.actions.wire import ActionOut, HazardReportSubmit
+from server.actions.wire import ActionEvidence, ActionOut, HazardReportSubmit
 from server.errors import DomainError
 from server.facts import FUTURE_TOLERANCE, Candidate, FactHandler, Plan
 from server.registry.targets import find_targets
@@ -102,6 +102,7 @@ class HazardReported(FactHandler[HazardReportSubmit]):
                     description=p.body.description,
                     priority="high" if p.body.kind == "hazard" else "normal",
                     size=p.body.size,
+                    evidence=ActionEvidence(photos=p.body.photos),
                 )
                 for p in plans
             ]

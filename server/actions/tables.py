@@ -73,6 +73,8 @@ class CorrectiveAction(Table, tablename="corrective_action"):
     raised_at = Timestamptz()
     due_at = Timestamptz()
     closed_at = Timestamptz(null=True, default=None)
+    evidence = JSON(null=True, default=None)
+    """What was seen when it was raised (`wire.ActionEvidence`), kept as it was then."""
     version = Integer(default=1)
     created_at = Timestamptz()
     updated_at = Timestamptz()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -27,6 +27,31 @@ class HazardReportSubmit(Request, frozen=True, kw_only=True):
     reported_at: AwareDatetime
 
 
+class ActionEvidence(msgspec.Struct, frozen=True, kw_only=True):
+    """What was seen when the action was raised, kept as it was then, so that the person who
+    fixes it and the one who signs it off see what the inspector saw: for a finding, the
+    failing answer with what the item asked for (a report's words are its description)."""
+
+    inspection_id: uuid.UUID | None = None
+    item_key: str = ""
+    item_type: str = ""
+    """check, number, choice or date: how `answer` reads."""
+    answer: Any = None
+    """As given: "fail", a reading, an option's value (a list when several), a date."""
+    answer_label: str = ""
+    """The chosen options' labels, in Chinese and in English."""
+    answer_label_en: str = ""
+    unit: str = ""
+    min: float | None = None
+    max: float | None = None
+    """A reading's limits, inclusive."""
+    not_past: bool = False
+    """A date that must not be before the day it was checked."""
+    note: str = ""
+    """What the inspector wrote about it."""
+    photos: list[str] = []
+
+
 class ActionOut(msgspec.Struct, frozen=True, kw_only=True):
     id: uuid.UUID
     site_id: uuid.UUID
@@ -47,6 +72,28 @@ class ActionOut(msgspec.Struct, frozen=True, kw_only=True):
     due_at: datetime
     closed_at: datetime | None
     version: int
+    evidence: ActionEvidence | None = None
+    """None for actions raised before evidence was kept."""
+
+
+class ActionStep(msgspec.Struct, frozen=True, kw_only=True):
+    """One change of an action as devices keep it (entity `action_event`): who did what,
+    when, with their note, reason and photos, so the one who signs off sees the fix."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    action_id: uuid.UUID
+    kind: str
+    by_id: uuid.UUID | None
+    at: datetime
+    """In UTC."""
+    from_state: str
+    to_state: str
+    note: str
+    reason: str
+    photos: list[str]
+    inspection_id: uuid.UUID | None
+    """The inspection whose passing re-check closed it."""
 
 
 class ActionEventOut(msgspec.Struct, frozen=True, kw_only=True):

@@ -25,7 +25,7 @@ from server.accounts.access import EVERYONE, Caller
 from server.blobs import images
 from server.blobs.storage import BlobStorage
 from server.blobs.tables import Blob, BlobGrant
-from server.blobs.wire import BlobOut
+from server.blobs.wire import BlobOut, BlobsShown
 from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError, forbidden, not_found
@@ -45,6 +45,7 @@ LOCATION_RULES = 2
 rules goes through the viewers' copy whatever it was judged, so that what those rules
 missed (location in a second picture, in PNG text) is stripped when it is next viewed."""
 LOOKUP_BATCH = 500
+ASKED_AT_ONCE = 100
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,25 @@ async def read_blob(
     if content is None:
         raise not_found("blob content")
     return copy, content
+
+
+async def shown_blobs(caller: Caller, sha256s: list[str]) -> BlobsShown:
+    """Which of these the caller can fetch now: uploaded and granted to a site of theirs.
+    A phone showing photos taken elsewhere asks first, so a photo still waiting on the
+    phone that took it is said to be on its way rather than fetched and missed."""
+    if len(sha256s) > ASKED_AT_ONCE:
+        raise DomainError(
+            "request.invalid", f"ask about at most {ASKED_AT_ONCE} photos", field="sha256"
+        )
+    names = sorted({check_name(sha256) for sha256 in sha256s})
+    if not names or not caller.roles:
+        return BlobsShown(shown=[])
+    rows = (
+        await BlobGrant.select(BlobGrant.blob)
+        .where(BlobGrant.blob.is_in(names) & BlobGrant.site.is_in(list(caller.roles)))
+        .run()
+    )
+    return BlobsShown(shown=sorted({row["blob"] for row in rows}))
 
 
 async def missing_blobs(site_id: uuid.UUID, sha256s: Iterable[str]) -> list[str]:

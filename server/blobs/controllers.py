@@ -10,7 +10,7 @@ from litestar.params import FromQuery, Parameter
 from server.blobs import blobs
 from server.blobs.blobs import BlobCopy
 from server.blobs.storage import BlobStorage, FileStorage
-from server.blobs.wire import BlobOut
+from server.blobs.wire import BlobOut, BlobsShown
 from server.deps import AppSettings, CurrentCaller
 
 Sha256 = Annotated[str, Parameter(description="sha256 of the file's bytes, lowercase hex")]
@@ -72,6 +72,17 @@ class BlobController(Controller):
             declared_size=request.content_length,
         )
         return Response(blob, status_code=201 if blob.created else 200)
+
+    @get("/")
+    async def shown_blobs(
+        self,
+        caller: CurrentCaller,
+        sha256: Annotated[
+            list[str], Parameter(description="the names asked about, each given as sha256=…")
+        ],
+    ) -> BlobsShown:
+        """Which of these photos the caller can fetch now (uploaded, at a site of theirs)."""
+        return await blobs.shown_blobs(caller, sha256)
 
     @get("/{sha256:str}", media_type="application/octet-stream")
     async def get_blob(

@@ -14,3 +14,8 @@ class BlobOut(msgspec.Struct, frozen=True, kw_only=True):
     height: int
     created: bool
     """True when this upload gave the site the blob; false when the site already had it."""
+
+
+class BlobsShown(msgspec.Struct, frozen=True, kw_only=True):
+    shown: list[str]
+    """Those of the names asked about that the caller can fetch now, sorted."""

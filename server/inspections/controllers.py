@@ -13,6 +13,7 @@ from server.deps import CurrentCaller
 from server.inspections import findings, history, inspections
 from server.inspections.wire import (
     FindingOut,
+    FindingStatus,
     InspectionOut,
     InspectionPage,
     InspectionSubmit,
@@ -95,7 +96,7 @@ class FindingController(Controller):
         self,
         caller: CurrentCaller,
         site_id: FromQuery[uuid.UUID | None] = None,
-        status: FromQuery[Literal["open", "rechecked", "withdrawn"] | None] = None,
+        status: FromQuery[FindingStatus | None] = None,
         severity: FromQuery[Literal["high", "normal"] | None] = None,
         asset_id: FromQuery[uuid.UUID | None] = None,
         location_id: FromQuery[uuid.UUID | None] = None,

@@ -1,5 +1,16 @@
 """Findings: each failed item of an accepted inspection, until someone puts it right.
 
+A finding's life, which its corrective action follows (server/actions/actions.py):
+
+    open ──a later inspection passes the item──▶ rechecked   (its action verified)
+    open ──its action is signed off (verify)───▶ resolved    (by that action, when)
+    open ──its inspection is corrected─────────▶ withdrawn   (its action cancelled)
+    resolved or rechecked ──its action is reopened──▶ open
+
+A cancelled action leaves its finding open: calling off the work does not put the thing
+right, so the problem stays on the thing's page until a re-check passes. Every change is
+made in the transaction of what caused it, with its change for the devices.
+
 Business time decides, not arrival order. Phones sync late, so a failure observed on
 Monday can reach the server after the passing re-check made on Tuesday; the finding is
 then created already rechecked. A pass only rechecks failures observed before it.
@@ -17,10 +28,13 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from checklists import Evaluation, Template
+from checklists.answers import item_evidence
 from checklists.templates import PhotoItem
 from server import clock
 from server.accounts.access import EVERYONE, Caller
 from server.actions import actions
+from server.actions.evidence import finding_evidence
+from server.actions.wire import ActionEvidence
 from server.clock import new_id
 from server.errors import not_found
 from server.feeds import Audience, Feed
@@ -65,8 +79,11 @@ class FindingBook:
         default_factory=lambda: defaultdict(list)
     )
     """New findings that a pass already stored may recheck (a failure synced late)."""
-    raised: dict[uuid.UUID, tuple[str, str, uuid.UUID]] = field(default_factory=dict)
-    """Per new finding: the item's label (zh-CN, en) and who found it, for its action."""
+    raised: dict[uuid.UUID, tuple[str, str, uuid.UUID, ActionEvidence]] = field(
+        default_factory=dict
+    )
+    """Per new finding: the item's label (zh-CN, en), who found it and what they saw, for
+    its action."""
 
     @classmethod
     async def load(cls, targets: Iterable[tuple[TargetKey, str]]) -> FindingBook:
@@ -111,7 +128,15 @@ class FindingBook:
             elif result.result == "fail":
                 row = _new_finding(inspection, template, result.key, critical, answers)
                 label = labels[result.key]
-                self.raised[row.id] = (label.zh_cn, label.en, inspection.inspector)
+                seen = finding_evidence(
+                    template,
+                    result.key,
+                    answers,
+                    inspection_id=inspection.id,
+                    inspection_note=inspection.note,
+                    photos=row.photos,
+                )
+                self.raised[row.id] = (label.zh_cn, label.en, inspection.inspector, seen)
                 rechecked = self._later_pass(pair, result.key, completed_at)
                 if rechecked is not None:
                     row.status = "rechecked"
@@ -236,7 +261,7 @@ class FindingBook:
         await actions.follow_findings(rechecked, withdrawn)
 
     def _action_for(self, finding: FindingRow) -> actions.NewAction:
-        title, title_en, inspector = self.raised[finding.id]
+        title, title_en, inspector, seen = self.raised[finding.id]
         closed_by = None
         if finding.status == "rechecked":
             assert finding.rechecked_by is not None and finding.rechecked_at is not None
@@ -255,6 +280,7 @@ class FindingBook:
             priority="high" if finding.severity == "high" else "normal",
             size="small" if finding.severity == "high" else "large",
             closed_by=closed_by,
+            evidence=seen,
         )
 
 
@@ -305,6 +331,8 @@ class FindingRow:
     status: str
     rechecked_by: uuid.UUID | None
     rechecked_at: datetime | None
+    resolved_by: uuid.UUID | None
+    resolved_at: datetime | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -335,6 +363,8 @@ def _new_finding(
         status="open",
         rechecked_by=None,
         rechecked_at=None,
+        resolved_by=None,
+        resolved_at=None,
         version=1,
         created_at=now,
         updated_at=now,
@@ -353,13 +383,12 @@ def _as_row(finding: FindingRow) -> dict[str, Any]:
 
 
 def evidence_photos(template: Template, item_key: str, answers: dict[str, Any]) -> list[str]:
-    """The photos taken because this item failed (photo items shown only on its answer);
-    when the template asks for none, every photo of the inspection."""
+    """The photos taken because this item failed (its own, taken right under it, and photo
+    items shown only on its answer); when there are none, every photo of the inspection."""
     photo_items = [item for item in template.items if isinstance(item, PhotoItem)]
     linked = [i for i in photo_items if i.show_if is not None and i.show_if.item == item_key]
-    chosen = linked or photo_items
-    photos: list[str] = []
-    for item in chosen:
+    photos, _ = item_evidence(item_key, answers)
+    for item in linked if photos or linked else photo_items:
         value = answers.get(item.key)
         if isinstance(value, list):
             photos += [p for p in value if isinstance(p, str) and p not in photos]
@@ -369,11 +398,12 @@ def evidence_photos(template: Template, item_key: str, answers: dict[str, Any]) 
 def record_finding(row: dict[str, Any]) -> None:
     """Record a finding as a device will read it from a snapshot: times in UTC (a device's
     own offset is not kept by the database), photos decoded."""
-    photos, rechecked_at = row["photos"], row["rechecked_at"]
+    photos, rechecked_at, resolved_at = row["photos"], row["rechecked_at"], row["resolved_at"]
     stored = {
         **row,
         "observed_at": row["observed_at"].astimezone(UTC),
         "rechecked_at": None if rechecked_at is None else rechecked_at.astimezone(UTC),
+        "resolved_at": None if resolved_at is None else resolved_at.astimezone(UTC),
         "photos": msgspec.json.decode(photos) if isinstance(photos, str) else photos,
     }
     FINDING_FEED.record(row["site"], row["id"], version=row["version"], data=finding_out(stored))
@@ -408,6 +438,8 @@ def finding_out(row: dict[str, Any]) -> FindingOut:
         status=row["status"],
         rechecked_by=row["rechecked_by"],
         rechecked_at=row["rechecked_at"],
+        resolved_by=row["resolved_by"],
+        resolved_at=row["resolved_at"],
         version=row["version"],
     )
 
@@ -483,5 +515,59 @@ async def get_finding(caller: Caller, finding_id: uuid.UUID) -> FindingOut:
         raise not_found("finding")
     return finding_out(row)
 
+
+async def follow_sign_offs(sign_offs: list[actions.SignOff]) -> None:
+    """Keep findings in step with their actions: a sign-off resolves an open finding, a
+    reopening opens a resolved or rechecked one again; withdrawn ones stay withdrawn. In
+    order, so a batch that verifies and then reopens leaves the finding open."""
+    ids = list({s.finding for s in sign_offs})
+    stored = {row["id"]: row for row in await Finding.select().where(Finding.id.is_in(ids))}
+    changed: dict[uuid.UUID, dict[str, Any]] = {}
+    for sign_off in sign_offs:
+        row = changed.get(sign_off.finding) or stored.get(sign_off.finding)
+        if row is None:
+            continue
+        if sign_off.transition == "verify" and row["status"] == "open":
+            changed[row["id"]] = {
+                **row,
+                "status": "resolved",
+                "resolved_by": sign_off.action,
+                "resolved_at": sign_off.at,
+            }
+        elif sign_off.transition == "reopen" and row["status"] in ("resolved", "rechecked"):
+            changed[row["id"]] = {
+                **row,
+                "status": "open",
+                "resolved_by": None,
+                "resolved_at": None,
+                "rechecked_by": None,
+                "rechecked_at": None,
+            }
+    now = clock.utcnow()
+    for row in changed.values():
+        before = stored[row["id"]]["status"]
+        if row["status"] == before:
+            continue
+        # Only from the status read: a re-check that closed it meanwhile stands.
+        updated = await (
+            Finding.update(
+                {
+                    Finding.status: row["status"],
+                    Finding.resolved_by: row["resolved_by"],
+                    Finding.resolved_at: row["resolved_at"],
+                    Finding.rechecked_by: row["rechecked_by"],
+                    Finding.rechecked_at: row["rechecked_at"],
+                    Finding.version: Finding.version + 1,
+                    Finding.updated_at: now,
+                }
+            )
+            .where((Finding.id == row["id"]) & (Finding.status == before))
+            .returning(*Finding.all_columns())
+        )
+        for finding in updated:
+            record_finding(finding)
+
+
+actions.watch_sign_offs(follow_sign_offs)
 
 FINDING_FEED = Feed("finding", Audience.SITE, snapshot_finding)

@@ -181,11 +181,17 @@ async def completion_times(
     since: dt.datetime,
     now: dt.datetime,
     targets: set[uuid.UUID] | None,
-) -> dict[tuple[str, uuid.UUID], list[dt.datetime]]:
+) -> dict[tuple[str, uuid.UUID], list[tuple[dt.datetime, str]]]:
     """Business times (`completed_at`) of the inspections of each (template, target) from
-    `since` to `now`. An inspection of an asset is not one of the room it stands in."""
+    `since` to `now`, each with its result as it stands: a corrected inspection's is its
+    latest correction's. An inspection of an asset is not one of the room it stands in."""
     query = Inspection.select(
-        Inspection.template_key, Inspection.asset, Inspection.location, Inspection.completed_at
+        Inspection.id,
+        Inspection.template_key,
+        Inspection.asset,
+        Inspection.location,
+        Inspection.completed_at,
+        Inspection.result,
     ).where(
         (Inspection.site == site_id)
         & Inspection.template_key.is_in(sorted(template_keys))
@@ -195,11 +201,34 @@ async def completion_times(
     if targets is not None:
         ids = list(targets)
         query = query.where(Inspection.asset.is_in(ids) | Inspection.location.is_in(ids))
-    found: dict[tuple[str, uuid.UUID], list[dt.datetime]] = {}
-    for row in await query:
+    rows = await query
+    results = await _as_corrected({row["id"]: row["result"] for row in rows})
+    found: dict[tuple[str, uuid.UUID], list[tuple[dt.datetime, str]]] = {}
+    for row in rows:
         key = row["asset"] if row["asset"] is not None else row["location"]
-        found.setdefault((row["template_key"], key), []).append(row["completed_at"])
+        found.setdefault((row["template_key"], key), []).append(
+            (row["completed_at"], results[row["id"]])
+        )
     return found
+
+
+async def _as_corrected(results: dict[uuid.UUID, str]) -> dict[uuid.UUID, str]:
+    """Each inspection's result after its corrections, following a chain of them."""
+    current = {inspection: inspection for inspection in results}
+    results = dict(results)
+    frontier = list(results)
+    while frontier:
+        corrections = await Inspection.select(
+            Inspection.id, Inspection.supersedes, Inspection.result
+        ).where(Inspection.supersedes.is_in(frontier))
+        by_corrected = {row["supersedes"]: row for row in corrections}
+        for inspection, latest in current.items():
+            correction = by_corrected.get(latest)
+            if correction is not None:
+                current[inspection] = correction["id"]
+                results[inspection] = correction["result"]
+        frontier = [row["id"] for row in corrections]
+    return results
 
 
 async def day_results(

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from checklists import Evaluation, InvalidAnswers, Template, evaluate
+from checklists.answers import evidence_keys
 from checklists.templates import PhotoItem, SignatureItem
 from server import clock
 from server.accounts.access import EVERYONE, MANAGERS, Caller
@@ -47,11 +48,15 @@ SUBMITTERS = EVERYONE - {"auditor"}
 
 
 def blob_refs(template: Template, answers: dict[str, Any]) -> list[str]:
-    """The photos and signatures the answers name (validated: lowercase sha256 strings)."""
+    """The photos and signatures the answers name (validated: lowercase sha256 strings),
+    those taken right under a failing item too."""
     refs: list[str] = []
     for item in template.items:
+        keys = [key for key, kind in evidence_keys(item).items() if kind == "photos"]
         if isinstance(item, PhotoItem | SignatureItem):
-            value = answers.get(item.key)
+            keys.insert(0, item.key)
+        for key in keys:
+            value = answers.get(key)
             for ref in value if isinstance(value, list) else [value]:
                 if isinstance(ref, str) and ref and ref not in refs:
                     refs.append(ref)

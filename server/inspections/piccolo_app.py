@@ -4,7 +4,14 @@ from piccolo.conf.apps import AppConfig
 
 from server.actions.tables import ActionEvent, CorrectiveAction, HazardReport, SiteServiceLevel
 from server.inspections.tables import Finding, Inspection
-from server.schedules.tables import OccurrenceExcusal, Schedule, ScheduleVersion, SiteCalendar
+from server.schedules.tables import (
+    ExcusalDecision,
+    ExcusalPolicy,
+    OccurrenceExcusal,
+    Schedule,
+    ScheduleVersion,
+    SiteCalendar,
+)
 from server.templates.tables import SiteChecklist, TemplateVersion
 
 APP_CONFIG = AppConfig(
@@ -23,6 +30,8 @@ APP_CONFIG = AppConfig(
         Schedule,
         ScheduleVersion,
         OccurrenceExcusal,
+        ExcusalPolicy,
+        ExcusalDecision,
     ],
     migration_dependencies=["server.accounts.piccolo_app", "server.registry.piccolo_app"],
 )

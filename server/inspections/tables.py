@@ -84,10 +84,14 @@ class Finding(Table, tablename="finding"):
     """When the failing inspection was completed (business time, not arrival)."""
     photos = JSON(default=[])
     status = Varchar(length=12, default="open")
-    """open; rechecked (a later inspection passed the item); withdrawn (its inspection was
-    superseded by a correction)."""
+    """open; rechecked (a later inspection passed the item); resolved (its corrective
+    action was signed off); withdrawn (its inspection was superseded by a correction)."""
     rechecked_by = ForeignKey(Inspection, on_delete=OnDelete.restrict, null=True, default=None)
     rechecked_at = Timestamptz(null=True, default=None)
+    resolved_by = UUID(null=True, default=None)
+    """The corrective action whose sign-off resolved it (no foreign key: the action already
+    points at its finding)."""
+    resolved_at = Timestamptz(null=True, default=None)
     version = Integer(default=1)
     created_at = Timestamptz()
     updated_at = Timestamptz()

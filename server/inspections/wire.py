@@ -38,6 +38,10 @@ class InspectionSubmit(Request, frozen=True, kw_only=True):
     """The inspection this one corrects."""
 
 
+FindingStatus = Literal["open", "rechecked", "resolved", "withdrawn"]
+"""See server/inspections/findings.py for the life of a finding."""
+
+
 class FindingOut(msgspec.Struct, frozen=True, kw_only=True):
     id: uuid.UUID
     site_id: uuid.UUID
@@ -49,9 +53,13 @@ class FindingOut(msgspec.Struct, frozen=True, kw_only=True):
     severity: Literal["high", "normal"]
     observed_at: datetime
     photos: list[str]
-    status: Literal["open", "rechecked", "withdrawn"]
+    status: FindingStatus
     rechecked_by: uuid.UUID | None
+    """The inspection that passed the item again."""
     rechecked_at: datetime | None
+    resolved_by: uuid.UUID | None
+    """The corrective action whose sign-off resolved it."""
+    resolved_at: datetime | None
     version: int
 
 

@@ -7,7 +7,8 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
 from server.deps import AppSettings, CurrentCaller
-from server.notifications import deliveries, webhooks
+from server.notifications import deliveries, dispatcher, webhooks
+from server.notifications.dispatcher import DispatchPolicy
 from server.notifications.wire import (
     DeliveryOut,
     DeliveryPage,
@@ -83,6 +84,15 @@ class WebhookController(Controller):
         return await deliveries.list_deliveries(
             caller, site_id, webhook_id, status=status, before=before, limit=limit
         )
+
+    @post("/{webhook_id:uuid}/test", status_code=200)
+    async def test_webhook(
+        self, caller: CurrentCaller, settings: AppSettings, site_id: Id, webhook_id: Id
+    ) -> DeliveryOut:
+        """Send a test message to the webhook now and answer with the delivery and its one
+        attempt (what the receiver said). Admins."""
+        policy = DispatchPolicy.from_settings(settings)
+        return await dispatcher.send_test(caller, site_id, webhook_id, policy)
 
     @post("/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry", status_code=200)
     async def retry_delivery(

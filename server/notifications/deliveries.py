@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 
 from server import clock
-from server.accounts.access import MANAGERS, Caller
+from server.accounts.access import ADMINS, MANAGERS, Caller
 from server.clock import new_id
 from server.db import is_sqlite, transaction
 from server.errors import DomainError, not_found
@@ -88,33 +88,56 @@ async def create_deliveries(
     if not fresh:
         return 0
     created = await (
-        Delivery.insert(
-            *(
-                Delivery(
-                    id=new_id(),
-                    webhook=hook,
-                    site=event.site.id,
-                    event=event.kind,
-                    event_key=event.key,
-                    occurred_at=event.at,
-                    payload=msgspec.json.encode(event).decode(),
-                    status="pending",
-                    attempts=0,
-                    tries=0,
-                    next_attempt_at=now,
-                    claim=None,
-                    last_status_code=None,
-                    last_error="",
-                    delivered_at=None,
-                    created_at=clock.utcnow(),
-                )
-                for hook, event in fresh
-            )
-        )
+        Delivery.insert(*(_pending(new_id(), hook, event, now) for hook, event in fresh))
         .on_conflict(action="DO NOTHING")
         .returning(Delivery.id)
     )
     return len(created)
+
+
+def _pending(delivery_id: uuid.UUID, hook: uuid.UUID, event: Event, now: datetime) -> Delivery:
+    """A new delivery of `event` to `hook`, due at `now`."""
+    return Delivery(
+        id=delivery_id,
+        webhook=hook,
+        site=event.site.id,
+        event=event.kind,
+        event_key=event.key,
+        occurred_at=event.at,
+        payload=msgspec.json.encode(event).decode(),
+        status="pending",
+        attempts=0,
+        tries=0,
+        next_attempt_at=now,
+        claim=None,
+        last_status_code=None,
+        last_error="",
+        delivered_at=None,
+        created_at=clock.utcnow(),
+    )
+
+
+async def create_test_delivery(
+    caller: Caller,
+    site_id: uuid.UUID,
+    webhook_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    event: Event,
+    now: datetime,
+) -> None:
+    """A delivery of an admin's test event to one webhook, due now (whatever the events the
+    webhook subscribes to, and even if it is switched off: a test is how one finds out)."""
+    caller.require(site_id, ADMINS, "site")
+    await Delivery.insert(_pending(delivery_id, webhook_id, event, now))
+
+
+async def get_delivery(webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> DeliveryOut:
+    rows = await Delivery.select().where(
+        (Delivery.id == delivery_id) & (Delivery.webhook == webhook_id)
+    )
+    if not rows:
+        raise not_found("delivery")
+    return (await _outs(rows))[0]
 
 
 async def keys_present(keys: set[str]) -> set[str]:
@@ -142,18 +165,22 @@ async def any_due(now: datetime) -> bool:
     )
 
 
-async def claim_due(now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
-    """Up to `limit` pending deliveries due at `now` whose webhook is active, each now
-    this dispatcher's until `now + lease`."""
+async def claim_due(
+    now: datetime, limit: int, lease: timedelta, only: uuid.UUID | None = None
+) -> list[Claimed]:
+    """Up to `limit` pending deliveries due at `now` whose webhook is active (or just the
+    one `only` names, active or not: an admin's test), each now this dispatcher's until
+    `now + lease`."""
     token = new_id()
     async with transaction():
+        where = (Delivery.status == "pending") & (Delivery.next_attempt_at <= now)
+        if only is None:
+            where &= Delivery.webhook._.active.eq(True)
+        else:
+            where &= Delivery.id == only
         query = (
             Delivery.select(Delivery.id)
-            .where(
-                (Delivery.status == "pending")
-                & (Delivery.next_attempt_at <= now)
-                & Delivery.webhook._.active.eq(True)
-            )
+            .where(where)
             .order_by(Delivery.next_attempt_at)
             .limit(limit)
         )

@@ -16,12 +16,13 @@ import random
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from server import clock
+from server.accounts.access import ADMINS, Caller
 from server.clock import new_id
 from server.db import transaction
 from server.notifications import destinations, formats
@@ -31,12 +32,14 @@ from server.notifications.deliveries import (
     any_due,
     claim_due,
     create_deliveries,
+    create_test_delivery,
+    get_delivery,
     record_outcome,
 )
-from server.notifications.events import SOURCES, Source, Window
+from server.notifications.events import SOURCES, Source, Window, site_refs, test_event
 from server.notifications.tables import NotificationCursor
-from server.notifications.webhooks import subscribers
-from server.notifications.wire import PassReport
+from server.notifications.webhooks import load_webhook, subscribers
+from server.notifications.wire import DeliveryOut, PassReport
 from server.settings import Settings
 
 log = logging.getLogger("roundkeeper.notifications")
@@ -155,6 +158,26 @@ async def send_due(
                 report.failed += 1
             elif status == "pending":
                 report.retrying += 1
+
+
+async def send_test(
+    caller: Caller, site_id: uuid.UUID, webhook_id: uuid.UUID, policy: DispatchPolicy
+) -> DeliveryOut:
+    """An admin's test delivery, sent now while they wait: one attempt, kept like any other
+    (a failed one is `failed` at once, and can be retried). The answer says what the
+    receiver said."""
+    caller.require(site_id, ADMINS, "site")
+    await load_webhook(site_id, webhook_id)
+    site = (await site_refs({site_id}))[site_id]
+    now = clock.utcnow()
+    delivery_id = new_id()
+    event = test_event(site, delivery_id, now)
+    await create_test_delivery(caller, site_id, webhook_id, delivery_id, event, now)
+    once = replace(policy, max_attempts=1)
+    for claimed in await claim_due(now, 1, policy.lease, only=delivery_id):
+        async with httpx.AsyncClient() as client:
+            await _attempt(claimed, now, once, client)
+    return await get_delivery(webhook_id, delivery_id)
 
 
 @dataclass(frozen=True)

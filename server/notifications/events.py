@@ -188,6 +188,29 @@ async def site_refs(site_ids: set[uuid.UUID]) -> dict[uuid.UUID, SiteRef]:
     return refs
 
 
+def test_event(site: SiteRef, delivery_id: uuid.UUID, at: datetime) -> Event:
+    """What an admin's test delivery says: that the site's messages will arrive here."""
+    stamp = at.astimezone(ZoneInfo(site.timezone)).strftime("%Y-%m-%d %H:%M")
+    return Event(
+        key=f"webhook.test:{delivery_id}",
+        kind="webhook.test",
+        site=site,
+        at=at.astimezone(UTC),
+        zh=Wording(
+            title="测试消息",
+            lines=[f"**{site.name}**", f"校园巡检的通知将发送到这里。发送时间：{stamp}"],
+        ),
+        en=Wording(
+            title="Test message",
+            lines=[
+                f"**{site.name_en or site.name}**",
+                f"Roundkeeper's notifications will arrive here. Sent {stamp} ({site.timezone}).",
+            ],
+        ),
+        data={},
+    )
+
+
 def _action_event(
     kind: str,
     key: str,

@@ -16,11 +16,15 @@ import msgspec
 
 from server.wire import Request
 
-EventKind = Literal["finding.high", "action.overdue", "occurrence.overdue", "digest.daily"]
+# What a webhook subscribes to; besides these, an admin's test delivery is a `webhook.test`.
+Subscribable = Literal["finding.high", "action.overdue", "occurrence.overdue", "digest.daily"]
+EventKind = Literal[
+    "finding.high", "action.overdue", "occurrence.overdue", "digest.daily", "webhook.test"
+]
 Format = Literal["generic", "wecom", "dingtalk", "feishu"]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
-EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
+EVENT_KINDS: tuple[str, ...] = get_args(Subscribable)
 
 WebhookUrl = Annotated[
     str,
@@ -31,7 +35,7 @@ WebhookUrl = Annotated[
     ),
 ]
 Secret = Annotated[str, msgspec.Meta(max_length=200)]
-Events = Annotated[list[EventKind], msgspec.Meta(min_length=1, max_length=len(EVENT_KINDS))]
+Events = Annotated[list[Subscribable], msgspec.Meta(min_length=1, max_length=len(EVENT_KINDS))]
 
 
 class WebhookCreate(Request, frozen=True, kw_only=True):
@@ -59,7 +63,7 @@ class WebhookOut(msgspec.Struct, frozen=True, kw_only=True):
     site_id: uuid.UUID
     url: str
     format: Format
-    events: list[EventKind]
+    events: list[Subscribable]
     has_secret: bool
     """The secret itself is never sent back."""
     active: bool
@@ -124,7 +128,8 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
 
     Keys (unique per event, so finding it twice delivers it once):
     `finding.high:{action id}`, `action.overdue:{action id}:{due time, UTC}`,
-    `digest.daily:{site id}:{local date}`, `occurrence.overdue:{occurrence id}`."""
+    `digest.daily:{site id}:{local date}`, `occurrence.overdue:{occurrence id}`,
+    `webhook.test:{delivery id}`."""
 
     key: str
     kind: EventKind

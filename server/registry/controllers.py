@@ -4,13 +4,11 @@ import uuid
 from typing import Annotated, Literal
 
 import anyio
-from litestar import Controller, MediaType, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
-from server.accounts.auth import optional_caller
 from server.deps import AppSettings, CurrentCaller
-from server.errors import DomainError
-from server.registry import assets, imports, labels, locations, pages, spreadsheets, tags
+from server.registry import assets, imports, labels, locations, spreadsheets, tags
 from server.registry.wire import (
     AssetCreate,
     AssetOut,
@@ -34,7 +32,6 @@ from server.registry.wire import (
 Id = Annotated[uuid.UUID, Parameter()]
 Code = Annotated[str, Parameter(description="tag code, e.g. K7QM-X3P9")]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-PAGE_FILE_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
 IMPORT_BODY_LIMIT = spreadsheets.MAX_FILE_BYTES
 
 
@@ -280,35 +277,3 @@ class LabelController(Controller):
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="labels-{preset}.pdf"'},
         )
-
-
-class TagPageController(Controller):
-    """`/t/{code}`: the URL inside every QR, opened by a phone's camera app."""
-
-    path = "/t"
-    include_in_schema = False
-
-    @get("/page.css", cache=False)
-    async def page_style(self) -> Response[str]:
-        return Response(pages.STYLE, media_type="text/css", headers=PAGE_FILE_HEADERS)
-
-    @get("/login.js", cache=False)
-    async def login_script(self) -> Response[str]:
-        return Response(pages.LOGIN_SCRIPT, media_type="text/javascript", headers=PAGE_FILE_HEADERS)
-
-    @get("/{code:str}", media_type=MediaType.HTML)
-    async def tag_page(self, request: Request, settings: AppSettings, code: Code) -> Response[str]:
-        try:
-            canonical = tags.parse_code(code)
-        except DomainError as exc:
-            return Response(pages.invalid_code_page(code, exc.detail), status_code=400)
-        caller = await optional_caller(request)
-        if caller is None:
-            return Response(pages.login_page(canonical), status_code=200)
-        try:
-            resolution = await tags.resolve_tag(caller, canonical, settings.public_url)
-        except DomainError as exc:
-            if exc.code != "not_found":
-                raise
-            return Response(pages.not_found_page(canonical), status_code=404)
-        return Response(pages.tag_page(resolution))

@@ -11,11 +11,14 @@ from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
 from checklists import SchoolCalendar
 from server.deps import CurrentCaller
-from server.schedules import calendars, due, excusals, schedules
+from server.schedules import approval, calendars, decisions, due, excusals, plans, schedules
 from server.schedules.wire import (
     CalendarOut,
     DueList,
+    ExcusalDecide,
     ExcusalOut,
+    ExcusalPolicyChange,
+    ExcusalPolicyOut,
     MonthPlan,
     OccurrenceExcuse,
     ScheduleChange,
@@ -43,6 +46,25 @@ class CalendarController(Controller):
         """Replace the calendar (managers). 409 `calendar.past_changed` if it would change a
         past day a schedule was in force on."""
         return await calendars.set_calendar(caller, site_id, data)
+
+
+class ExcusalPolicyController(Controller):
+    path = "/api/sites/{site_id:uuid}/excusal-policy"
+    tags = ["schedules"]
+
+    @get("/")
+    async def get_excusal_policy(self, caller: CurrentCaller, site_id: Id) -> ExcusalPolicyOut:
+        """Whether the site's excusals need a manager's approval (version 0: never set, they
+        do not)."""
+        return await approval.get_policy(caller, site_id)
+
+    @put("/")
+    async def set_excusal_policy(
+        self, caller: CurrentCaller, site_id: Id, data: Annotated[ExcusalPolicyChange, Body()]
+    ) -> ExcusalPolicyOut:
+        """Ask for a manager's approval of inspectors' excusals, or stop asking (managers);
+        excusals already made keep the rule they were made under."""
+        return await approval.set_policy(caller, site_id, data)
 
 
 class ScheduleController(Controller):
@@ -116,7 +138,7 @@ class PlanController(Controller):
         month: Annotated[str, QueryParameter(description="YYYY-MM, e.g. 2026-11")],
     ) -> MonthPlan:
         """The month's calendar of recurring work (行事表): every day with what is due."""
-        return await due.plan_month(caller, site_id, month)
+        return await plans.plan_month(caller, site_id, month)
 
 
 class DueController(Controller):
@@ -137,8 +159,9 @@ class DueController(Controller):
     ) -> DueList:
         """Occurrences with their status as of now, by due time: today's, this week's, the
         overdue ones of the last 60 days, or those dated `from`-`to` (a period, at most 92
-        days, as the schedules stood then). `mine`: on things I keep (an inspector: also
-        those no one keeps)."""
+        days, as the schedules stood then), with how the done ones came out, the excusal
+        beside each excused one (pending and rejected ones too), and the counts by outcome.
+        `mine`: on things I keep (an inspector: also those no one keeps)."""
         return await due.list_due(
             caller,
             site_id,
@@ -161,6 +184,16 @@ class ExcusalController(Controller):
         when stored, 200 when the same excusal arrives again, 409 `occurrence.conflict` for
         its id with other content."""
         stored, created = await excusals.excuse_occurrence(caller, data)
+        return Response(stored, status_code=201 if created else 200)
+
+    @post("/decisions")
+    async def decide_excusal(
+        self, caller: CurrentCaller, data: Annotated[ExcusalDecide, Body()]
+    ) -> Response[ExcusalOut]:
+        """Approve or reject an excusal (managers): the excusal as decided, 201 when stored,
+        200 when the same decision arrives again; 409 `excusal.already_decided` once another
+        decision stands, `excusal.conflict` for its id with other content."""
+        stored, created = await decisions.decide_excusal(caller, data)
         return Response(stored, status_code=201 if created else 200)
 
     @get("/{excusal_id:uuid}")

@@ -3,7 +3,9 @@
 An occurrence is done by an inspection of that target with that template whose business
 time (`completed_at`) falls in its window, however late the inspection reached the server;
 done late by one after the window and before the next occurrence opens; excused by a
-"won't do" with a reason; otherwise upcoming, due, then overdue. Statuses are as of now:
+"won't do" with a reason that stands (approval.py: not one pending or rejected); otherwise
+upcoming, due, then overdue. A done one says how it came out: passed or failed, by the last
+inspection that did it, as corrected. Statuses are as of now:
 asking about a past period gives what was due then, under the schedule versions in force
 then, with what has been done about it since.
 
@@ -18,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -29,9 +30,11 @@ from checklists import CalendarRequired, DailyRule, Occurrence, SchoolCalendar, 
 from server import clock
 from server.accounts.access import EVERYONE, Caller
 from server.accounts.sites import organization_of_site, site_timezones
+from server.accounts.users import display_names
 from server.errors import DomainError
 from server.inspections.history import completion_times
 from server.registry.targets import SiteThing, site_things
+from server.schedules.approval import Excused, due_excusal, standing_excusals, stands
 from server.schedules.calendars import calendar_of
 from server.schedules.schedules import (
     LoadedSchedule,
@@ -40,19 +43,15 @@ from server.schedules.schedules import (
     site_schedules,
     target_id,
 )
-from server.schedules.tables import OccurrenceExcusal
 from server.schedules.wire import (
+    DueCounts,
     DueEntry,
     DueList,
     DueOccurrence,
     DueTarget,
-    MonthPlan,
     OverdueOccurrence,
-    PlanDay,
-    PlannedWorkOut,
 )
 from server.templates.templates import template_titles
-from server.wire import EARLIEST, LATEST
 
 OVERDUE_LOOKBACK = dt.timedelta(days=60)
 MAX_PERIOD_DAYS = 92
@@ -63,7 +62,6 @@ Covered = tuple[SiteThing, dt.date, dt.date | None]
 
 _DATE_KEY = re.compile(r"^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2})?$")
 _TERM_KEY = re.compile(r"^term-(?P<term>[a-z0-9][a-z0-9_-]*)#\d+of\d+$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass
@@ -141,6 +139,8 @@ class Found:
     thing: SiteThing
     occurrence: Occurrence
     status: Status
+    result: str | None = None
+    excusal: Excused | None = None
 
 
 async def find_due(
@@ -174,7 +174,7 @@ async def find_due(
         now,
         wanted if len(wanted) <= 200 else None,
     )
-    excused = await _excused(
+    excused = await standing_excusals(
         work.site_id,
         {schedule.id for schedule, _, _ in planned},
         min(found[0].local_date for _, found, _ in planned),
@@ -196,14 +196,24 @@ async def find_due(
             if not covered:
                 continue
             key = target_id(thing)
+            done = sorted(completions.get((schedule.template_key, key), ()))
+            excusals = excused.get((schedule.id, key), {})
             statuses = checklists.statuses(
                 covered,
-                completions.get((schedule.template_key, key), ()),
-                excused.get((schedule.id, key), ()),
+                [at for at, _ in done],
+                [k for k, e in excusals.items() if stands(e.state)],
                 now,
             )
             result.extend(
-                Found(schedule, thing, o, s) for o, s in zip(covered, statuses, strict=True)
+                Found(
+                    schedule,
+                    thing,
+                    o,
+                    s,
+                    outcome(o, s, done, now),
+                    excusals.get(o.key),
+                )
+                for o, s in zip(covered, statuses, strict=True)
             )
     result.sort(
         key=lambda f: (
@@ -217,28 +227,60 @@ async def find_due(
     return result
 
 
-async def _excused(
-    site_id: uuid.UUID, schedule_ids: set[uuid.UUID], first: dt.date, last: dt.date
-) -> dict[tuple[uuid.UUID, uuid.UUID], set[str]]:
-    rows = await OccurrenceExcusal.select(
-        OccurrenceExcusal.schedule,
-        OccurrenceExcusal.asset,
-        OccurrenceExcusal.location,
-        OccurrenceExcusal.occurrence_key,
-    ).where(
-        (OccurrenceExcusal.site == site_id)
-        & OccurrenceExcusal.schedule.is_in(list(schedule_ids))
-        & (OccurrenceExcusal.occurrence_date >= first)
-        & (OccurrenceExcusal.occurrence_date <= last)
-    )
-    found: dict[tuple[uuid.UUID, uuid.UUID], set[str]] = {}
-    for row in rows:
-        key = row["asset"] if row["asset"] is not None else row["location"]
-        found.setdefault((row["schedule"], key), set()).add(row["occurrence_key"])
-    return found
+def outcome(
+    occurrence: Occurrence,
+    status: Status,
+    done: list[tuple[dt.datetime, str]],
+    now: dt.datetime,
+) -> str | None:
+    """How a done occurrence came out: the result of the last inspection in the span that
+    made it done (its window, or after it for one done late), `done` in time order; at the
+    same instant a failure outweighs a pass."""
+    end: dt.datetime | None
+    if status == "done":
+        start, end = occurrence.due_start, occurrence.due_end
+    elif status == "done_late":
+        start, end = occurrence.due_end, occurrence.late_until
+    else:
+        return None
+    last: tuple[dt.datetime, str] | None = None
+    for at, result in done:
+        if at > now or at < start or (end is not None and at >= end):
+            continue
+        if last is None or at > last[0] or result == "fail":
+            last = (at, result)
+    return last[1] if last else None
 
 
-def due_entry(work: SiteWork, found: Found) -> DueEntry:
+async def due_entries(work: SiteWork, found: list[Found]) -> list[DueEntry]:
+    """The found occurrences as the API sends them, the people named in their excusals."""
+    people = {
+        person
+        for f in found
+        if f.excusal is not None
+        for person in (
+            f.excusal.row["excused_by"],
+            f.excusal.decision["decided_by"] if f.excusal.decision else None,
+        )
+        if person is not None
+    }
+    names = await display_names(list(people))
+    return [due_entry(work, f, names) for f in found]
+
+
+def due_counts(entries: Iterable[DueEntry]) -> DueCounts:
+    counts = dict.fromkeys(DueCounts.__struct_fields__, 0)
+    for entry in entries:
+        if entry.status in ("done", "done_late"):
+            counts["failed" if entry.result == "fail" else "passed"] += 1
+        else:
+            counts[entry.status] += 1
+            if entry.excusal is not None and entry.excusal.state == "pending":
+                counts["awaiting_approval"] += 1
+    return DueCounts(**counts)
+
+
+def due_entry(work: SiteWork, found: Found, names: dict[uuid.UUID, str]) -> DueEntry:
     title_zh, title_en = work.titles.get(found.schedule.template_key, ("", ""))
     return DueEntry(
         schedule_id=found.schedule.id,
@@ -250,12 +292,14 @@ def due_entry(work: SiteWork, found: Found) -> DueEntry:
             location_id=found.thing.location_id if found.thing.asset_id is None else None,
             name=found.thing.name,
         ),
-        occurrence=_occurrence_out(found.occurrence),
+        occurrence=occurrence_out(found.occurrence),
         status=found.status,
+        result=found.result,  # type: ignore[arg-type]
+        excusal=None if found.excusal is None else due_excusal(found.excusal, names),
     )
 
 
-def _occurrence_out(occurrence: Occurrence) -> DueOccurrence:
+def occurrence_out(occurrence: Occurrence) -> DueOccurrence:
     return DueOccurrence(
         key=occurrence.key,
         due_start=occurrence.due_start,
@@ -334,9 +378,8 @@ async def list_due(
             for f in await find_due(work, first_day, last_day, now, reaching_in=True, only=only)
             if _overlapping(f, start, end)
         ]
-    return DueList(
-        first_day=first_day, last_day=last_day, items=[due_entry(work, f) for f in found]
-    )
+    items = await due_entries(work, found)
+    return DueList(first_day=first_day, last_day=last_day, items=items, counts=due_counts(items))
 
 
 async def due_on(
@@ -363,11 +406,15 @@ async def due_on(
             target_id(thing) == wanted and (thing.asset_id is None) == (asset_id is None)
         ),
     )
-    return [
-        due_entry(work, f)
-        for f in found
-        if _overlapping(f, start, end) or (f.status == "overdue" and f.occurrence.due_end > since)
-    ]
+    return await due_entries(
+        work,
+        [
+            f
+            for f in found
+            if _overlapping(f, start, end)
+            or (f.status == "overdue" and f.occurrence.due_end > since)
+        ],
+    )
 
 
 async def overdue_occurrences(
@@ -399,71 +446,8 @@ async def overdue_occurrences(
             key=f"{f.schedule.id}:{f.occurrence.key}:{target_id(f.thing)}",
             site_id=site_id,
         )
-        for f in overdue
-        for entry in [due_entry(work, f)]
+        for f, entry in zip(overdue, await due_entries(work, overdue), strict=True)
     ]
-
-
-# --- the month's calendar (行事表) ----------------------------------------------------
-
-
-async def plan_month(caller: Caller, site_id: uuid.UUID, month: str) -> MonthPlan:
-    """Every day of a month with the recurring work dated that day: each schedule's
-    occurrence with its template's titles and how many things it is due on that day."""
-    caller.require(site_id, EVERYONE)
-    parsed = _MONTH.match(month)
-    if parsed is None or not EARLIEST.year <= int(parsed.group(1)) < LATEST.year:
-        raise DomainError(
-            "request.invalid",
-            f"month is YYYY-MM from {EARLIEST.year} to {LATEST.year - 1}, e.g. 2026-11",
-            field="month",
-        )
-    work = await site_work(site_id, caller.organization_id)
-    by_id = {str(s.id): s for s in work.schedules}
-    plan = checklists.month_plan(
-        [
-            checklists.Schedule(key=str(s.id), versions=tuple(s.rules))
-            for s in work.schedules
-            if work.calendar is not None or not s.per_term
-        ],
-        int(parsed.group(1)),
-        int(parsed.group(2)),
-        tz=work.timezone,
-        calendar=work.calendar,
-    )
-    counters = {s.id: _Counter(work.targets(s)) for s in work.schedules}
-    days = []
-    for day, planned in plan.items():
-        work_of_day = []
-        for item in planned:
-            schedule = by_id[item.schedule]
-            count = counters[schedule.id].on(day)
-            if count == 0:
-                continue
-            title_zh, title_en = work.titles.get(schedule.template_key, ("", ""))
-            work_of_day.append(
-                PlannedWorkOut(
-                    schedule_id=schedule.id,
-                    template_key=schedule.template_key,
-                    title_zh=title_zh,
-                    title_en=title_en,
-                    targets=count,
-                    occurrence=_occurrence_out(item.occurrence),
-                )
-            )
-        days.append(PlanDay(date=day, work=work_of_day))
-    return MonthPlan(site_id=site_id, month=month, days=days)
-
-
-class _Counter:
-    """How many of a schedule's targets are covered on a day, by bisection."""
-
-    def __init__(self, targets: list[Covered]) -> None:
-        self._from = sorted(first for _, first, _ in targets)
-        self._until = sorted(last for _, _, last in targets if last is not None)
-
-    def on(self, day: dt.date) -> int:
-        return bisect_right(self._from, day) - bisect_left(self._until, day)
 
 
 # --- one occurrence ------------------------------------------------------------------

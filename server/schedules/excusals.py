@@ -9,6 +9,10 @@ Inspectors and managers of the site may excuse. The occurrence must be one the s
 under its versions, on a thing the schedule covers on that day; a past occurrence may be
 excused (an overdue check that cannot be done) and so may a future one (a room closed for
 works). Work done outranks an excusal: an excused occurrence later inspected is done.
+
+Where the site asks for a manager's approval, an inspector's excusal arrives pending
+(approval.py); a manager's decision is a fact of its own (decisions.py), and an excusal
+decided is sent to devices again as its version 2.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server import clock
-from server.accounts.access import Caller
+from server.accounts.access import MANAGERS, Caller
 from server.errors import DomainError, not_found
 from server.facts import Candidate, FactHandler, Plan, Stored
 from server.feeds import Audience, Feed
+from server.schedules.approval import approval_required, decisions_of, excusal_state
 from server.schedules.due import SiteWork, covering, find_occurrence, site_work
 from server.schedules.schedules import schedules_by_id
 from server.schedules.tables import OccurrenceExcusal
@@ -56,12 +61,15 @@ class OccurrenceExcused(FactHandler[OccurrenceExcuse]):
     ) -> list[Plan[OccurrenceExcuse] | DomainError]:
         schedules = await schedules_by_id(c.body.schedule_id for c in candidates)
         works: dict[uuid.UUID, SiteWork] = {}
+        approving: dict[uuid.UUID, bool] = {}
         received = clock.utcnow()
         results: list[Plan[OccurrenceExcuse] | DomainError] = []
         for candidate in candidates:
             try:
                 results.append(
-                    await _admit_one(caller, candidate, schedules, works, received=received)
+                    await _admit_one(
+                        caller, candidate, schedules, works, approving, received=received
+                    )
                 )
             except DomainError as exc:
                 schedule = schedules.get(candidate.body.schedule_id)
@@ -84,6 +92,7 @@ async def _admit_one(
     candidate: Candidate[OccurrenceExcuse],
     schedules: dict,
     works: dict[uuid.UUID, SiteWork],
+    approving: dict[uuid.UUID, bool],
     *,
     received: datetime,
 ) -> Plan[OccurrenceExcuse]:
@@ -97,7 +106,7 @@ async def _admit_one(
     schedule = schedules.get(excusal.schedule_id)
     if schedule is None or schedule.site_id not in caller.roles:
         raise DomainError("not_found", "schedule not found", field="schedule_id")
-    caller.require(schedule.site_id, EXCUSERS, "schedule")
+    role = caller.require(schedule.site_id, EXCUSERS, "schedule")
     work = works.get(schedule.site_id)
     if work is None:
         work = works[schedule.site_id] = await site_work(schedule.site_id, caller.organization_id)
@@ -118,6 +127,8 @@ async def _admit_one(
             f"the schedule does not cover this {what} on {occurrence.local_date.isoformat()}",
             field=f"{what}_id",
         )
+    if schedule.site_id not in approving:
+        approving[schedule.site_id] = await approval_required(schedule.site_id)
     row = {
         "id": excusal.id,
         "site": schedule.site_id,
@@ -130,6 +141,7 @@ async def _admit_one(
         "excused_by": caller.user_id,
         "received_at": received,
         "content_sha256": candidate.digest,
+        "needs_approval": approving[schedule.site_id] and role not in MANAGERS,
     }
     return candidate.accept(schedule.site_id, row)
 
@@ -137,17 +149,19 @@ async def _admit_one(
 async def excuse_occurrence(caller: Caller, excusal: OccurrenceExcuse) -> tuple[ExcusalOut, bool]:
     """Store an excusal; the flag says whether it is new."""
     plan = await EXCUSED.accept(caller, excusal)
-    return excusal_out(plan.row), plan.outcome == "new"
+    if plan.outcome == "new":
+        return excusal_out(plan.row), True
+    return excusal_out(plan.row, (await decisions_of([excusal.id])).get(excusal.id)), False
 
 
 async def get_excusal(caller: Caller, excusal_id: uuid.UUID) -> ExcusalOut:
     row = await OccurrenceExcusal.select().where(OccurrenceExcusal.id == excusal_id).first()
     if row is None or row["site"] not in caller.roles:
         raise not_found("excusal")
-    return excusal_out(row)
+    return excusal_out(row, (await decisions_of([excusal_id])).get(excusal_id))
 
 
-def excusal_out(row: dict[str, Any]) -> ExcusalOut:
+def excusal_out(row: dict[str, Any], decision: dict[str, Any] | None = None) -> ExcusalOut:
     return ExcusalOut(
         id=row["id"],
         site_id=row["site"],
@@ -159,11 +173,22 @@ def excusal_out(row: dict[str, Any]) -> ExcusalOut:
         reason=row["reason"],
         excused_by=row["excused_by"],
         received_at=row["received_at"].astimezone(UTC),
+        state=excusal_state(
+            bool(row["needs_approval"]), decision["decision"] if decision else None
+        ),
+        decided_by=decision["decided_by"] if decision else None,
+        decided_at=decision["decided_at"].astimezone(UTC) if decision else None,
+        decision_note=decision["note"] if decision else "",
     )
 
 
-def record_excusal(row: dict[str, Any]) -> None:
-    EXCUSAL_FEED.record(row["site"], row["id"], version=1, data=excusal_out(row))
+def record_excusal(row: dict[str, Any], decision: dict[str, Any] | None = None) -> None:
+    EXCUSAL_FEED.record(
+        row["site"],
+        row["id"],
+        version=1 if decision is None else 2,
+        data=excusal_out(row, decision),
+    )
 
 
 async def snapshot_excusal(
@@ -180,7 +205,15 @@ async def snapshot_excusal(
     if after is not None:
         query = query.where(OccurrenceExcusal.id > uuid.UUID(after))
     rows = await query.order_by(OccurrenceExcusal.id).limit(limit)
-    return [(str(row["id"]), 1, excusal_out(row)) for row in rows]
+    decided = await decisions_of(row["id"] for row in rows)
+    return [
+        (
+            str(row["id"]),
+            1 if row["id"] not in decided else 2,
+            excusal_out(row, decided.get(row["id"])),
+        )
+        for row in rows
+    ]
 
 
 EXCUSAL_FEED = Feed("excusal", Audience.SITE, snapshot_excusal)

@@ -1,5 +1,6 @@
 """The schedules domain's synced record kinds, for the sync engine's registry."""
 
+from server.schedules.decisions import DECIDED
 from server.schedules.excusals import EXCUSED
 
-HANDLERS = (EXCUSED,)
+HANDLERS = (EXCUSED, DECIDED)

@@ -86,3 +86,36 @@ class OccurrenceExcusal(Table, tablename="occurrence_excusal"):
     excused_by: ForeignKey[Table] = ForeignKey(USER, on_delete=OnDelete.restrict, null=False)
     received_at = Timestamptz()
     content_sha256 = Varchar(length=64)
+    needs_approval = Boolean(default=False)
+    """Made by an inspector where the site wanted a manager's approval of excusals: it
+    excuses nothing until a manager approves it."""
+
+
+class ExcusalPolicy(Table, tablename="excusal_policy"):
+    """Whether a site's excusals need a manager's approval. One row per site, made when
+    first set (none: they do not); `version` grows with every change."""
+
+    id = UUID(primary_key=True)
+    site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False)
+    approval_required = Boolean(default=False)
+    version = Integer(default=1)
+    updated_at = Timestamptz()
+    updated_by: ForeignKey[Table] = ForeignKey(
+        USER, on_delete=OnDelete.restrict, null=True, default=None
+    )
+
+
+class ExcusalDecision(Table, tablename="excusal_decision"):
+    """A manager's approval or rejection of one excusal: a fact, made on a device or the
+    web, stored once. An excusal has at most one (a unique index)."""
+
+    id = UUID(primary_key=True)
+    site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
+    excusal = ForeignKey(OccurrenceExcusal, on_delete=OnDelete.restrict, null=False)
+    decision = Varchar(length=8)
+    """approve or reject."""
+    note = Text(default="")
+    decided_by: ForeignKey[Table] = ForeignKey(USER, on_delete=OnDelete.restrict, null=False)
+    decided_at = Timestamptz()
+    received_at = Timestamptz()
+    content_sha256 = Varchar(length=64)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -12,7 +12,12 @@ from checklists import Rule, ScheduleVersion, SchoolCalendar, Status
 from checklists.templates import LocationKind
 from server.registry.wire import Category
 from server.templates.wire import TemplateKey
-from server.wire import Request
+from server.wire import AwareDatetime, PersonRef, Request
+
+ExcusalState = Literal["accepted", "pending", "approved", "rejected"]
+"""accepted: it stands, no approval was needed (the site did not ask for one, or a manager
+made it); pending: it waits for a manager and excuses nothing yet; approved and rejected: a
+manager decided (a rejected one excuses nothing)."""
 
 
 class DueTarget(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,8 +37,26 @@ class DueOccurrence(msgspec.Struct, frozen=True, kw_only=True):
     late_until: datetime | None
 
 
+class DueExcusal(msgspec.Struct, frozen=True, kw_only=True):
+    """The "won't do" that stands for an occurrence: the latest one not rejected, else the
+    latest rejected one (so the person sees why the work is due again)."""
+
+    id: uuid.UUID
+    reason: str
+    excused_by: PersonRef
+    excused_at: datetime
+    """When the server received it."""
+    state: ExcusalState
+    decided_by: PersonRef | None
+    decided_at: datetime | None
+    decision_note: str
+
+
 class DueEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """One occurrence of a schedule on one target, with its status as of now."""
+    """One occurrence of a schedule on one target, with its status as of now.
+
+    `status` `excused` only for an excusal that stands (accepted or approved); one pending
+    or rejected leaves the occurrence due or overdue, with the excusal beside it."""
 
     schedule_id: uuid.UUID
     template_key: str
@@ -42,6 +65,27 @@ class DueEntry(msgspec.Struct, frozen=True, kw_only=True):
     target: DueTarget
     occurrence: DueOccurrence
     status: Status
+    result: Literal["pass", "fail"] | None = None
+    """For `done` and `done_late`: how the inspection that did it came out (the last one in
+    the window that made it done, as corrected)."""
+    excusal: DueExcusal | None = None
+
+
+class DueCounts(msgspec.Struct, frozen=True, kw_only=True):
+    """The entries of a list by what became of them; each entry is counted once."""
+
+    passed: int
+    """Done, in time or late, and passed."""
+    failed: int
+    """Done, in time or late, and failed: the work was done, the thing is not right."""
+    excused: int
+    """Excused by an excusal that stands; never counted as done."""
+    awaiting_approval: int
+    """Still due, upcoming or overdue (and counted there too) with an excusal a manager has
+    yet to decide."""
+    due: int
+    upcoming: int
+    overdue: int
 
 
 class DueList(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,6 +93,7 @@ class DueList(msgspec.Struct, frozen=True, kw_only=True):
     last_day: date
     """The local dates whose occurrences were looked at (for `overdue`, the look-back)."""
     items: list[DueEntry]
+    counts: DueCounts
 
 
 class OverdueOccurrence(DueEntry, frozen=True, kw_only=True):
@@ -181,6 +226,42 @@ class ExcusalOut(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
     excused_by: uuid.UUID
     received_at: datetime
+    state: ExcusalState = "accepted"
+    decided_by: uuid.UUID | None = None
+    decided_at: datetime | None = None
+    decision_note: str = ""
+
+
+class ExcusalDecide(Request, frozen=True, kw_only=True):
+    """A manager approves or rejects an excusal (also the body of the `excusal.decided` sync
+    op). Once decided, an excusal stays so: another decision is a conflict."""
+
+    id: uuid.UUID
+    """Made by the client (UUIDv7): sending it again names the same decision."""
+    excusal_id: uuid.UUID
+    decision: Literal["approve", "reject"]
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    decided_at: AwareDatetime
+
+
+class ExcusalPolicyChange(Request, frozen=True, kw_only=True):
+    approval_required: bool
+
+
+class ExcusalPolicyRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A site's rule on excusals as devices keep it (entity `excusal_policy`, id the
+    site's): a phone shows an inspector's excusal still waiting to be sent as pending."""
+
+    site_id: uuid.UUID
+    approval_required: bool
+    """An inspector's excusal excuses nothing until a manager approves it; a manager's
+    stands at once."""
+
+
+class ExcusalPolicyOut(ExcusalPolicyRecord, frozen=True, kw_only=True):
+    version: int
+    """0 while the site has never set it (approval is not required)."""
+    updated_at: datetime | None
 
 
 class PlannedWorkOut(msgspec.Struct, frozen=True, kw_only=True):

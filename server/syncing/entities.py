@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from server.accounts.sites import SITE_FEED
 from server.accounts.users import PERSON_FEED
-from server.actions.actions import ACTION_FEED
+from server.actions.actions import ACTION_EVENT_FEED, ACTION_FEED
 from server.feeds import Audience, Feed
 from server.inspections.findings import FINDING_FEED
 from server.inspections.inspection_feed import INSPECTION_FEED
 from server.registry.assets import ASSET_FEED
 from server.registry.locations import LOCATION_FEED
 from server.registry.tags import TAG_FEED
+from server.schedules.approval import POLICY_FEED
 from server.schedules.calendars import CALENDAR_FEED
 from server.schedules.excusals import EXCUSAL_FEED
 from server.schedules.schedules import SCHEDULE_FEED
@@ -39,6 +40,8 @@ FEEDS: tuple[Feed, ...] = (
     SCHEDULE_FEED,
     EXCUSAL_FEED,
     INSPECTION_FEED,
+    ACTION_EVENT_FEED,
+    POLICY_FEED,
 )
 
 

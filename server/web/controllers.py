@@ -2,8 +2,8 @@
 
 The phone's shell is at `/app/`; its modules, translations, icons and manifest under `/web/`;
 the service worker at `/sw.js`, so that its scope covers both `/app/` and `/t/` and a tag URL
-opened by the phone's camera app is answered by the app, offline too. Browsers without the
-app still get the server-rendered `/t/{code}` page.
+opened by the phone's camera app is answered by the app, offline too. A browser without the
+service worker (WeChat's) gets the same shell from the server for `/t/{code}`.
 
 The console (desktop pages for a site's managers) has its shell at `/console/` and its files
 under `/web/console/`. It is no part of the phone app: not in the service worker's list, not
@@ -158,10 +158,14 @@ class WebAppController(Controller):
     async def root(self) -> Redirect:
         return Redirect(path="/app/")
 
-    @get(["/app", "/app/{screen:path}"], cache=False)
+    @get(["/app", "/app/{screen:path}", "/t/{code:str}"], cache=False)
     async def shell(self, request: Request) -> Response[bytes]:
-        """The shell answers every screen of the app (/app/actions, /app/due, ...): the app
-        reads the URL itself."""
+        """The shell answers every screen of the app (/app/actions, /app/due, ...) and every
+        tag URL: the app reads the URL itself. A tag URL reaches the server when the browser
+        has no service worker of the app: the first scan on a phone, or any scan in WeChat,
+        whose browser never runs one. The app then works online as it does installed: its
+        login enrols the phone, the thing and its checklists are shown and filled there and
+        then, in the person's language."""
         return _revalidated(request, shell(), CONTENT_TYPES[".html"], SHELL_HEADERS)
 
     @get(["/console", "/console/{page:path}"], cache=False)

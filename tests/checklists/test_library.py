@@ -178,7 +178,7 @@ def test_kitchen_storage_temperatures() -> None:
     assert isinstance(freezer, NumberItem) and (freezer.min, freezer.max) == (None, -18)
 
 
-def test_the_fire_patrol_asks_for_details_only_when_something_else_is_wrong() -> None:
+def test_the_fire_patrol_asks_for_details_and_what_was_done_only_when_something_is_wrong() -> None:
     template = library_template("fire_patrol_daily")
     answers: dict[str, Any] = {
         key: "pass"
@@ -196,7 +196,10 @@ def test_the_fire_patrol_asks_for_details_only_when_something_else_is_wrong() ->
     answers |= {"patroller_signature": SHA_A, "supervisor_signature": "b" * 64}
     assert validate(template, answers) == []
     problems = validate(template, {**answers, "other": "fail"})
-    assert [(p.path, p.code) for p in problems] == [("answers.other_details", "answers.missing")]
+    assert [(p.path, p.code) for p in problems] == [
+        ("answers.other_details", "answers.missing"),
+        ("answers.actions_taken", "answers.missing"),
+    ]
 
 
 def test_meal_options_match_between_food_samples_and_disinfection() -> None:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from uuid_utils.compat import uuid7
+
 from tests.factories import make_asset, make_person
 from tests.inspections.helpers import (
     extinguisher_answers,
@@ -9,6 +11,8 @@ from tests.inspections.helpers import (
     submission,
     submit,
 )
+from tests.syncing.device import device_of
+from tests.syncing.recorded import position, recorded
 
 DAY = timedelta(days=1)
 
@@ -139,3 +143,132 @@ async def test_findings_filter_by_site_status_severity_and_place(api):
     assert [f["item_key"] for f in high] == ["gauge_zone"]
     assert len(await findings_of(api, inspector, status="open", asset_id=str(asset))) == 2
     assert await findings_of(api, inspector, status="rechecked") == []
+
+
+# --- a finding and its corrective action: one life ------------------------------------
+
+
+async def finding_and_action(api, admin, inspector, asset):
+    failed = submission(asset=asset, answers=extinguisher_answers(gauge_zone="red"))
+    finding = (await submit(api, inspector, failed)).json()["findings"][0]
+    actions = (await api.get("/api/actions", headers=admin.headers)).json()["items"]
+    assert [a["finding_id"] for a in actions] == [finding["id"]]
+    return finding, actions[0]
+
+
+def step_body(action: dict, transition: str, **extra) -> dict:
+    return {
+        "id": str(uuid7()),
+        "action_id": action["id"],
+        "transition": transition,
+        "base_version": action["version"],
+        **extra,
+    }
+
+
+async def step(api, person, body: dict) -> dict:
+    response = await api.post(
+        f"/api/actions/{body['action_id']}/transitions", json=body, headers=person.headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["action"]
+
+
+async def finding_now(api, person, finding: dict) -> dict:
+    return (await api.get(f"/api/findings/{finding['id']}", headers=person.headers)).json()
+
+
+async def test_signing_off_the_action_resolves_its_finding_in_the_same_change(api):
+    school, admin, inspector, asset = await extinguisher_school()
+    maintainer = await make_person(school, "maintainer")
+    finding, action = await finding_and_action(api, admin, inspector, asset)
+    action = await step(api, maintainer, step_body(action, "fix", note="换了灭火器"))
+    assert (await finding_now(api, inspector, finding))["status"] == "open"
+    before = await position()
+    action = await step(api, inspector, step_body(action, "verify"))
+    resolved = await finding_now(api, inspector, finding)
+    assert resolved["status"] == "resolved"
+    assert resolved["resolved_by"] == action["id"]
+    assert resolved["resolved_at"] == action["closed_at"]
+    assert resolved["version"] == 2
+    # Devices pull the finding's change with the action's, under the step's one position.
+    changes = [c for c in await recorded() if c.position > before]
+    both = [c for c in changes if c.entity in ("action", "finding")]
+    assert {(c.entity, c.version) for c in both} == {("action", 3), ("finding", 2)}
+    assert {c.position for c in changes} == {before + 1}
+    assert next(c for c in both if c.entity == "finding").data == resolved
+    assert await findings_of(api, inspector, status="open") == []
+    assert [f["id"] for f in await findings_of(api, inspector, status="resolved")] == [
+        finding["id"]
+    ]
+
+
+async def test_a_reopened_action_opens_its_finding_again(api):
+    school, admin, inspector, asset = await extinguisher_school()
+    maintainer = await make_person(school, "maintainer")
+    finding, action = await finding_and_action(api, admin, inspector, asset)
+    action = await step(api, maintainer, step_body(action, "fix"))
+    action = await step(api, admin, step_body(action, "verify"))
+    await step(api, inspector, step_body(action, "reopen", reason="压力表仍在红区"))
+    reopened = await finding_now(api, inspector, finding)
+    assert (reopened["status"], reopened["version"]) == ("open", 3)
+    assert (reopened["resolved_by"], reopened["resolved_at"]) == (None, None)
+    assert (await recorded("finding"))[-1].data == reopened
+
+
+async def test_a_sign_off_arriving_twice_resolves_the_finding_once(api):
+    school, admin, inspector, asset = await extinguisher_school()
+    maintainer = await make_person(school, "maintainer")
+    finding, action = await finding_and_action(api, admin, inspector, asset)
+    action = await step(api, maintainer, step_body(action, "fix"))
+    phone = await device_of(api, inspector)
+    verify = step_body(action, "verify")
+    sent = await phone.push_ok([phone.op(verify, type="action.transitioned")])
+    assert sent["results"][0]["status"] == "applied"
+    # Sent again by the phone under a new op, and once more from the web.
+    again = await phone.push_ok([phone.op(verify, type="action.transitioned")])
+    assert again["results"][0]["status"] == "duplicate"
+    await step(api, inspector, verify)
+    resolved = await finding_now(api, inspector, finding)
+    assert (resolved["status"], resolved["version"]) == ("resolved", 2)
+    assert [c.version for c in await recorded("finding")] == [1, 2]
+
+
+async def test_reopening_an_action_a_recheck_verified_opens_the_finding_until_the_next_pass(api):
+    _, admin, inspector, asset = await extinguisher_school()
+    failed = submission(
+        asset=asset, answers=extinguisher_answers(hose="fail"), completed_at=days_ago(2)
+    )
+    finding = (await submit(api, inspector, failed)).json()["findings"][0]
+    await submit(api, inspector, submission(asset=asset, completed_at=days_ago(1)))
+    assert (await finding_now(api, inspector, finding))["status"] == "rechecked"
+    action = (await api.get("/api/actions", headers=admin.headers)).json()["items"][0]
+    assert action["state"] == "verified"
+    await step(api, admin, step_body(action, "reopen", reason="复查时看错了"))
+    reopened = await finding_now(api, inspector, finding)
+    assert (reopened["status"], reopened["rechecked_by"]) == ("open", None)
+    passed = submission(asset=asset)
+    await submit(api, inspector, passed)
+    rechecked = await finding_now(api, inspector, finding)
+    assert (rechecked["status"], rechecked["rechecked_by"]) == ("rechecked", passed["id"])
+    action = (await api.get(f"/api/actions/{action['id']}", headers=admin.headers)).json()
+    assert action["state"] == "verified"
+
+
+async def test_a_cancelled_action_leaves_its_finding_open(api):
+    _, admin, inspector, asset = await extinguisher_school()
+    finding, action = await finding_and_action(api, admin, inspector, asset)
+    await step(api, admin, step_body(action, "cancel", reason="换新灭火器，另行采购"))
+    still = await finding_now(api, inspector, finding)
+    assert (still["status"], still["version"]) == ("open", 1)
+
+
+async def test_the_api_description_lists_every_status_of_a_finding(api):
+    schema = (await api.get("/schema/openapi.json")).json()
+    [status] = [
+        p for p in schema["paths"]["/api/findings"]["get"]["parameters"] if p["name"] == "status"
+    ]
+    assert set(status["schema"]["enum"]) == {"open", "rechecked", "resolved", "withdrawn", None}
+    finding = schema["components"]["schemas"]["FindingOut"]["properties"]
+    assert set(finding["status"]["enum"]) == {"open", "rechecked", "resolved", "withdrawn"}
+    assert {"resolved_by", "resolved_at"} <= set(finding)

@@ -196,6 +196,10 @@ async def test_an_excused_occurrence_is_excused_once_and_its_id_keeps_its_conten
         "reason": "灭火器送检，明日归还",
         "excused_by": str(inspector.user_id),
         "received_at": "2026-11-20T02:00:00Z",
+        "state": "accepted",
+        "decided_by": None,
+        "decided_at": None,
+        "decision_note": "",
     }
     again = await api.post("/api/occurrences/excusals", json=body, headers=inspector.headers)
     assert (again.status_code, again.json()) == (200, created.json())
@@ -349,6 +353,8 @@ async def test_today_this_week_and_overdue_by_due_time(api, monkeypatch):
             "late_until": "2026-11-20T16:00:00Z",
         },
         "status": "due",
+        "result": None,
+        "excusal": None,
     }
     assert today[0]["title_zh"] and today[0]["title_en"]
 

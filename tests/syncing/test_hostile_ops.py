@@ -199,13 +199,20 @@ JSON = st.recursive(
     ),
     max_leaves=8,
 )
-TYPES = ["inspection.submitted", "hazard.reported", "action.transitioned", "occurrence.excused"]
+TYPES = [
+    "inspection.submitted",
+    "hazard.reported",
+    "action.transitioned",
+    "occurrence.excused",
+    "excusal.decided",
+]
 FIELDS = {
     "inspection.submitted": ["id", "template_key", "template_version", "asset_id", "answers",
                              "started_at", "completed_at", "note", "geolocation", "supersedes"],
     "hazard.reported": ["id", "kind", "asset_id", "description", "photos", "size", "reported_at"],
     "action.transitioned": ["id", "action_id", "transition", "base_version", "note", "at"],
     "occurrence.excused": ["id", "schedule_id", "occurrence_key", "asset_id", "reason"],
+    "excusal.decided": ["id", "excusal_id", "decision", "note", "decided_at"],
 }  # fmt: skip
 BAD_OP = st.sampled_from(TYPES).flatmap(
     lambda kind: st.tuples(

@@ -146,3 +146,37 @@ async def test_a_scanned_tag_lists_the_checklists_that_apply_to_its_target(api):
     offered = {t["key"]: t for t in body["templates"]}
     assert offered["stairwell_check"]["version"] == 1
     assert offered["kitchen_hygiene_daily"]["frequency"] == "daily"
+
+
+async def test_a_template_that_promises_all_ok_but_cannot_keep_it_is_refused_with_the_item(api):
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    promised = SIMPLE.replace("items:\n", "all_ok: true\nitems:\n") + (
+        "  - type: number\n"
+        "    key: lux\n"
+        '    label: {zh-CN: "照度", en: "Illuminance"}\n'
+        "  - type: date\n"
+        "    key: serviced\n"
+        '    label: {zh-CN: "维保日期", en: "Serviced on"}\n'
+        "    prefill: {attribute: serviced_date}\n"
+        "  - type: photo\n"
+        "    key: photo\n"
+        '    label: {zh-CN: "照片", en: "Photo"}\n'
+        "    required_when: failure\n"
+    )
+    refused = await publish(api, admin, promised)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "template.invalid"
+    assert [(e["path"], e["code"]) for e in refused.json()["errors"]] == [
+        ("items[1]", "template.not_all_ok")
+    ]
+    kept = await publish(
+        api, admin, promised.replace("key: lux\n", "key: lux\n    required: false\n")
+    )
+    assert kept.status_code == 201, kept.text
+    published = (await api.get("/api/templates/stairwell_check", headers=admin.headers)).json()
+    assert published["template"]["all_ok"] is True
+    assert published["template"]["items"][2]["prefill"] == {
+        "attribute": "serviced_date",
+        "field": None,
+    }

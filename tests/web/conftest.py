@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-PHONE = {"width": 360, "height": 640}
+PHONE = {"width": 360, "height": 740}
 
 
 def require_chromium() -> None:

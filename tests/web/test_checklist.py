@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 from playwright.async_api import Page, expect
 
-from checklists import evaluate, load_library, validate
+from checklists import evaluate, load_library, parse_template, validate
+from checklists.answers import all_ok_answers, evidence_keys, prefilled_answers, shown_items
 from checklists.templates import (
     CheckItem,
     ChoiceItem,
@@ -25,7 +26,6 @@ from checklists.templates import (
     SignatureItem,
     Template,
 )
-from checklists.validation import shown_items
 from server.templates.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 from tests.inspections.helpers import extinguisher_answers, submission
@@ -95,7 +95,8 @@ async def test_an_inspector_fills_in_a_checklist_offline_and_it_arrives_once(
     # Submitting an empty form shows what is missing next to the items, and sends nothing.
     await page.get_by_test_id("submit").click()
     await expect(page.get_by_test_id("problem-gauge_zone")).to_have_text("必填")
-    await expect(page.get_by_test_id("problem-photo")).to_have_text("必填")
+    # The site photo is asked for only when something fails; nothing does yet.
+    await expect(page.get_by_test_id("problem-photo")).to_have_text("")
     await expect(page.get_by_test_id("problem-notes")).to_have_text("")
     await expect(page.get_by_test_id("form-message")).to_contain_text("需要处理")
     # A check item that does not allow n.a. has two buttons, the others three.
@@ -103,6 +104,7 @@ async def test_an_inspector_fills_in_a_checklist_offline_and_it_arrives_once(
     await expect(page.get_by_test_id("answer-hose-na")).to_have_count(1)
 
     await page.get_by_test_id("answer-gauge_zone-red").click()
+    await expect(page.get_by_test_id("problem-photo")).to_have_text("必填")
     await page.get_by_test_id("all-ok").click()
     for key in ("seal_and_pin", "hose", "body", "cabinet_opens", "signage_and_access"):
         await pressed(page, key, "pass")
@@ -297,38 +299,124 @@ def random_answers(template: Template, rng: random.Random, bad: float) -> dict:
             good, wrong = [DIGEST], ["abc", None]
         else:
             good, wrong = ["", "写了几个字"], ["  ", "x" * 3000]
-        if rng.random() < bad / 3:
-            continue
-        answers[item.key] = rng.choice(wrong if rng.random() < bad else good)
+        if rng.random() >= bad / 3:
+            answers[item.key] = rng.choice(wrong if rng.random() < bad else good)
+        # What a failing item asks for, given or not whatever the item's answer.
+        for key, kind in evidence_keys(item).items():
+            if rng.random() < 0.5:
+                continue
+            if kind == "photos":
+                good, wrong = [[DIGEST], ["f" * 64, DIGEST]], [[DIGEST, DIGEST], ["abc"], "x"]
+            else:
+                good, wrong = ["喷管龟裂", ""], [3, "x" * 2001]
+            answers[key] = rng.choice(wrong if rng.random() < bad else good)
     return answers
 
 
 DIGEST = "a" * 64
 TODAY = "2026-11-20"
 
+# Every part of the template language that depends on a failure, and prefilling.
+ON_FAILURE = parse_template(
+    """
+key: on_failure
+version: 1
+title: {zh-CN: "不合格时", en: "On failure"}
+category: fire
+applies_to: {asset_categories: [fire_extinguisher]}
+frequency: {every: monthly}
+items:
+  - type: check
+    key: hose
+    label: {zh-CN: "喷管", en: "Hose"}
+    evidence: {photo: required, note: optional}
+  - type: choice
+    key: gauge
+    label: {zh-CN: "压力表", en: "Gauge"}
+    options:
+      - {value: green, label: {zh-CN: "绿区", en: "Green"}}
+      - {value: red, label: {zh-CN: "红区", en: "Red"}}
+    fail_options: [red]
+    evidence: {note: required}
+  - type: number
+    key: pressure
+    label: {zh-CN: "压力", en: "Pressure"}
+    min: 1
+    max: 2
+    decimals: 1
+    required: false
+    prefill: {attribute: pressure}
+    evidence: {photo: optional, note: required}
+  - type: date
+    key: expiry
+    label: {zh-CN: "有效期", en: "Expiry"}
+    must_not_be_past: true
+    prefill: {attribute: expiry_date}
+    evidence: {photo: required}
+  - type: text
+    key: serial
+    label: {zh-CN: "出厂编号", en: "Serial number"}
+    max_length: 12
+    prefill: {field: serial_number}
+  - type: photo
+    key: photo
+    label: {zh-CN: "照片", en: "Photo"}
+    required_when: failure
+  - type: text
+    key: what_was_done
+    label: {zh-CN: "处理情况", en: "What was done"}
+    required: false
+    required_when: failure
+"""
+)
+
+
+def random_asset(rng: random.Random) -> dict:
+    values = [
+        "2031-06-30",
+        "2020-01-31",
+        "2026-02-30",
+        "",
+        1.5,
+        1.55,
+        2,
+        True,
+        None,
+        "MFZ-1",
+        "x" * 13,
+    ]
+    return {
+        "attributes": {
+            "pressure": rng.choice(values),
+            "expiry_date": rng.choice(values),
+        },
+        "serial_number": rng.choice(values),
+    }
+
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 async def test_the_phone_validates_and_judges_answers_as_the_server_does(browser, clean) -> None:
     rng = random.Random(6)
     cases = []
-    for template in load_library().values():
-        for _ in range(40):
+    today = dt.date.fromisoformat(TODAY)
+    for template in [*load_library().values(), ON_FAILURE]:
+        for _ in range(200 if template is ON_FAILURE else 40):
             answers = random_answers(template, rng, rng.choice([0.02, 0.3]))
             shown = shown_items(template, answers)
-            answers = {k: v for k, v in answers.items() if k in shown}
-            problems = validate(template, answers)
+            answers = {k: v for k, v in answers.items() if k.split(".")[0] in shown}
+            problems = validate(template, answers, today=today)
             keys = sorted({p.path.removeprefix("answers.").split("[")[0] for p in problems})
-            failed = (
-                None
-                if problems
-                else evaluate(template, answers, today=dt.date.fromisoformat(TODAY)).failed_items
-            )
+            failed = None if problems else evaluate(template, answers, today=today).failed_items
+            asset = random_asset(rng)
             cases.append(
                 {
                     "template": msgspec.to_builtins(template),
                     "answers": answers,
+                    "asset": asset,
                     "problems": keys,
                     "failed": failed,
+                    "all_ok": all_ok_answers(template, answers),
+                    "prefilled": prefilled_answers(template, asset),
                 }
             )
     context = await new_phone(browser)
@@ -336,23 +424,30 @@ async def test_the_phone_validates_and_judges_answers_as_the_server_does(browser
     await page.goto(f"{clean.url}/web/i18n/zh-CN.json")
     answers = await page.evaluate(
         """async ([cases, today]) => {
-          const { validateAnswers, failures } = await import("/web/app/checklist.js");
-          return cases.map(({ template, answers }) => {
-            const problems = Object.keys(validateAnswers(template, answers)).sort();
+          const { allOkAnswers, failures, prefilledAnswers, validateAnswers } =
+            await import("/web/app/checklist.js");
+          return cases.map(({ template, answers, asset }) => {
+            const problems = Object.keys(validateAnswers(template, answers, today)).sort();
             const failed = problems.length ? null
               : failures(template, answers, today).map((f) => f.item.key);
-            return { problems, failed };
+            return { problems, failed, all_ok: allOkAnswers(template, answers),
+                     prefilled: prefilledAnswers(template, asset) };
           });
         }""",
         [cases, TODAY],
     )
     await context.close()
-    expected = [{"problems": c["problems"], "failed": c["failed"]} for c in cases]
+    expected = [{k: c[k] for k in ("problems", "failed", "all_ok", "prefilled")} for c in cases]
     mismatches = [
         (c["answers"], a, e) for c, a, e in zip(cases, answers, expected, strict=True) if a != e
     ]
     assert mismatches == [], mismatches[:3]
     assert sum(1 for e in expected if e["failed"] is not None) > 50
+    # Failures that ask for evidence, and values that are and are not prefilled, came up.
+    on_failure = [c for c in cases if c["template"]["key"] == "on_failure"]
+    assert any(p.endswith((".photos", ".note")) for c in on_failure for p in c["problems"])
+    assert any(c["failed"] for c in on_failure)
+    assert {len(c["prefilled"]) for c in on_failure} >= {0, 1, 2, 3}
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -556,6 +651,10 @@ async def test_numbers_multiple_choices_and_a_signature(browser, clean, api) -> 
     await page.get_by_test_id("answer-missing-bibs").click()
     await page.get_by_test_id("answer-missing-cones").click()
     await expect(page.get_by_test_id("failure")).to_have_count(2)
+    # In the middle of the screen, clear of the bar of buttons at its bottom.
+    await page.get_by_test_id("signature-received_by").evaluate(
+        "(pad) => pad.scrollIntoView({ block: 'center' })"
+    )
     pad = await page.get_by_test_id("signature-received_by").bounding_box()
     assert pad is not None
     await page.mouse.move(pad["x"] + 20, pad["y"] + 30)

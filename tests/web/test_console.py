@@ -14,6 +14,8 @@ import pytest
 from playwright.async_api import BrowserContext, Page, expect
 from playwright.async_api import Error as PlaywrightError
 
+from server.accounts.access import ROLES
+from server.errors import STATUS
 from server.web import controllers
 from server.web.controllers import WEB_DIR, build_id, public_files
 from tests.factories import make_person, make_school
@@ -22,7 +24,8 @@ from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
 DESKTOP = {"width": 1366, "height": 768}
 SMALL = {"width": 360, "height": 740}
 CONSOLE = WEB_DIR / "console"
-UPCOMING = ["today", "register", "checklists", "plan", "repairs", "people", "notifications"]
+UPCOMING = ["today", "checklists", "plan", "repairs"]
+PAGES = ["register", "people", "notifications"]
 
 
 async def a_desktop(browser, viewport: dict[str, int] = DESKTOP) -> BrowserContext:
@@ -122,9 +125,9 @@ async def test_a_manager_sees_their_sites_in_both_languages_and_logs_out(
     await snap(page, "console-sites-desktop-en", clean.backend)
 
     # A section to come, opened by its address, says so; an address of nothing says that.
-    await page.goto(f"{clean.url}/console/register")
-    await expect(page.get_by_test_id("not-yet")).to_contain_text("Register: not available yet")
-    await expect(nav.get_by_test_id("nav-register")).to_have_attribute("aria-current", "page")
+    await page.goto(f"{clean.url}/console/plan")
+    await expect(page.get_by_test_id("not-yet")).to_contain_text("Plan: not available yet")
+    await expect(nav.get_by_test_id("nav-plan")).to_have_attribute("aria-current", "page")
     await page.goto(f"{clean.url}/console/no/such/page")
     await expect(page.get_by_test_id("not-yet")).to_contain_text("There is no such page")
     await page.get_by_test_id("back-home").click()
@@ -306,14 +309,24 @@ def test_both_console_translations_have_every_string_the_console_shows() -> None
     en = json.loads((CONSOLE / "i18n" / "en.json").read_text(encoding="utf-8"))
     assert zh.keys() == en.keys()
     assert zh["lang.switch"] == "English" and en["lang.switch"] == "中文"
-    code = "\n".join(p.read_text(encoding="utf-8") for p in sorted(CONSOLE.glob("*.js")))
+    code = "\n".join(p.read_text(encoding="utf-8") for p in sorted(CONSOLE.rglob("*.js")))
     shell = (CONSOLE / "index.html").read_text(encoding="utf-8")
     used = set(re.findall(r'\bt\("([\w.]+)"', code))
     used |= set(re.findall(r'data-i18n="([\w.]+)"', shell))
     # Keys built from a name: nav.{section} and role.{role}.
     sections = re.findall(r'\{ key: "(\w+)"', (CONSOLE / "layout.js").read_text(encoding="utf-8"))
-    used |= {f"nav.{s}" for s in sections} | {"role.admin", "role.manager", "role.auditor"}
-    assert sorted(sections) == sorted(["sites", *UPCOMING])
+    used |= {f"nav.{s}" for s in sections} | {f"role.{role}" for role in ROLES}
+    assert sorted(sections) == sorted(["sites", *PAGES, *UPCOMING])
+    # refusal.{code} and refusal.{code}.{field}: what the server's refusals are said as.
+    refusals = {k for k in zh if k.startswith("refusal.")}
+    assert all(
+        k.removeprefix("refusal.").rsplit(".", 1)[0] in STATUS
+        or k.removeprefix("refusal.") in STATUS
+        for k in refusals
+    ), refusals
+    used |= refusals
+    # Keys a page looks up in a table of its own (a format's or an event's name).
+    used |= set(re.findall(r'"([\w.]+)"', code)) & zh.keys()
     assert used <= zh.keys(), used - zh.keys()
     assert zh.keys() <= used, zh.keys() - used
 

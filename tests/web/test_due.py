@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import random
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +21,9 @@ from checklists import SchoolCalendar
 from server.registry.tables import Asset
 from server.templates.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
-from tests.inspections.helpers import submission, submit
+from tests.inspections.helpers import extinguisher_answers, submission, submit
 from tests.schedules.scheduling import born, due, make_schedule, put_calendar, set_now
-from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
+from tests.web.test_client import ConsoleErrors, log_in, new_phone, read_meta, snap
 
 ZONES = (
     "Europe/Berlin",
@@ -416,6 +417,13 @@ async def a_school_with_schedules(api) -> dict[str, Any]:
     }
 
 
+def outcome(item: dict[str, Any]) -> tuple[str, str | None, str | None, str | None]:
+    """What became of an occurrence: its status, how a done one came out, and the state and
+    reason of its excusal."""
+    excusal = item["excusal"] or {}
+    return (item["status"], item["result"], excusal.get("state"), excusal.get("reason"))
+
+
 def entry_key(item: dict[str, Any]) -> str:
     target = item["target"]["asset_id"] or item["target"]["location_id"]
     return f"{item['schedule_id']}|{item['occurrence']['key']}|{target}"
@@ -491,6 +499,7 @@ async def assert_phone_matches_server(page: Page, api, school) -> dict[str, dict
             assert entry_key(mine) == entry_key(theirs)
             assert mine["title_zh"] == theirs["title_zh"]
             assert mine["target"] == theirs["target"]
+            assert outcome(mine) == outcome(theirs)
             for field in ("due_start", "due_end", "late_until"):
                 ours, server_time = mine["occurrence"][field], theirs["occurrence"][field]
                 assert (ours and dt.datetime.fromisoformat(ours)) == (
@@ -774,12 +783,21 @@ async def a_generated_school(api, monkeypatch, rng: random.Random) -> dict[str, 
     span = int((T1 - T0).total_seconds())
     for _ in range(30):
         at = T0 + dt.timedelta(seconds=rng.randint(0, span))
-        done = await submit(api, inspector, submission(asset=rng.choice(extinguishers),
-                                                       completed_at=at))  # fmt: skip
+        answers = extinguisher_answers(gauge_zone=rng.choice(("green", "green", "red")))
+        body = submission(asset=rng.choice(extinguishers), answers=answers, completed_at=at)
+        done = await submit(api, inspector, body)
         assert done.status_code == 201, done.text
     overdue = await due(api, admin, school.site_id, scope="overdue")
     assert len(overdue) > 10
-    for item in rng.sample(overdue, 4):
+    # Two excused by the admin, standing; two by the inspector, waiting for approval, and
+    # one of those rejected.
+    approving = await api.put(
+        f"/api/sites/{school.site_id}/excusal-policy",
+        json={"approval_required": True},
+        headers=admin.headers,
+    )
+    assert approving.status_code == 200, approving.text
+    for n, item in enumerate(rng.sample(overdue, 4)):
         excused = await api.post(
             "/api/occurrences/excusals",
             json={
@@ -790,9 +808,21 @@ async def a_generated_school(api, monkeypatch, rng: random.Random) -> dict[str, 
                 "location_id": item["target"]["location_id"],
                 "reason": "停课",
             },
-            headers=admin.headers,
+            headers=(admin if n < 2 else inspector).headers,
         )
         assert excused.status_code == 201, excused.text
+        if n == 3:
+            rejected = await api.post(
+                "/api/occurrences/excusals/decisions",
+                json={
+                    "id": str(uuid7()),
+                    "excusal_id": excused.json()["id"],
+                    "decision": "reject",
+                    "decided_at": T1.isoformat(),
+                },
+                headers=admin.headers,
+            )
+            assert rejected.status_code == 201, rejected.text
     return {"site_id": school.site_id, "inspector": inspector}
 
 
@@ -822,8 +852,265 @@ async def test_the_phone_lists_what_the_api_lists_for_generated_schedules(
                 [str(school["site_id"]), scope, T1.isoformat()],
             )
             assert [entry_key(e) for e in phone] == [entry_key(e) for e in server], scope
-            assert by_key(phone) == by_key(server), scope
-            seen |= set(by_key(server).values())
-        assert {"done", "overdue", "upcoming"} <= seen
+            assert [outcome(e) for e in phone] == [outcome(e) for e in server], scope
+            seen |= {outcome(e)[:3] for e in server}
+        assert {s for s, _, _ in seen} >= {"done", "overdue", "upcoming"}
+        assert {r for _, r, _ in seen} >= {"pass", "fail"}
+        # The admin's excusals leave the lists (they were overdue); the inspector's stay.
+        assert {e for _, _, e in seen} >= {"pending", "rejected"}
         assert not errors
         await context.close()
+
+
+# A due list that tells the truth
+
+
+async def synced(page: Page, url: str) -> None:
+    """Syncs from home (sends what waits, pulls what changed) and waits for the pull."""
+    before = await read_meta(page, "last_sync")
+    await page.goto(f"{url}/app/")
+    await page.get_by_test_id("sync-now").click()
+    await page.wait_for_function(
+        """async (before) => {
+          const store = await import("/web/app/store.js");
+          const last = await store.getMeta("last_sync");
+          return last && last !== before && (await store.outboxCount()) === 0;
+        }""",
+        arg=before,
+        timeout=15_000,
+    )
+
+
+async def a_school_in_two_buildings(api) -> dict[str, Any]:
+    """Three extinguishers with asset numbers in two buildings (one kept by the inspector,
+    one by no one, one by a maintainer), checked daily all day and every night at
+    01:00-02:00 (overdue by now)."""
+    zone = school_zone()
+    school = await make_school(timezone=zone)
+    await install_library(school.organization_id)
+    admin = await make_person(school, "admin")
+    manager = await make_person(school, "manager")
+    inspector = await make_person(school, "inspector")
+    maintainer = await make_person(school, "maintainer")
+    a = await make_location(admin, school, "教学楼A")
+    a1 = await make_location(admin, school, "1F", parent=a, kind="floor")
+    a3 = await make_location(admin, school, "3F", parent=a, kind="floor")
+    b = await make_location(admin, school, "实验楼B")
+    b2 = await make_location(admin, school, "2F", parent=b, kind="floor")
+    things = {
+        "unkept": await make_asset(
+            admin, school, name="干粉灭火器 A1-01", asset_number="MHQ-A101", location=a1
+        ),
+        "kept": await make_asset(
+            admin, school, name="干粉灭火器 A3-01", asset_number="MHQ-A301", location=a3
+        ),
+        "theirs": await make_asset(
+            admin, school, name="干粉灭火器 B2-01", asset_number="MHQ-B201", location=b2
+        ),
+    }
+    for thing, keeper in ((things["kept"], inspector), (things["theirs"], maintainer)):
+        kept = await api.patch(
+            f"/api/assets/{thing}", json={"keeper_id": str(keeper.user_id)}, headers=admin.headers
+        )
+        assert kept.status_code == 200, kept.text
+    await born(dt.datetime.now(dt.UTC) - dt.timedelta(days=2), assets=tuple(things.values()))
+    schedules = {
+        "all_day": await make_schedule(api, admin, school.site_id, {"every": "daily"}),
+        "night": await make_schedule(
+            api,
+            admin,
+            school.site_id,
+            {"every": "daily", "windows": [{"start": "01:00", "end": "02:00"}]},
+        ),
+    }
+    day = dt.datetime.now(ZoneInfo(zone)).date().isoformat()
+    keys = {
+        f"{name}_{which}": f"{schedule['id']}|{day}{'T01:00' if which == 'night' else ''}|{thing}"
+        for name, thing in things.items()
+        for which, schedule in schedules.items()
+    }
+    return {
+        "school": school,
+        "site_id": school.site_id,
+        "admin": admin,
+        "manager": manager,
+        "inspector": inspector,
+        "things": things,
+        "schedules": schedules,
+        "day": day,
+        "keys": keys,
+    }
+
+
+async def phone_of(browser, url: str, person) -> tuple[Any, Page, ConsoleErrors]:
+    context = await new_phone(browser)
+    errors = ConsoleErrors()
+    page = errors.watch(await context.new_page())
+    await page.goto(f"{url}/app/")
+    await log_in(page, person.username)
+    status = page.get_by_test_id("sync-status")
+    await expect(status).to_have_attribute("data-state", "ok", timeout=15_000)
+    return context, page, errors
+
+
+async def count(page: Page, key: str) -> int:
+    chip = page.get_by_test_id(f"due-count-{key}")
+    return int(await chip.get_attribute("data-count") or -1)
+
+
+async def test_the_due_list_shows_failed_as_failed_and_each_excusal_with_its_reason_and_person(
+    browser, clean, api
+) -> None:
+    """A failed check is shown failed (red), not a green "已完成"; an inspector's excusal
+    shows its reason and who made it, and is counted as excused, apart from done and from
+    overdue; the inspector's own work comes first, grouped by building and floor with asset
+    numbers, and the filters (in the URL) narrow it."""
+    school = await a_school_in_two_buildings(api)
+    inspector, keys, things = school["inspector"], school["keys"], school["things"]
+    failed = submission(
+        asset=things["unkept"],
+        answers=extinguisher_answers(gauge_zone="red"),
+        completed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+    )
+    assert (await submit(api, inspector, failed)).status_code == 201
+    excused = await api.post(
+        "/api/occurrences/excusals",
+        json={
+            "id": str(uuid7()),
+            "schedule_id": school["schedules"]["night"]["id"],
+            "occurrence_key": f"{school['day']}T01:00",
+            "asset_id": str(things["kept"]),
+            "reason": "三楼封闭施工，无法进入",
+        },
+        headers=inspector.headers,
+    )
+    assert excused.status_code == 201, excused.text
+
+    context, page, errors = await phone_of(browser, clean.url, inspector)
+    await page.goto(f"{clean.url}/app/due")
+    await expect(page.get_by_test_id("due-title")).to_be_visible()
+    # Mine by default: the maintainer's extinguisher in building B is not listed.
+    await expect(page.get_by_test_id("due-mine")).to_have_attribute("aria-pressed", "true")
+    assert keys["theirs_all_day"] not in await shown(page, "due-today")
+
+    done = page.locator(f'[data-key="{keys["unkept_all_day"]}"]')
+    await expect(done).to_have_attribute("data-result", "fail")
+    await expect(done.get_by_test_id("due-status")).to_have_text("不合格")
+    await expect(done.get_by_test_id("due-status")).to_have_class(re.compile("due-state-failed"))
+    excusal = page.locator(f'[data-key="{keys["kept_night"]}"]')
+    await expect(excusal).to_have_attribute("data-status", "excused")
+    await expect(excusal.get_by_test_id("due-excusal-reason")).to_have_text(
+        "测试inspector登记不做：三楼封闭施工，无法进入"
+    )
+    await expect(excusal.get_by_test_id("due-excusal")).to_have_attribute("data-state", "accepted")
+    # The failed check also did the night's, late: failed too. One excused, one to do.
+    late = page.locator(f'[data-key="{keys["unkept_night"]}"]')
+    await expect(late.get_by_test_id("due-status")).to_have_text("补做不合格")
+    counts = [await count(page, k) for k in ("overdue", "open", "passed", "failed", "excused")]
+    assert counts == [0, 1, 0, 2, 1]
+    # Grouped by building and floor, each thing with its asset number.
+    groups = page.get_by_test_id("due-closed").get_by_test_id("due-group")
+    await expect(groups).to_have_count(2)
+    assert await groups.evaluate_all("(gs) => gs.map((g) => g.dataset.place)") == [
+        "教学楼A · 1F",
+        "教学楼A · 3F",
+    ]
+    await expect(done.get_by_test_id("due-thing")).to_contain_text("干粉灭火器 A1-01")
+    await expect(done.get_by_test_id("due-number")).to_have_text(" · 编号 MHQ-A101")
+    await snap(page, "due-truth", clean.backend)
+    await page.get_by_test_id("lang").click()
+    await expect(done.get_by_test_id("due-status")).to_have_text("Failed")
+    await snap(page, "due-truth-en", clean.backend)
+    await page.get_by_test_id("lang").click()
+
+    # Everyone's: building B appears, and the URL says so.
+    await page.get_by_test_id("due-all").click()
+    await expect(page.locator(f'[data-key="{keys["theirs_all_day"]}"]')).to_be_visible()
+    assert "mine=0" in page.url
+    await page.get_by_test_id("due-building").select_option(label="实验楼B")
+    await expect(page.get_by_test_id("due-entry")).to_have_count(2)
+    await page.get_by_test_id("due-building").select_option(value="")
+    await page.get_by_test_id("due-search").fill("A301")
+    await expect(page.get_by_test_id("due-entry")).to_have_count(2)
+    assert set(await shown(page, "due-closed")) | set(await shown(page, "due-today")) == {
+        keys["kept_night"],
+        keys["kept_all_day"],
+    }
+    # A link to everyone's overdue work: the maintainer's night check.
+    await page.goto(f"{clean.url}/app/due?mine=0&overdue=1")
+    await shows(page, "due-overdue", {keys["theirs_night"]: "overdue"})
+    await expect(page.get_by_test_id("due-today")).to_have_count(0)
+    await expect(page.get_by_test_id("due-overdue-only")).to_be_checked()
+    await snap(page, "due-overdue-only", clean.backend)
+    assert not errors
+    await context.close()
+
+
+async def test_an_inspectors_excusal_awaits_a_managers_approval_and_stays_overdue_meanwhile(
+    browser, clean, api
+) -> None:
+    """Where the school asks for approval, an inspector's "won't do" leaves the check
+    overdue in the manager's count, marked as awaiting approval; once the manager approves
+    it on the phone it is excused, counted apart from done."""
+    school = await a_school_in_two_buildings(api)
+    manager, inspector, keys = school["manager"], school["inspector"], school["keys"]
+    policy = await api.put(
+        f"/api/sites/{school['site_id']}/excusal-policy",
+        json={"approval_required": True},
+        headers=manager.headers,
+    )
+    assert policy.status_code == 200, policy.text
+
+    context, page, errors = await phone_of(browser, clean.url, inspector)
+    await page.goto(f"{clean.url}/app/due")
+    item = page.locator(f'[data-key="{keys["unkept_night"]}"]')
+    await expect(item).to_have_attribute("data-status", "overdue")
+    await item.get_by_test_id("due-excuse").click()
+    await item.get_by_test_id("due-reason").fill("灭火器送检")
+    await item.get_by_test_id("due-excuse-save").click()
+    # Offline and online alike, it stays overdue, waiting for a manager.
+    await expect(item.get_by_test_id("due-excusal")).to_have_attribute("data-state", "pending")
+    await expect(item).to_have_attribute("data-status", "overdue")
+    await expect(item.get_by_test_id("due-excuse")).to_have_count(0)
+    await synced(page, clean.url)
+    listed = await due(api, manager, school["site_id"], scope="overdue")
+    assert by_key(listed)[keys["unkept_night"]] == "overdue"
+
+    manager_context, manager_page, manager_errors = await phone_of(browser, clean.url, manager)
+    await manager_page.goto(f"{clean.url}/app/due")
+    await expect(manager_page.get_by_test_id("due-all")).to_have_attribute("aria-pressed", "true")
+    pending = manager_page.locator(f'[data-key="{keys["unkept_night"]}"]')
+    await expect(pending).to_have_attribute("data-status", "overdue")
+    await expect(pending.get_by_test_id("due-excusal-reason")).to_have_text(
+        "测试inspector登记不做：灭火器送检"
+    )
+    await expect(pending.get_by_test_id("due-excusal-state")).to_contain_text("待主管批准")
+    assert await count(manager_page, "overdue") == 3
+    assert await count(manager_page, "awaiting") == 1
+    assert await count(manager_page, "excused") == 0
+    await snap(manager_page, "due-approval", clean.backend)
+    await manager_page.get_by_test_id("lang").click()
+    await expect(pending.get_by_test_id("due-approve")).to_have_text("Approve")
+    await snap(manager_page, "due-approval-en", clean.backend)
+    await manager_page.get_by_test_id("lang").click()
+
+    await pending.get_by_test_id("due-approve").click()
+    await expect(pending).to_have_attribute("data-status", "excused")
+    assert await count(manager_page, "overdue") == 2
+    assert await count(manager_page, "excused") == 1
+    assert await count(manager_page, "passed") == 0
+    await synced(manager_page, clean.url)
+    listed = await due(api, manager, school["site_id"], scope="today")
+    entry = next(i for i in listed if entry_key(i) == keys["unkept_night"])
+    assert entry["status"] == "excused"
+    assert entry["excusal"]["state"] == "approved"
+    assert entry["excusal"]["decided_by"]["id"] == str(manager.user_id)
+
+    # The inspector's phone hears of it at its next sync.
+    await synced(page, clean.url)
+    await page.goto(f"{clean.url}/app/due")
+    await expect(item).to_have_attribute("data-status", "excused")
+    await expect(item.get_by_test_id("due-excusal-state")).to_have_text("测试manager已批准不做")
+    assert not errors and not manager_errors
+    await manager_context.close()
+    await context.close()

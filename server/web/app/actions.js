@@ -3,13 +3,16 @@
 // `action.transitioned` op in the outbox (with its photos), based on the version the person
 // saw; the pulled record is never changed by the phone. Until it is sent the step shows as
 // waiting; afterwards, how it went (store.stepOutcomes): applied, applied alongside a change
-// made meanwhile, or refused with the state the action is in now.
+// made meanwhile, or refused with the state the action is in now. An action shows what was
+// found (its evidence: the failing answer, the limit, the inspector's note and photos) and
+// each step since with its note and photos, so the fixer and the one signing off see both.
 
 import { capacities, expected, isOverdue, myActions, NEEDS_REASON, outcomeOf, stepsFor } from "./actionrules.js";
 import { h, show } from "./dom.js";
+import { evidenceAnswer, limitText } from "./evidence.js";
 import { nameOf, pathText, pick, refusal, t } from "./i18n.js";
 import { backButton, formatTime, go, render as redraw, requestSync } from "./nav.js";
-import { dropImage, photoPicker, thumbnails } from "./photos.js";
+import { dropImage, evidencePhotos, photoPicker, thumbnails } from "./photos.js";
 import * as store from "./store.js";
 
 const MAX_TEXT = 2000;
@@ -52,17 +55,21 @@ async function lastOutcomes() {
   return last;
 }
 
-// The thing and the place it is in, or the place, as "name · building › floor".
+// The thing and the place it is in, or the place, as "name · building › floor", and the
+// thing's asset number.
 async function placeOf(action) {
   const scope = action.site_id;
   const path = async (id) =>
     pathText((await store.ancestors(scope, id)).reverse());
   if (action.asset_id) {
     const asset = await store.getRecord(scope, "asset", action.asset_id);
-    if (!asset) return "";
-    return [nameOf(asset), await path(asset.location_id)].filter(Boolean).join(" · ");
+    if (!asset) return { text: "", number: "" };
+    return {
+      text: [nameOf(asset), await path(asset.location_id)].filter(Boolean).join(" · "),
+      number: asset.asset_number,
+    };
   }
-  return action.location_id ? path(action.location_id) : "";
+  return { text: action.location_id ? await path(action.location_id) : "", number: "" };
 }
 
 const title = (action) => pick(action.title, action.title_en) || action.title;
@@ -91,6 +98,9 @@ function outcomeLine(answer) {
   return h("p", { class: warn ? "warn" : "muted", "data-testid": "action-outcome", "data-outcome": outcome }, text);
 }
 
+const placeLine = ({ text, number }) =>
+  [text || t("none"), number ? t("actions.asset_number", { number }) : null].filter(Boolean).join(" · ");
+
 // --- the list ----------------------------------------------------------------------------
 
 async function renderList(view) {
@@ -108,7 +118,7 @@ async function renderList(view) {
     const overdue = isOverdue(action, now);
     return h("li", { "data-testid": "action", "data-id": action.id, "data-state": action.state },
       h("button", { type: "button", class: "link", onclick: () => go(`/app/actions/${action.id}`) }, title(action)),
-      h("div", { class: "muted" }, places.get(action.id) || t("none")),
+      h("div", { class: "muted" }, placeLine(places.get(action.id))),
       h("div", {},
         h("span", { "data-testid": "action-state" }, stateLabel(action.state)),
         " · ",
@@ -226,6 +236,53 @@ function stepForm(action, draft, base, onClose) {
 
 const draftKey = (actionId) => `action|${actionId}`;
 
+const fields = (rows) =>
+  h("dl", {}, rows.filter(Boolean).map(([key, value, testId]) =>
+    [h("dt", {}, t(key)), h("dd", { "data-testid": testId }, value)]));
+
+// What was found: the failing answer and the limit it broke, the inspector's note and the
+// photos. Actions raised before evidence was kept show their finding's photos.
+async function evidenceCard(action, finding) {
+  const seen = action.evidence ?? null;
+  const rows = [];
+  if (seen?.item_type) {
+    rows.push(["evidence.answer", h("span", { class: "sev-high" }, evidenceAnswer(seen)), "evidence-answer"]);
+    const limit = limitText(seen);
+    if (limit) rows.push(["evidence.limit", limit, "evidence-limit"]);
+  }
+  if (seen?.note) rows.push(["evidence.note", seen.note, "evidence-note"]);
+  const photos = await evidencePhotos(seen?.photos ?? finding?.photos ?? []);
+  if (!rows.length && !photos) return null;
+  return h("section", { class: "card", "data-testid": "action-evidence" },
+    h("h2", {}, t(`evidence.title_${action.source}`)),
+    rows.length ? fields(rows) : null,
+    photos ? h("div", { "data-testid": "evidence-photos" }, photos) : null);
+}
+
+// Each change of the action since it was raised, oldest first, with who made it and their
+// note, reason and photos (pulled `action_event` records).
+async function historyCard(action) {
+  const scope = action.site_id;
+  const steps = (await store.recordsOf(scope, "action_event"))
+    .filter((e) => e.action_id === action.id)
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -1 : 1));
+  if (!steps.length) return null;
+  const items = await Promise.all(steps.map(async (step) => {
+    const who = step.by_id ? await personName(scope, step.by_id) : t("actions.by_system");
+    const photos = await evidencePhotos(step.photos);
+    // A system's reason (a corrected inspection) is said by its kind, in the person's language.
+    const reason = step.by_id && step.reason;
+    return h("li", { "data-testid": "history-step", "data-kind": step.kind },
+      h("div", {}, h("strong", {}, t(`actions.event.${step.kind}`)), " · ", who, " · ", formatTime(step.at)),
+      step.note ? h("p", { class: "history-note", "data-testid": "history-note" }, step.note) : null,
+      reason ? h("p", { class: "history-note warn", "data-testid": "history-reason" }, reason) : null,
+      photos ? h("div", { "data-testid": "history-photos" }, photos) : null);
+  }));
+  return h("section", { class: "card", "data-testid": "action-history" },
+    h("h2", {}, t("actions.history")),
+    h("ul", { class: "list" }, items));
+}
+
 async function renderAction(view, id) {
   stepOpen = false;
   const mine = ++drawing;
@@ -249,7 +306,11 @@ async function renderAction(view, id) {
   const answer = outcomes.get(action.id);
   const next = expected(action, waiting);
   const overdue = isOverdue(action, Date.now());
-  const photos = await thumbnails([...(finding?.photos ?? []), ...waiting.flatMap((s) => s.photos)]);
+  const [evidence, history, photos] = await Promise.all([
+    evidenceCard(action, finding),
+    historyCard(action),
+    thumbnails(waiting.flatMap((s) => s.photos)),
+  ]);
 
   const stepsBox = h("section", { class: "card", "data-testid": "action-steps" });
   const steps = stepsFor(next.state, capacities(action, user));
@@ -274,7 +335,8 @@ async function renderAction(view, id) {
 
   const rows = [
     ["actions.field.source", t(`actions.source.${action.source}`), "action-source"],
-    ["actions.field.place", place || t("none"), "action-place"],
+    ["actions.field.place", place.text || t("none"), "action-place"],
+    place.number ? ["actions.field.asset_number", place.number, "action-asset-number"] : null,
     ["actions.field.state", stateLabel(action.state), "action-state"],
     ["actions.field.priority", t(`actions.priority.${action.priority}`), "action-priority"],
     ["actions.field.due", [formatTime(action.due_at), overdue ? h("span", { class: "badge", "data-testid": "overdue" }, t("actions.overdue")) : null], "action-due"],
@@ -288,8 +350,10 @@ async function renderAction(view, id) {
       action.description && action.description !== action.title
         ? h("p", { "data-testid": "action-description" }, action.description)
         : null,
-      h("dl", {}, rows.map(([key, value, testId]) => [h("dt", {}, t(key)), h("dd", { "data-testid": testId }, value)])),
+      fields(rows),
       photos),
+    evidence,
+    history,
     waiting.length || answer
       ? h("section", { class: "card" },
         waiting.length ? waitingLine(waiting) : null,

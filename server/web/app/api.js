@@ -61,6 +61,11 @@ export function pull(token, deviceId, cursors, limit = 500) {
   });
 }
 
+// The records of a site the server refused, from every phone, newest first (its managers).
+export function siteRefusals(token, siteId) {
+  return call(`/api/sync/refused?site_id=${encodeURIComponent(siteId)}`, { token });
+}
+
 // Best effort: revoke the device's token and end the browser session.
 export async function logout(token, tokenId, csrf) {
   await call(`/api/tokens/${tokenId}`, { method: "DELETE", token }).catch(() => null);

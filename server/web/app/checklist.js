@@ -39,23 +39,70 @@ function decimalPlaces(value) {
   return dot < 0 ? 0 : text.length - dot - 1;
 }
 
+// The answer keys of what a failing item asks for right under it ("<item>.photos",
+// "<item>.note"): no item key has a dot.
+export function evidenceKeys(item) {
+  const keys = {};
+  if (item.evidence?.photo) keys[`${item.key}.photos`] = "photos";
+  if (item.evidence?.note) keys[`${item.key}.note`] = "note";
+  return keys;
+}
+
+// Keys of the shown items whose valid answer fails; without `today`, no date fails.
+function failingKeys(template, answers, shown, today) {
+  const failing = new Set();
+  for (const item of template.items) {
+    const value = answers[item.key];
+    if (!shown.has(item.key) || !isAnswered(value) || checkAnswer(item, value)) continue;
+    if (item.type === "date" && !today) continue;
+    if (judge(item, value, today) === "fail") failing.add(item.key);
+  }
+  return failing;
+}
+
 // {key: {code, vars}} for the shown items' problems: a missing required answer, a wrong
-// option, too many decimals, too long a text, too few photos.
-export function validateAnswers(template, answers) {
+// option, too many decimals, too long a text, too few photos; and what a failure needs
+// (`required_when`, an item's `evidence`, keyed "<item>.photos" and "<item>.note").
+export function validateAnswers(template, answers, today) {
   const problems = {};
   const shown = shownItems(template, answers);
+  const failing = failingKeys(template, answers, shown, today);
   for (const item of template.items) {
     if (!shown.has(item.key)) continue;
     const value = answers[item.key];
-    const required = item.required ?? true;
+    const required = item.required_when ? failing.size > 0 : (item.required ?? true);
     if (!isAnswered(value)) {
       if (required) problems[item.key] = { code: "missing" };
-      continue;
+    } else {
+      const problem = checkAnswer(item, value);
+      if (problem) problems[item.key] = problem;
     }
-    const problem = checkAnswer(item, value);
-    if (problem) problems[item.key] = problem;
+    for (const [key, kind] of Object.entries(evidenceKeys(item))) {
+      const given = answers[key];
+      const need = kind === "photos" ? item.evidence.photo : item.evidence.note;
+      let problem = null;
+      if (!isAnswered(given)) problem = failing.has(item.key) && need === "required" ? { code: "missing" } : null;
+      else if (kind === "photos") problem = checkDigests(given, 1);
+      else problem = checkText(given, NOTE_LENGTH);
+      if (problem) problems[key] = problem;
+    }
   }
   return problems;
+}
+
+const NOTE_LENGTH = 2000;
+
+function checkText(value, max) {
+  if (typeof value !== "string") return { code: "not_text" };
+  return value.length > max ? { code: "too_long", vars: { max } } : null;
+}
+
+function checkDigests(value, min) {
+  if (!Array.isArray(value) || !value.every((d) => typeof d === "string" && SHA256.test(d))) {
+    return { code: "not_photo" };
+  }
+  if (new Set(value).size !== value.length) return { code: "duplicate" };
+  return value.length < min ? { code: "too_few_photos", vars: { min } } : null;
 }
 
 function checkAnswer(item, value) {
@@ -79,22 +126,13 @@ function checkAnswer(item, value) {
       return new Set(selected).size === selected.length ? null : { code: "duplicate" };
     }
     case "text":
-      if (typeof value !== "string") return { code: "not_text" };
-      return value.length > (item.max_length ?? 2000)
-        ? { code: "too_long", vars: { max: item.max_length ?? 2000 } }
-        : null;
+      return checkText(value, item.max_length ?? 2000);
     case "date":
       return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) && validDate(value)
         ? null
         : { code: "not_date" };
     case "photo":
-      if (!Array.isArray(value) || !value.every((d) => typeof d === "string" && SHA256.test(d))) {
-        return { code: "not_photo" };
-      }
-      if (new Set(value).size !== value.length) return { code: "duplicate" };
-      return value.length < (item.min_count ?? 1)
-        ? { code: "too_few_photos", vars: { min: item.min_count ?? 1 } }
-        : null;
+      return checkDigests(value, item.min_count ?? 1);
     case "signature":
       return typeof value === "string" && SHA256.test(value) ? null : { code: "not_photo" };
     default:
@@ -165,12 +203,62 @@ export function failures(template, answers, today) {
     .map((item) => ({ item, critical: Boolean(item.critical) }));
 }
 
-// The answers as the server takes them: hidden and unanswered items left out.
-export function submittedAnswers(template, answers) {
+// The answers as the server takes them: hidden and unanswered items left out, and what was
+// given under an item that no longer fails.
+export function submittedAnswers(template, answers, today) {
   const shown = shownItems(template, answers);
+  const failing = failingKeys(template, answers, shown, today);
   const out = {};
   for (const item of template.items) {
-    if (shown.has(item.key) && isAnswered(answers[item.key])) out[item.key] = answers[item.key];
+    if (!shown.has(item.key)) continue;
+    if (isAnswered(answers[item.key])) out[item.key] = answers[item.key];
+    if (!failing.has(item.key)) continue;
+    for (const key of Object.keys(evidenceKeys(item))) {
+      if (isAnswered(answers[key])) out[key] = answers[key];
+    }
   }
   return out;
+}
+
+// checklists.answers.all_ok_answers: every shown check item still unanswered passes, and a
+// single choice still unanswered takes its one passing option; an answer given is never
+// changed. In template order, so an item shown by an earlier one's pass is answered too.
+export function allOkAnswers(template, answers) {
+  const after = { ...answers };
+  for (const item of template.items) {
+    if (isAnswered(after[item.key]) || !shownItems(template, after).has(item.key)) continue;
+    if (item.type === "check") after[item.key] = "pass";
+    else if (item.type === "choice" && !item.multiple) {
+      const passing = item.options.map((o) => o.value).filter((v) => !(item.fail_options ?? []).includes(v));
+      if (passing.length === 1) after[item.key] = passing[0];
+    }
+  }
+  return after;
+}
+
+// checklists.answers.prefilled_answers: what the asset's record gives before anyone types
+// (`prefill`); a value that would not be a valid answer is left for the person.
+export function prefilledAnswers(template, asset) {
+  const answers = {};
+  if (!asset) return answers;
+  for (const item of template.items) {
+    const source = item.prefill;
+    if (!source) continue;
+    const value = source.attribute ? (asset.attributes ?? {})[source.attribute] : asset[source.field];
+    if (fits(item, value)) answers[item.key] = value;
+  }
+  return answers;
+}
+
+function fits(item, value) {
+  switch (item.type) {
+    case "date":
+      return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) && validDate(value);
+    case "number":
+      return typeof value === "number" && Number.isFinite(value) && decimalPlaces(value) <= (item.decimals ?? 0);
+    case "text":
+      return typeof value === "string" && value.trim() !== "" && value.length <= (item.max_length ?? 2000);
+    default:
+      return false;
+  }
 }

@@ -5,23 +5,32 @@
 // An occurrence is done by an inspection of that target with that template whose business
 // time falls in its window (an inspection pulled from the server, or one this phone made
 // and has not sent yet), done late by one before the next occurrence opens, excused by a
-// "won't do" (pulled, or waiting in the outbox), otherwise upcoming, due, then overdue.
+// "won't do" that stands (pulled, or waiting in the outbox; not one pending a manager's
+// approval or rejected), otherwise upcoming, due, then overdue. A done one says whether it
+// passed or failed, and an excusal says why, who made it and what a manager decided.
 
 import { isoDay, isoWeekday, SchoolCalendar } from "./calendar.js";
 import { CalendarRequired, occurrencesFor, statuses, WallClock } from "./recurrence.js";
+import { judgeWaiting } from "./results.js";
+import { isMine } from "./roles.js";
 import * as store from "./store.js";
 
 const DAY_MS = 86_400_000;
 export const OVERDUE_LOOKBACK_DAYS = 60;
 export const OPEN = new Set(["due", "upcoming", "overdue"]);
+// The roles whose own excusals stand at once, and who approve or reject others'.
+export const APPROVERS = new Set(["admin", "manager"]);
 
-// Everything one site's due work is computed from: the pulled records of its scope and the
-// ops waiting in the outbox.
+// Everything one site's due work is computed from: the pulled records of its scope, the ops
+// waiting in the outbox, and who this phone's person is there.
 export async function siteRecords(scope) {
-  const entities = ["site", "calendar", "schedule", "excusal", "asset", "location", "template", "inspection", "tag"];
-  const [site, calendar, schedules, excusals, assets, locations, templates, inspections, tags] =
+  const entities = [
+    "site", "calendar", "schedule", "excusal", "asset", "location", "template", "inspection", "tag",
+    "excusal_policy", "person",
+  ];
+  const [site, calendar, schedules, excusals, assets, locations, templates, inspections, tags, policy, people] =
     await Promise.all(entities.map((entity) => store.recordsOf(scope, entity)));
-  const waiting = await store.waitingOps();
+  const [waiting, user] = await Promise.all([store.waitingOps(), store.getMeta("user")]);
   return {
     site: site[0] ?? null,
     calendar: calendar[0]?.calendar ?? null,
@@ -32,6 +41,10 @@ export async function siteRecords(scope) {
     templates,
     inspections,
     tags,
+    people,
+    approvalRequired: Boolean(policy[0]?.approval_required),
+    userId: user?.id ?? null,
+    role: (user?.sites ?? []).find((s) => s.site_id === scope)?.role ?? null,
     ops: waiting.map((r) => r.op).filter(Boolean),
   };
 }
@@ -48,6 +61,7 @@ export function siteThings(records) {
       name: l.name,
       category: null,
       kind: l.kind,
+      keeper_id: null,
       status: l.status,
       created_at: l.created_at ?? null,
       updated_at: l.updated_at ?? null,
@@ -60,6 +74,7 @@ export function siteThings(records) {
       name: a.name,
       category: a.category,
       kind: null,
+      keeper_id: a.keeper_id ?? null,
       status: a.status,
       created_at: a.created_at ?? null,
       updated_at: a.updated_at ?? null,
@@ -136,36 +151,128 @@ function compare(a, b) {
 
 // --- what was done ------------------------------------------------------------------------
 
-// Business times of the inspections of each template and target: "template|target" -> ms.
+// Each inspection's result as it stands: a corrected one's is its latest correction's,
+// pulled or waiting in the outbox (judged as the server will judge it); null when the phone
+// cannot tell (a waiting one made with a template version it no longer holds).
+function resultsAsCorrected(records, waiting) {
+  const templates = new Map((records.templates ?? []).map((t) => [t.key, t.template]));
+  const zone = records.site?.timezone ?? "UTC";
+  const result = new Map();
+  const correction = new Map();
+  for (const i of records.inspections ?? []) {
+    result.set(i.id, i.result);
+    if (i.superseded_by) correction.set(i.id, i.superseded_by);
+  }
+  for (const b of waiting) {
+    result.set(b.id, judgeWaiting(templates.get(b.template_key), b, zone)?.result ?? null);
+    if (b.supersedes) correction.set(b.supersedes, b.id);
+  }
+  return (id) => {
+    let at = id;
+    for (let step = 0; correction.has(at) && step < 100; step += 1) at = correction.get(at);
+    return result.get(at) ?? null;
+  };
+}
+
+// The inspections of each template and target, as [business time in ms, result] in time
+// order: "template|target" -> list.
 function completions(records) {
   const found = new Map();
   const seen = new Set();
+  const waiting = (records.ops ?? []).filter((op) => op.type === "inspection.submitted").map((op) => op.body);
+  const resultOf = resultsAsCorrected(records, waiting);
   const add = (id, templateKey, assetId, locationId, completedAt) => {
     if (id && seen.has(id)) return;
     if (id) seen.add(id);
     const key = `${templateKey}|${assetId ?? locationId}`;
     if (!found.has(key)) found.set(key, []);
-    found.get(key).push(Date.parse(completedAt));
+    found.get(key).push([Date.parse(completedAt), resultOf(id)]);
   };
   for (const i of records.inspections ?? []) add(i.id, i.template_key, i.asset_id, i.location_id, i.completed_at);
-  for (const op of records.ops ?? []) {
-    if (op.type !== "inspection.submitted") continue;
-    const b = op.body;
-    add(b.id, b.template_key, b.asset_id ?? null, b.location_id ?? null, b.completed_at);
-  }
+  for (const b of waiting) add(b.id, b.template_key, b.asset_id ?? null, b.location_id ?? null, b.completed_at);
+  for (const list of found.values()) list.sort((a, b) => a[0] - b[0]);
   return found;
 }
 
-// Excused occurrence keys of each schedule and target: "schedule|target" -> Set.
+// How a done occurrence came out (due.py's outcome): the result of the last inspection in
+// the span that made it done, `done` in time order; at the same instant a failure outweighs
+// a pass.
+export function outcome(occurrence, status, done, now) {
+  let start;
+  let end;
+  if (status === "done") [start, end] = [occurrence.dueStart, occurrence.dueEnd];
+  else if (status === "done_late") [start, end] = [occurrence.dueEnd, occurrence.lateUntil];
+  else return null;
+  let last = null;
+  for (const [at, result] of done) {
+    if (at > now || at < start || (end !== null && at >= end)) continue;
+    if (last === null || at > last[0] || result === "fail") last = [at, result];
+  }
+  return last ? last[1] : null;
+}
+
+// An excusal's state (approval.py): a decision says it; else pending where it waits for a
+// manager, accepted where it stands without one.
+function excusalState(needsApproval, decision) {
+  if (decision === "approve") return "approved";
+  if (decision === "reject") return "rejected";
+  return needsApproval ? "pending" : "accepted";
+}
+
+export const standsExcused = (excusal) => excusal.state === "accepted" || excusal.state === "approved";
+
+// The excusal that stands for each excused occurrence, as the server lists it (due.py's
+// _standing): "schedule|target" -> Map(occurrence key -> excusal). An excusal waiting in
+// the outbox is pending when the site asks for approval and this person may not give it;
+// a decision waiting in the outbox decides its excusal already.
 function excusals(records) {
+  const names = new Map((records.people ?? []).map((p) => [p.id, p.name]));
+  const person = (id) => (id ? { id, name: names.get(id) ?? "" } : null);
+  const decisions = new Map();
+  for (const op of records.ops ?? []) {
+    if (op.type === "excusal.decided") decisions.set(op.body.excusal_id, op.body);
+  }
+  const all = [];
+  for (const e of records.excusals ?? []) {
+    const decided = e.state === "approved" || e.state === "rejected";
+    const waiting = decided ? null : decisions.get(e.id);
+    all.push({
+      ...e,
+      excused_by: person(e.excused_by),
+      excused_at: e.received_at,
+      state: waiting ? excusalState(false, waiting.decision) : e.state ?? "accepted",
+      decided_by: person(waiting ? records.userId : e.decided_by ?? null),
+      decided_at: waiting ? waiting.decided_at : e.decided_at ?? null,
+      decision_note: waiting ? waiting.note ?? "" : e.decision_note ?? "",
+      waiting: Boolean(waiting),
+    });
+  }
+  const pending = records.approvalRequired && !APPROVERS.has(records.role);
+  for (const op of records.ops ?? []) {
+    if (op.type !== "occurrence.excused") continue;
+    all.push({
+      ...op.body,
+      excused_by: person(records.userId),
+      excused_at: null,
+      state: excusalState(pending, null),
+      decided_by: null,
+      decided_at: null,
+      decision_note: "",
+      waiting: true,
+    });
+  }
+  // Received ones in the order the server received them; those still on the phone after.
+  const order = (e) => [e.excused_at === null ? 1 : 0, e.excused_at ?? "", e.id];
+  all.sort((a, b) => compare(order(a), order(b)));
   const found = new Map();
-  const add = (e) => {
+  for (const e of all) {
     const key = `${e.schedule_id}|${e.asset_id ?? e.location_id}`;
-    if (!found.has(key)) found.set(key, new Set());
-    found.get(key).add(e.occurrence_key);
-  };
-  for (const e of records.excusals ?? []) add(e);
-  for (const op of records.ops ?? []) if (op.type === "occurrence.excused") add(op.body);
+    if (!found.has(key)) found.set(key, new Map());
+    const byOccurrence = found.get(key);
+    const earlier = byOccurrence.get(e.occurrence_key);
+    // The latest not rejected, else the latest.
+    if (!earlier || e.state !== "rejected" || earlier.state === "rejected") byOccurrence.set(e.occurrence_key, e);
+  }
   return found;
 }
 
@@ -200,13 +307,22 @@ function findDue(work, first, last, now, { reachingIn = false, only = null } = {
       const covered = found.filter((o) => from <= o.localDate && o.localDate <= until);
       if (!covered.length) continue;
       const id = targetId(thing);
+      const inspected = done.get(`${schedule.template_key}|${id}`) ?? [];
+      const standing = excused.get(`${schedule.id}|${id}`) ?? new Map();
       const answers = statuses(
         covered,
-        done.get(`${schedule.template_key}|${id}`) ?? [],
-        excused.get(`${schedule.id}|${id}`) ?? [],
+        inspected.map(([at]) => at),
+        [...standing].filter(([, e]) => standsExcused(e)).map(([key]) => key),
         now,
       );
-      covered.forEach((occurrence, at) => result.push({ schedule, thing, occurrence, status: answers[at] }));
+      covered.forEach((occurrence, at) => result.push({
+        schedule,
+        thing,
+        occurrence,
+        status: answers[at],
+        result: outcome(occurrence, answers[at], inspected, now),
+        excusal: standing.get(occurrence.key) ?? null,
+      }));
     }
   }
   const order = (f) => [f.occurrence.dueStart, f.schedule.template_key, f.thing.name, targetId(f.thing), f.occurrence.key];
@@ -237,6 +353,18 @@ function entry(work, found) {
       late_until: iso(found.occurrence.lateUntil),
     },
     status: found.status,
+    result: found.result,
+    excusal: found.excusal && {
+      id: found.excusal.id,
+      reason: found.excusal.reason,
+      excused_by: found.excusal.excused_by,
+      excused_at: found.excusal.excused_at,
+      state: found.excusal.state,
+      decided_by: found.excusal.decided_by,
+      decided_at: found.excusal.decided_at,
+      decision_note: found.excusal.decision_note,
+      waiting: found.excusal.waiting,
+    },
     thing: found.thing.record,
   };
 }
@@ -262,15 +390,20 @@ function span(wall, first, last) {
 // `now` (ms or a Date). `scope`: "today" and "week", every occurrence whose window is open
 // at some time of today or of this week (Monday to Sunday), whatever its status; "overdue",
 // those overdue now whose windows closed in the last 60 days. `target` (an asset or a
-// location id) keeps what is due on that one thing.
+// location id) keeps what is due on that one thing; `mine` what is the person's (mineAt).
 //
 // Each entry: {site_id, schedule_id, template_key, title_zh, title_en, target {asset_id,
 // location_id, name}, occurrence {key, local_date, due_start, due_end, late_until}, status,
-// thing (the pulled asset or location record)}; times are ISO strings in UTC.
-export function dueEntries({ records, now = Date.now(), scope = "today", target = null }) {
+// result ("pass" | "fail" for a done one, null if not done or not known), excusal (null, or
+// {id, reason, excused_by {id, name}, excused_at, state, decided_by, decided_at,
+// decision_note, waiting}), thing (the pulled asset or location record)}; times are ISO
+// strings in UTC.
+export function dueEntries({ records, now = Date.now(), scope = "today", target = null, mine = false }) {
   const at = typeof now === "number" ? now : now.getTime();
   const work = siteWork(records);
-  const only = target === null ? null : (thing) => targetId(thing) === target;
+  const mineOnly = mine ? mineAt(records) : null;
+  const only = target === null && !mine ? null
+    : (thing) => (target === null || targetId(thing) === target) && (mineOnly === null || mineOnly(thing));
   const today = work.wall.today(at);
   let found;
   if (scope === "overdue") {
@@ -300,6 +433,26 @@ export function dueOn({ records, now = Date.now(), target }) {
   return [...week, ...overdue].sort((a, b) =>
     compare([a.occurrence.due_start, a.template_key, a.occurrence.key], [b.occurrence.due_start, b.template_key, b.occurrence.key]),
   );
+}
+
+// GET /api/due's `mine` rule (roles.js isMine) for this site's person: a predicate on
+// siteThings' things or on entries' `thing` records.
+export function mineAt(records) {
+  return (thing) => isMine(thing, records.userId, records.role);
+}
+
+// The entries by what became of them, as GET /api/due's `counts`: each entry once; those
+// awaiting a manager's approval are also in their open status.
+export function dueCounts(entries) {
+  const counts = { passed: 0, failed: 0, excused: 0, awaiting_approval: 0, due: 0, upcoming: 0, overdue: 0 };
+  for (const e of entries) {
+    if (e.status === "done" || e.status === "done_late") counts[e.result === "fail" ? "failed" : "passed"] += 1;
+    else {
+      counts[e.status] += 1;
+      if (e.excusal?.state === "pending") counts.awaiting_approval += 1;
+    }
+  }
+  return counts;
 }
 
 // One occurrence on one target: schedule, occurrence key and target id.

@@ -1,9 +1,13 @@
 // Filling in a checklist from the phone's copy of its template: every item type, show_if
-// live, problems next to their items, a summary of failures, and a draft in IndexedDB that
-// survives a reload, or is discarded with its photos. Submitting puts an
-// `inspection.submitted` op into the outbox.
+// live, answers prefilled from the asset's record, a failing item's own photo and note
+// under it, problems next to their items, a summary of failures, All OK and Submit always
+// at hand at the bottom, and a draft in IndexedDB that survives a reload, or is discarded
+// with its photos. Submitting puts an `inspection.submitted` op into the outbox.
 
-import { failures, isAnswered, shownItems, submittedAnswers, validateAnswers } from "./checklist.js";
+import {
+  allOkAnswers, evidenceKeys, failures, isAnswered, prefilledAnswers, shownItems, submittedAnswers,
+  validateAnswers,
+} from "./checklist.js";
 import { h } from "./dom.js";
 import { pick, t } from "./i18n.js";
 import { render } from "./nav.js";
@@ -53,11 +57,14 @@ function firstScreen(template) {
 export async function checklistForm(ctx) {
   const { template, target, siteId, code } = ctx;
   const draftKey = formDraftKey(code, template.key);
+  // What the asset's record holds (a service-life date) is an answer from the start: shown
+  // as prefilled while it is unchanged, and judged like a typed one.
+  const prefilled = prefilledAnswers(template, target.kind === "asset" ? target.asset : null);
   const draft = (await (ctx.draft ?? store.getDraft(draftKey))) ?? {
     id: store.uuid7(),
     op_id: store.uuid7(),
     started_at: new Date().toISOString(),
-    answers: {},
+    answers: { ...prefilled },
     note: "",
   };
   const answers = draft.answers;
@@ -77,19 +84,29 @@ export async function checklistForm(ctx) {
 
   function update() {
     const shown = shownItems(template, answers);
-    const problems = validateAnswers(template, answers);
+    const problems = validateAnswers(template, answers, today());
+    const failed = failures(template, answers, today());
+    const failing = new Set(failed.map(({ item }) => item.key));
+    const said = (key) => {
+      const problem = problems[key];
+      return attempted && problem ? t(`form.problem.${problem.code}`, problem.vars) : "";
+    };
     for (const item of template.items) {
       // An item below the first screen may not be drawn yet: drawn, it is brought up to date.
       const part = parts.get(item.key);
       if (!part) continue;
       part.box.hidden = !shown.has(item.key);
       part.refresh?.();
-      const problem = problems[item.key];
-      part.problem.textContent = attempted && problem ? t(`form.problem.${problem.code}`, problem.vars) : "";
+      part.problem.textContent = said(item.key);
+      if (part.required) part.required.hidden = !(item.required_when ? failing.size : (item.required ?? true));
+      if (part.prefilled) part.prefilled.hidden = !(item.key in prefilled) || answers[item.key] !== prefilled[item.key];
+      if (part.evidence) {
+        part.evidence.box.hidden = !failing.has(item.key);
+        for (const [key, problem] of part.evidence.problems) problem.textContent = said(key);
+      }
     }
     const count = Object.keys(problems).length;
     if (attempted) message.textContent = count ? t("form.fix_problems", { count }) : "";
-    const failed = failures(template, answers, today());
     summary.replaceChildren(
       h("h2", {}, t("form.summary")),
       failed.length
@@ -100,11 +117,12 @@ export async function checklistForm(ctx) {
     );
   }
 
-  function choiceButtons(item, options, { multiple = false } = {}) {
+  // A chosen answer that fails shows red, whatever the option is called.
+  function choiceButtons(item, options, { multiple = false, failing = [] } = {}) {
     const buttons = options.map(({ value, label }) =>
       h("button", {
         type: "button",
-        class: `choice choice-${value}`,
+        class: `choice choice-${value}${failing.includes(value) ? " failing" : ""}`,
         "data-testid": `answer-${item.key}-${value}`,
         "data-value": value,
         onclick: () => {
@@ -127,15 +145,42 @@ export async function checklistForm(ctx) {
     return { control: h("div", { class: stacked ? "choices stacked" : "choices" }, buttons), refresh };
   }
 
-  function photoControl(item) {
+  function photoControl(key) {
     const picker = photoPicker({
       siteId,
-      testId: `photo-${item.key}`,
-      photos: answers[item.key] ?? [],
+      testId: `photo-${key}`,
+      photos: answers[key] ?? [],
       max: Infinity,
-      onChange: (digests) => set(item.key, digests),
+      onChange: (digests) => set(key, digests),
     });
     return { control: picker.element };
+  }
+
+  // What a failing item asks for right under it (its `evidence`): a photo and a note, which
+  // go with its finding. Shown only while the item fails.
+  function evidenceControl(item) {
+    const keys = Object.entries(evidenceKeys(item));
+    if (!keys.length) return null;
+    const problems = new Map();
+    const fields = keys.map(([key, kind]) => {
+      const need = kind === "photos" ? item.evidence.photo : item.evidence.note;
+      const problem = h("p", { class: "warn problem", "data-testid": `problem-${key}` });
+      problems.set(key, problem);
+      let input;
+      if (kind === "photos") input = photoControl(key).control;
+      else {
+        input = h("textarea", { id: `item-${key}`, rows: 2, maxlength: 2000, "data-testid": `input-${key}` });
+        input.value = answers[key] ?? "";
+        input.addEventListener("input", () => set(key, input.value));
+      }
+      return h("div", {},
+        h("label", { for: kind === "note" ? `item-${key}` : null },
+          t(kind === "photos" ? "form.evidence_photo" : "form.evidence_note"),
+          need === "required" ? h("span", { class: "required" }, " *") : ` ${t("form.optional")}`),
+        input, problem);
+    });
+    const box = h("div", { class: "evidence", "data-testid": `evidence-${item.key}`, hidden: true }, fields);
+    return { box, problems };
   }
 
   function signatureControl(item) {
@@ -188,10 +233,11 @@ export async function checklistForm(ctx) {
           { value: "fail", label: t("form.fail") },
         ];
         if (item.allow_na !== false) options.push({ value: "na", label: t("form.na") });
-        return choiceButtons(item, options);
+        return choiceButtons(item, options, { failing: ["fail"] });
       }
       case "choice":
-        return choiceButtons(item, item.options.map((o) => ({ value: o.value, label: text(o.label) })), { multiple: item.multiple });
+        return choiceButtons(item, item.options.map((o) => ({ value: o.value, label: text(o.label) })),
+          { multiple: item.multiple, failing: item.fail_options ?? [] });
       case "number": {
         const decimals = item.decimals ?? 0;
         const input = h("input", {
@@ -218,7 +264,7 @@ export async function checklistForm(ctx) {
         return { control: input };
       }
       case "photo":
-        return photoControl(item);
+        return photoControl(item.key);
       case "signature":
         return signatureControl(item);
       default:
@@ -228,19 +274,26 @@ export async function checklistForm(ctx) {
 
   // `below`: drawn after the first paint, under the first screen.
   const drawItem = (item, below = false) => {
-    const required = item.required ?? true;
     const problem = h("p", { class: "warn problem", "data-testid": `problem-${item.key}` });
     const { control: input, refresh } = control(item);
+    const required = h("span", { class: "required", title: t("form.required") }, " *");
+    const prefill = item.key in prefilled
+      ? h("p", { class: "muted prefilled", "data-testid": `prefilled-${item.key}` }, t("form.prefilled"))
+      : null;
+    const evidence = evidenceControl(item);
     const box = h("div", { class: below ? "card item below" : "card item", "data-testid": "item", "data-key": item.key, "data-type": item.type },
       h("div", { class: "item-label" },
         text(item.label),
-        required ? h("span", { class: "required", title: t("form.required") }, " *") : null,
+        required,
         item.critical ? h("span", { class: "badge" }, t("form.critical")) : null),
       item.help ? h("p", { class: "muted help" }, text(item.help)) : null,
+      item.required_when ? h("p", { class: "muted help" }, t("form.required_on_failure")) : null,
       input,
+      prefill,
       problem,
+      evidence?.box,
     );
-    parts.set(item.key, { box, problem, refresh });
+    parts.set(item.key, { box, problem, refresh, required, prefilled: prefill, evidence });
     return box;
   };
   // The first screen's items now; the others, the note, the summary and the buttons just
@@ -257,14 +310,10 @@ export async function checklistForm(ctx) {
   };
   afterPaint().then(() => setTimeout(drawRest));
 
-  // "All OK" answers the shown check items still unanswered, and never changes an answer a
-  // person gave (a failure stays a failure). In template order, so an item shown by an
-  // earlier one's pass is answered too.
+  // "All OK" answers the shown items still unanswered that it can (checklist.js
+  // allOkAnswers), and never changes an answer a person gave (a failure stays a failure).
   const allOk = () => {
-    for (const item of template.items) {
-      if (item.type !== "check" || isAnswered(answers[item.key])) continue;
-      if (shownItems(template, answers).has(item.key)) answers[item.key] = "pass";
-    }
+    Object.assign(answers, allOkAnswers(template, answers));
     update();
     return save();
   };
@@ -282,7 +331,7 @@ export async function checklistForm(ctx) {
   // keeps one op per record id (store.enqueue), so a second form on the same draft adds
   // nothing either.
   let submitting = null;
-  const submitButton = h("button", { type: "button", class: "wide", "data-testid": "submit", onclick: () => submit() },
+  const submitButton = h("button", { type: "button", "data-testid": "submit", onclick: () => submit() },
     t("form.submit"));
   const submit = () => {
     submitting ??= (async () => {
@@ -306,14 +355,14 @@ export async function checklistForm(ctx) {
     drawRest();
     attempted = true;
     update();
-    const problems = Object.keys(validateAnswers(template, answers));
+    const problems = Object.keys(validateAnswers(template, answers, today()));
     if (problems.length) {
       message.textContent = t("form.fix_problems", { count: problems.length });
-      parts.get(problems[0]).box.scrollIntoView({ block: "center" });
+      parts.get(problems[0].split(".")[0]).box.scrollIntoView({ block: "center" });
       return false;
     }
     const completed = new Date().toISOString();
-    const sent = submittedAnswers(template, answers);
+    const sent = submittedAnswers(template, answers, today());
     const body = {
       id: draft.id,
       template_key: template.key,
@@ -325,24 +374,27 @@ export async function checklistForm(ctx) {
     };
     if (target.kind === "asset") body.asset_id = target.asset.id;
     else body.location_id = target.location.id;
-    const blobs = template.items
-      .filter((item) => item.key in sent && (item.type === "photo" || item.type === "signature"))
-      .flatMap((item) => (item.type === "photo" ? sent[item.key] : [sent[item.key]]));
+    const blobs = taken(sent);
     draft.op_id ??= store.uuid7();
     await store.enqueue({ type: "inspection.submitted", opId: draft.op_id, occurredAt: completed, body, draftKey, blobs });
     await ctx.onDone();
     return true;
   };
 
+  // The photos and signatures these answers name, those under failing items too.
+  const taken = (given) => template.items.flatMap((item) => {
+    const own = item.type === "photo" || item.type === "signature" ? [item.key] : [];
+    const keys = [...own, ...Object.entries(evidenceKeys(item)).filter(([, kind]) => kind === "photos").map(([key]) => key)];
+    return keys.filter((key) => key in given).flatMap((key) => (Array.isArray(given[key]) ? given[key] : [given[key]]));
+  });
+
   // Starting again: the draft and the photos and signature taken for it leave the phone
   // (a photo that a record waiting to be sent names too stays).
   const discard = async () => {
     if (!confirm(t("form.confirm_discard"))) return;
-    const taken = template.items
-      .filter((item) => item.key in answers && (item.type === "photo" || item.type === "signature"))
-      .flatMap((item) => (item.type === "photo" ? answers[item.key] : [answers[item.key]]));
+    const photos = taken(answers);
     await store.deleteDraft(draftKey);
-    await Promise.all(taken.map(dropImage));
+    await Promise.all(photos.map(dropImage));
     history.replaceState({ inApp: true }, "", `/t/${code}`);
     await render();
   };
@@ -351,19 +403,26 @@ export async function checklistForm(ctx) {
     h("div", { class: "card" }, h("label", {}, t("form.note")), note),
     summary,
     h("div", { class: "card" },
-      submitButton,
-      message,
       h("button", { type: "button", class: "wide plain", "data-testid": "discard", onclick: discard }, t("form.discard"))),
   ];
 
   update();
+  // All OK and Submit stay at the bottom of the screen however far the form is scrolled (a
+  // sticky bar in the flow, so nothing is left under it at the end of the form).
+  const bar = h("div", { class: "form-bar", "data-testid": "form-bar" },
+    message,
+    h("div", { class: "row" },
+      h("button", { type: "button", class: "plain", "data-testid": "all-ok", title: t("form.all_ok_hint"), onclick: allOk },
+        t("form.all_ok")),
+      submitButton));
   return [
     h("div", { class: "card" },
       h("h1", { "data-testid": "form-title" }, text(template.title)),
       template.guidance ? h("p", { class: "muted" }, text(template.guidance)) : null,
-      h("button", { type: "button", class: "wide plain", "data-testid": "all-ok", onclick: allOk }, t("form.all_ok")),
+      h("p", { class: "muted help", "data-testid": "all-ok-hint" }, t("form.all_ok_hint")),
     ),
     ...items,
     slot,
+    bar,
   ];
 }

@@ -1,12 +1,12 @@
 // The app: log in and enrol, keep the pulled data fresh and send what the phone made, and
 // show the screen of the current URL (routes in nav.js). Screens live in their own modules.
 
-import { InvalidTagCode, normalizeCode } from "./codes.js";
+import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
 import { language, loadLanguage, refusal, t } from "./i18n.js";
 import { formatTime, go, route, setRenderer, setSyncer } from "./nav.js";
 import * as store from "./store.js";
-import { afterPaint, codeForm, readEarly, renderTarget } from "./targetpage.js";
+import { afterPaint, codeForm, leaveForm, readEarly, renderTarget } from "./targetpage.js";
 
 // Talking to the server (logging in, sending, pulling) is loaded when first needed: the
 // first screen is drawn from the phone's own data, so a tag URL does not wait for it.
@@ -19,6 +19,7 @@ const sending = () => Promise.all([server(), import("./outbox.js"), import("./sy
 const SCREENS = {
   actions: () => import("./actions.js"),
   due: () => import("./due.js"),
+  inspections: () => import("./inspection.js"),
   manager: () => import("./manager.js"),
   scan: () => import("./scan.js"),
 };
@@ -117,10 +118,16 @@ async function scheduleRetry() {
 // enrols anew and keeps its data.
 function loginForm() {
   const message = h("p", { class: "warn", "data-testid": "login-message", role: "alert" });
+  // A tag opened before logging in (the first scan, or a scan in WeChat): what it is for.
+  const current = route();
+  const forTag = current.name === "target"
+    ? h("p", { class: "muted", "data-testid": "login-for-tag" }, t("login.for_tag", { code: shownCode(current.code) }))
+    : null;
   const form = h(
     "form",
     { class: "card", "data-testid": "login-form" },
     h("h1", {}, t("login.title")),
+    forTag,
     h("label", { for: "username" }, t("login.username")),
     h("input", { id: "username", name: "username", autocomplete: "username", required: true }),
     h("label", { for: "password" }, t("login.password")),
@@ -221,28 +228,30 @@ async function dismiss(refused) {
   await Promise.all([render(), renderStatus()]);
 }
 
-// The other screens. The manager view is for the people who run a site.
-function menu(user) {
-  const manages = (user?.sites ?? []).some((s) => ["admin", "manager"].includes(s.role));
-  const link = (path, key) =>
-    h("li", {}, h("button", { type: "button", class: "link", "data-testid": `menu-${key}`, onclick: () => go(path) },
-      t(`home.menu_${key}`)));
-  return h("nav", { class: "card" }, h("ul", { class: "list" },
-    link("/app/scan", "scan"),
-    link("/app/due", "due"),
-    link("/app/actions", "actions"),
-    manages ? link("/app/manager", "manager") : null));
+// The scanner, first of the ways to open a tag: a big button above the typed code.
+function scanForm() {
+  const form = codeForm();
+  form.dataset.testid = "home-scan";
+  form.querySelector("h1").after(
+    h("button", { type: "button", class: "wide scan-button", "data-testid": "menu-scan", onclick: () => go("/app/scan") },
+      t("home.menu_scan")),
+  );
+  return form;
 }
 
+// Home: the parts of the person's roles, their strongest role's first (roles.js), the
+// scanner among them; then the records the server refused and the account.
 async function renderHome() {
   const user = await store.getMeta("user");
-  const refused = await refusedCard();
+  const [refused, parts] = await Promise.all([
+    refusedCard(),
+    import("./home.js").then(({ roleParts }) => roleParts(user, { scan: scanForm })),
+  ]);
   const sites = (user?.sites ?? []).map((s) => s.site_name).join("、");
   show(
     view,
     sync.state === "signed_out" ? loginForm() : null,
-    codeForm(),
-    menu(user),
+    ...parts,
     refused,
     h(
       "div",
@@ -254,6 +263,16 @@ async function renderHome() {
       ),
     ),
   );
+}
+
+// A code as printed on its label, or as it came when it is no code at all.
+function shownCode(typed) {
+  try {
+    return formatCode(normalizeCode(typed));
+  } catch (error) {
+    if (error instanceof InvalidTagCode) return typed;
+    throw error;
+  }
 }
 
 // Back on the target page after a record was saved on the phone, saying so.
@@ -269,9 +288,11 @@ function sameCode(typed, code) {
 // The notice stays while the person is on that page, through the redraws a sync makes.
 let savedNotice = null;
 
+// Back on the tag page the form was opened from (one Back then leaves it), the notice at the
+// top of the screen, where the eye is.
 async function savedOnPhone(code, message) {
-  history.replaceState({ inApp: true }, "", `/t/${code}`);
-  savedNotice = { code, message };
+  savedNotice = { code, message, seen: false };
+  await leaveForm(code);
   await render();
   await renderStatus();
   syncNow();
@@ -324,9 +345,11 @@ async function draw() {
   }
   const onPage = current.name === "target" && !current.checklist && !current.report;
   if (savedNotice && onPage && sameCode(current.code, savedNotice.code)) {
-    view.prepend(
-      h("p", { class: "card note", "data-testid": "submitted", role: "status" }, savedNotice.message),
-    );
+    const notice = h("p", { class: "card note", "data-testid": "submitted", role: "status" }, savedNotice.message);
+    view.prepend(notice);
+    // Scrolled to once: a sync's redraw does not pull the page back up under a reader.
+    if (!savedNotice.seen) window.scrollTo(0, 0);
+    savedNotice.seen = true;
   } else {
     savedNotice = null;
   }

@@ -114,3 +114,98 @@ export function photoPicker({ siteId, testId, photos = [], max = 20, onChange = 
   redraw();
   return { element: h("div", {}, take, busy, list), photos: () => [...chosen] };
 }
+
+// --- photos the server holds ------------------------------------------------------------
+
+// Photos taken on another phone, or on this one and since uploaded: the viewers' copy
+// (without location), fetched with the device's token and kept in the Cache API, so a
+// photo seen once online is there offline; logging out drops that cache with the rest of
+// the phone's data (main.js). The server is asked first which it has, so a photo still
+// waiting on the phone that took it is said to be on its way, not fetched and missed.
+const PHOTO_CACHE = "rk-photos";
+const copyUrl = (sha256) => `/api/blobs/${sha256}`;
+const ASKED_AT_ONCE = 100;
+
+async function cachedCopy(sha256) {
+  if (!self.caches) return null;
+  const hit = await (await caches.open(PHOTO_CACHE)).match(copyUrl(sha256));
+  return hit ? hit.blob() : null;
+}
+
+// sha256 -> a Blob, or why there is none: "waiting" (not uploaded yet), "offline", "failed".
+async function fetchCopies(digests) {
+  const found = new Map();
+  const device = await store.getMeta("device");
+  const get = (path) => fetch(path, {
+    headers: { Authorization: `Bearer ${device.token}`, Accept: "application/json" },
+    credentials: "omit",
+  });
+  if (!navigator.onLine || !device) {
+    for (const digest of digests) found.set(digest, "offline");
+    return found;
+  }
+  const shown = new Set();
+  try {
+    // At most ASKED_AT_ONCE names a request, as the server takes (server/blobs/blobs.py).
+    for (let start = 0; start < digests.length; start += ASKED_AT_ONCE) {
+      const names = digests.slice(start, start + ASKED_AT_ONCE).map((d) => `sha256=${d}`).join("&");
+      const asked = await get(`/api/blobs/?${names}`);
+      if (!asked.ok) throw new Error(`HTTP ${asked.status}`);
+      for (const digest of (await asked.json()).shown) shown.add(digest);
+    }
+  } catch {
+    for (const digest of digests) found.set(digest, navigator.onLine ? "failed" : "offline");
+    return found;
+  }
+  const cache = self.caches ? await caches.open(PHOTO_CACHE) : null;
+  await Promise.all(digests.map(async (digest) => {
+    if (!shown.has(digest)) return found.set(digest, "waiting");
+    try {
+      const response = await get(copyUrl(digest));
+      if (!response.ok) return found.set(digest, "failed");
+      const blob = await response.blob();
+      await cache?.put(copyUrl(digest), new Response(blob, { headers: { "Content-Type": blob.type } }));
+      found.set(digest, blob);
+    } catch {
+      found.set(digest, "offline");
+    }
+  }));
+  return found;
+}
+
+function shownImage(blob, digest) {
+  const url = URL.createObjectURL(blob);
+  // A tap shows the photo at the screen's width; another, the thumbnail again.
+  const image = h("img", { class: "thumb", src: url, alt: t("photos.alt"), "data-testid": "thumb", "data-sha256": digest });
+  image.addEventListener("click", () => image.classList.toggle("thumb-open"));
+  return image;
+}
+
+function placeholder(digest, reason) {
+  return h("span", { class: "thumb photo-missing", "data-testid": "photo-missing", "data-reason": reason, "data-sha256": digest },
+    t(`photos.missing_${reason}`));
+}
+
+// The photos named by a record, wherever they are: on this phone, in the cache, or on the
+// server. Drawn at once, with a placeholder for each photo still being fetched, which its
+// photo (or the reason there is none) replaces. Null when there are none.
+export async function evidencePhotos(digests) {
+  const unique = [...new Set(digests)];
+  if (!unique.length) return null;
+  const local = await Promise.all(unique.map(async (digest) => {
+    const kept = await store.getBlob(digest);
+    if (kept) return new Blob([kept.data], { type: kept.type });
+    return cachedCopy(digest);
+  }));
+  const boxes = unique.map((digest, i) => (local[i] ? shownImage(local[i], digest) : placeholder(digest, "loading")));
+  const absent = unique.filter((_, i) => !local[i]);
+  if (absent.length) {
+    fetchCopies(absent).then((found) => {
+      for (const [digest, got] of found) {
+        const box = boxes[unique.indexOf(digest)];
+        box.replaceWith(got instanceof Blob ? shownImage(got, digest) : placeholder(digest, got));
+      }
+    });
+  }
+  return h("div", { class: "thumbs" }, boxes);
+}

@@ -1,12 +1,12 @@
 // A thing's recent results on its target page: the last result of each checklist that
 // applies, and its last few inspections, from the pulled `inspection` records and what this
 // phone made and has not sent yet. A superseded inspection no longer counts: its
-// correction does.
+// correction does. Each of the last few opens, read-only (inspection.js).
 
 import { evaluate } from "./checklist.js";
 import { h } from "./dom.js";
 import { pick, t } from "./i18n.js";
-import { formatTime } from "./nav.js";
+import { formatTime, go } from "./nav.js";
 import * as store from "./store.js";
 
 export const RECENT = 5;
@@ -137,7 +137,8 @@ export async function resultsSection(target) {
   );
   const recentItems = recent.map((entry) =>
     h("li", { "data-testid": "recent-result", "data-id": entry.id, "data-result": entry.result ?? "none" },
-      h("div", {}, entry.title),
+      h("button", { type: "button", class: "link", "data-testid": "open-inspection", onclick: () => go(`/app/inspections/${entry.id}`) },
+        entry.title),
       entryLine(entry)),
   );
   return h("section", { class: "card", "data-testid": "results" },

@@ -395,13 +395,16 @@ export async function inspectionsOf(targetId) {
 }
 
 // Everything the target page of one tag shows, read in one transaction: the tag by its
-// code, its asset or place and the places above it, the asset's keeper, and the site's
-// templates, own rules (site_checklist) and findings. Null for a code this phone has not
-// pulled. A form opened on the tag (`{surroundings: false}`) needs only the thing and the
-// checklists: the places above it, its keeper and the findings are not read.
+// code, its asset or place and the places above it, the asset's keeper, the site's
+// templates, own rules (site_checklist) and findings, and the thing's inspections still in
+// the outbox (`waiting`, their bodies: their failures are problems before they are sent).
+// Null for a code this phone has not pulled. A form opened on the tag
+// (`{surroundings: false}`) needs only the thing and the checklists: the places above it,
+// its keeper, the findings and the outbox are not read.
 export async function targetRecords(code, { surroundings = true } = {}) {
   const db = await openStore();
-  const records = db.transaction("records", "readonly").objectStore("records");
+  const tx = db.transaction(surroundings ? ["records", "outbox"] : "records", "readonly");
+  const records = tx.objectStore("records");
   const [hit] = await result(records.index("lookup").getAll(IDBKeyRange.only(["tag", code]), 1));
   if (!hit) return null;
   const { scope, data: tag } = hit;
@@ -416,8 +419,11 @@ export async function targetRecords(code, { surroundings = true } = {}) {
     all("site_checklist"),
     surroundings ? all("finding") : [],
   ]);
-  if (!surroundings) return { scope, tag, asset, location, locations: [], keeper: null, templates, overrides, findings };
+  if (!surroundings) {
+    return { scope, tag, asset, location, locations: [], keeper: null, templates, overrides, findings, waiting: [] };
+  }
   const keeper = one("person", asset?.keeper_id);
+  const queued = result(tx.objectStore("outbox").getAll());
   const locations = [];
   for (let id = asset ? asset.location_id : location?.parent_id; id; ) {
     const place = await one("location", id);
@@ -425,7 +431,12 @@ export async function targetRecords(code, { surroundings = true } = {}) {
     locations.push(place);
     id = place.parent_id;
   }
-  return { scope, tag, asset, location, locations, keeper: await keeper, templates, overrides, findings };
+  const waiting = (await queued)
+    .map((record) => record.op)
+    .filter((op) => op?.type === "inspection.submitted")
+    .map((op) => op.body)
+    .filter((body) => (tag.asset_id ? body.asset_id === tag.asset_id : !body.asset_id && body.location_id === tag.location_id));
+  return { scope, tag, asset, location, locations, keeper: await keeper, templates, overrides, findings, waiting };
 }
 
 export async function deleteDraft(key) {

@@ -4,7 +4,8 @@
 import { formatCode, InvalidTagCode, normalizeCode } from "./codes.js";
 import { h, show } from "./dom.js";
 import { label, nameOf, pathText, pick, t } from "./i18n.js";
-import { backButton, formatTime, go } from "./nav.js";
+import { backButton, formatTime, go, render } from "./nav.js";
+import { readsOnlyAt } from "./roles.js";
 import * as store from "./store.js";
 import { describeTarget } from "./target.js";
 
@@ -131,13 +132,13 @@ async function renderReport(view, code, siteId, target, onSaved) {
   const where = targetName(target);
   const parts = reportForm({ target, siteId, onDone: () => onSaved(code, t("report.submitted")) });
   show(view, h("p", { class: "muted" }, where), ...parts,
-    h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: () => go(`/t/${code}`) },
+    h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: () => leaveForm(code) },
       t("target.back")));
 }
 
 async function renderChecklist(view, code, found, target, key, onSaved, draft) {
   const record = found.templates.find((r) => r.key === key);
-  const back = () => go(`/t/${code}`);
+  const back = () => leaveForm(code);
   if (!record || !target.checklists.some((c) => c.key === key)) {
     show(view, h("div", { class: "card" }, h("p", { class: "warn" }, t("form.not_applicable"))), backButton());
     return;
@@ -157,6 +158,77 @@ async function renderChecklist(view, code, found, target, key, onSaved, draft) {
     h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: back }, t("target.back")));
 }
 
+// What applies to the thing, for a person who only reads: the checklists' names, no forms.
+function readOnlyChecklists(target) {
+  return h("section", { class: "card", "data-testid": "read-only" }, h("h2", {}, t("target.checklists")),
+    target.checklists.length
+      ? h("ul", { class: "list" }, target.checklists.map((template) =>
+        h("li", { "data-testid": "checklist-read-only", "data-key": template.key }, pick(template.title["zh-CN"], template.title.en))))
+      : h("p", { class: "muted" }, t("target.no_checklists")),
+    h("p", { class: "muted" }, t("target.read_only")));
+}
+
+// A form opened from the tag page goes back to it when done (leaveForm): the page is then
+// not in the history twice, and one Back leaves it. Only while the page that opened it is
+// loaded: after a reload, the entry before may be another document's.
+let opened = null;
+
+function openForm(code, query) {
+  opened = `/t/${code}${query}`;
+  history.pushState({ inApp: true, formOf: code }, "", opened);
+  return render();
+}
+
+// Back from a form (done, or Back pressed) to its tag page; resolves once that is the URL.
+export function leaveForm(code) {
+  if (history.state?.formOf !== code || opened !== location.pathname + location.search) {
+    history.replaceState({ inApp: true }, "", `/t/${code}`);
+    return render();
+  }
+  return new Promise((resolve) => {
+    window.addEventListener("popstate", resolve, { once: true });
+    history.back();
+  });
+}
+
+// The checklists are the page's main buttons. With more than one, what is due on the thing
+// is worked out after the first paint: the due ones are marked, and put first unless the
+// person has touched the page by then (nothing moves under a finger).
+function checklistButtons(target, code) {
+  const items = target.checklists.map((template) =>
+    h("li", { "data-testid": "checklist", "data-key": template.key },
+      h("button", { type: "button", class: "wide checklist-open", onclick: () => openForm(code, `?checklist=${template.key}`) },
+        pick(template.title["zh-CN"], template.title.en))));
+  if (items.length > 1) afterPaint().then(() => markDue(target, items)).catch((error) => console.error(error));
+  return items;
+}
+
+async function markDue(target, items) {
+  let touched = false;
+  const list = items[0].parentElement;
+  list?.addEventListener("pointerdown", () => { touched = true; }, { once: true });
+  const { dueOn, siteRecords } = await import("./duework.js");
+  const records = await siteRecords(target.tag.site_id);
+  if (!records.site || !list?.isConnected) return;
+  const id = target.kind === "asset" ? target.asset.id : target.location.id;
+  const open = new Map();
+  for (const entry of dueOn({ records, target: id })) {
+    if (["due", "overdue"].includes(entry.status) && !open.has(entry.template_key)) open.set(entry.template_key, entry.status);
+  }
+  const due = items.filter((li) => open.has(li.dataset.key));
+  for (const li of due) {
+    li.dataset.due = open.get(li.dataset.key);
+    li.querySelector("button").append(h("span", { class: "badge" }, t(`due.status.${open.get(li.dataset.key)}`)));
+  }
+  if (!touched && due.length) list.prepend(...due);
+}
+
+// A form's URL opened by a person who only reads (a link, a bookmark): said, not drawn.
+function renderReadOnly(view, code) {
+  show(view, h("div", { class: "card", "data-testid": "read-only" }, h("p", {}, t("target.read_only"))),
+    h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: () => go(`/t/${code}`) }, t("target.back")));
+}
+
 export async function renderTarget(view, { code: rawCode, checklist, report, onSaved }) {
   let code;
   try {
@@ -173,8 +245,12 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
   const surroundings = !checklist && !report;
   const mine = early?.code === code && early.surroundings === surroundings ? early : null;
   early = null;
+  const user = store.getMeta("user");
   const loaded = await (mine ? mine.loaded : loadTarget(code, surroundings));
   const target = loaded?.target;
+  // An auditor only reads: no form is offered whose record the server would refuse.
+  const readOnly = Boolean(target?.kind) && readsOnlyAt(await user, target.tag.site_id);
+  if (readOnly && (checklist || report)) return renderReadOnly(view, code);
   if (target?.kind && checklist) {
     const draft = mine?.draft?.key === checklist ? mine.draft.read : null;
     return renderChecklist(view, code, loaded, target, checklist, onSaved, draft);
@@ -182,6 +258,13 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
   if (target?.kind && report) return renderReport(view, code, target.tag.site_id, target, onSaved);
   const tagLine = h("p", { class: "muted" }, `${t("target.tag")} `, h("span", { class: "code" }, formatCode(code)));
   if (!target || !target.kind) {
+    // Right after the first login (a tag opened in a browser that never had the app), the
+    // school's records are still on their way: that is said, not "not found".
+    if (!(await store.getMeta("last_sync"))) {
+      show(view, h("div", { class: "card", "data-testid": "first-sync", role: "status" },
+        tagLine, h("h1", {}, t("target.first_sync")), h("p", { class: "muted" }, t("target.first_sync_hint"))));
+      return;
+    }
     show(view, h("div", { class: "card", "data-testid": "not-found" },
       tagLine, h("h1", {}, t("target.not_found")), h("p", { class: "muted" }, t("target.not_found_hint")),
     ), codeForm(), backButton());
@@ -210,18 +293,28 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
       ["target.room_code", place.code || none, "target-room-code"],
     ];
   }
-  const findings = target.findings.map((f) =>
-    h("li", { "data-testid": "finding" },
+  // Inspections still in the outbox count already: a failure made offline is a problem
+  // waiting to be sent, a pass made offline a re-check waiting to be sent.
+  const problems = loaded.waiting.length
+    ? (await import("./problems.js")).withWaiting({
+      open: target.findings,
+      pulled: loaded.findings,
+      waiting: loaded.waiting,
+      templates: loaded.templates,
+      timeZone: (await store.getRecord(loaded.scope, "site", loaded.scope))?.timezone,
+    })
+    : target.findings;
+  const findings = problems.map((f) =>
+    h("li", { "data-testid": "finding", "data-status": f.status },
       h("div", {}, f.label ? pick(f.label["zh-CN"], f.label.en) : f.item_key),
-      h("div", { class: f.severity === "high" ? "sev-high" : "muted" },
-        t("target.finding_observed", { severity: t(`severity.${f.severity}`), date: formatTime(f.observed_at) })),
+      f.status === "recheck_waiting"
+        ? h("div", { class: "muted" }, t("target.finding_recheck_waiting"))
+        : h("div", { class: f.severity === "high" ? "sev-high" : "muted" },
+          t("target.finding_observed", { severity: t(`severity.${f.severity}`), date: formatTime(f.observed_at) }),
+          f.status === "waiting" ? h("span", { class: "badge", "data-testid": "finding-waiting" }, t("target.finding_waiting")) : null),
     ),
   );
-  const checklists = target.checklists.map((template) =>
-    h("li", { "data-testid": "checklist", "data-key": template.key },
-      h("button", { type: "button", class: "link", onclick: () => go(`/t/${code}?checklist=${template.key}`) },
-        pick(template.title["zh-CN"], template.title.en))),
-  );
+  const checklists = checklistButtons(target, code);
   show(
     view,
     tagNote(target.tag),
@@ -232,14 +325,14 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
     ),
     // What the person came to do first; the sections drawn later come below it, so the
     // list does not move under a finger when they arrive.
-    h("section", { class: "card" }, h("h2", {}, t("target.checklists")),
+    readOnly ? readOnlyChecklists(target) : h("section", { class: "card" }, h("h2", {}, t("target.checklists")),
       checklists.length ? h("ul", { class: "list" }, checklists) : h("p", { class: "muted" }, t("target.no_checklists"))),
     later(async () => (await import("./due.js")).dueSection(target)),
     h("section", { class: "card" }, h("h2", {}, t("target.findings")),
       findings.length ? h("ul", { class: "list" }, findings) : h("p", { class: "muted" }, t("target.no_findings"))),
     later(async () => (await import("./results.js")).resultsSection(target)),
-    h("section", { class: "card" },
-      h("button", { type: "button", class: "wide", "data-testid": "report-open", onclick: () => go(`/t/${code}?report=1`) },
+    readOnly ? null : h("section", { class: "card" },
+      h("button", { type: "button", class: "wide plain", "data-testid": "report-open", onclick: () => openForm(code, "?report=1") },
         t("report.open"))),
     backButton(),
   );

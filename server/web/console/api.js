@@ -7,6 +7,8 @@ export class ApiError extends Error {
     super(problem?.detail ?? `HTTP ${status}`);
     this.status = status;
     this.code = problem?.code;
+    // The request field the refusal is about (a form shows it next to that field).
+    this.field = problem?.field ?? null;
   }
 }
 
@@ -65,4 +67,25 @@ export function sites() {
 export async function logout() {
   await call("/api/auth/logout", { method: "POST" });
   csrfToken = null;
+}
+
+// The pages' calls: GET, and the changes with the session's CSRF token.
+export const get = (path) => call(path);
+export const post = (path, body) => call(path, { method: "POST", body });
+export const patch = (path, body) => call(path, { method: "PATCH", body });
+export const remove = (path) => call(path, { method: "DELETE" });
+
+// A new record's id, made here (UUIDv7, as the phone makes them): sent again after a lost
+// answer, the same create is applied once.
+export function uuid7(now = Date.now()) {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let ms = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

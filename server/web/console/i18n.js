@@ -35,3 +35,12 @@ export function nameOf(site) {
 export function formatDate(iso) {
   return new Intl.DateTimeFormat(current, { dateStyle: "medium" }).format(new Date(iso));
 }
+
+export function formatDateTime(iso) {
+  return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+}
+
+// Whether a string exists (a refusal the console can say in the person's language).
+export function has(key) {
+  return key in strings;
+}

@@ -2,41 +2,58 @@
 // and the route of the current URL.
 
 import { h, show } from "./dom.js";
-import { t } from "./i18n.js";
+import { nameOf, t } from "./i18n.js";
 
-// The console's sections, in the order of the side navigation. Only the sites page exists
-// yet; the others are shown, marked as coming, and are not links.
+// The console's sections, in the order of the side navigation. A section that has a page
+// names its module, loaded when first shown: a domain adds its page as a module of
+// pages/ and one line here, and no other page changes; `roles` limits a page to some of the
+// console's roles at the site. The others are shown, marked as coming, and are not links.
 export const SECTIONS = [
   { key: "sites", path: "/console/" },
   { key: "today" },
-  { key: "register" },
+  { key: "register", page: () => import("./pages/register.js") },
   { key: "checklists" },
   { key: "plan" },
   { key: "repairs" },
-  { key: "people" },
-  { key: "notifications" },
+  // Usernames, phones and login locks are for those who run the site, not for auditors.
+  { key: "people", page: () => import("./pages/people.js"), roles: ["admin", "manager"] },
+  // A webhook's address holds its robot's key: admins only, as the API says.
+  { key: "notifications", page: () => import("./pages/notifications.js"), roles: ["admin"] },
 ];
 
 // The roles the console is for; an auditor's pages are read only.
 export const CONSOLE_ROLES = ["admin", "manager", "auditor"];
 
-// /console/ is the sites page; /console/{section} a section (not available yet); anything
-// else is no page of the console.
+// /console/ is the sites page; /console/{section}?site={id} a section's page for one site;
+// anything else is no page of the console.
 export function route() {
   const [first = "", ...rest] = location.pathname.replace(/^\/console\/?/, "").split("/").filter(Boolean);
   if (!first) return { name: "sites" };
-  const known = SECTIONS.some((s) => s.key === first && !s.path) && !rest.length;
-  return known ? { name: "soon", section: first } : { name: "missing" };
+  const section = SECTIONS.find((s) => s.key === first && !s.path);
+  if (!section || rest.length) return { name: "missing" };
+  const query = new URLSearchParams(location.search);
+  return { name: section.page ? "page" : "soon", section: first, load: section.page, roles: section.roles, site: query.get("site") };
 }
 
-// The side navigation, with `current` marked. Sections to come are plain text with a mark,
-// so nothing in it leads to an error.
-export function drawNav(nav, current) {
+// The address of a section's page for a site.
+export function sectionPath(key, siteId) {
+  return `/console/${key}${siteId ? `?site=${encodeURIComponent(siteId)}` : ""}`;
+}
+
+// The side navigation, with `current` marked; a section's link keeps the site being looked
+// at (`managed`: the person's sites with their role at each). Sections to come are plain text with a mark, so nothing in it leads to an error.
+export function drawNav(nav, current, managed, site = null) {
+  const siteId = site?.id;
+  // On a site's page, the sections for the person's role there; elsewhere, those for
+  // their role at one site at least.
+  const roles = site ? [site.role] : managed.map((s) => s.role);
   const item = (section) => {
+    if (section.roles && !roles.some((role) => section.roles.includes(role))) return null;
     const label = t(`nav.${section.key}`);
     const here = section.key === current ? "page" : null;
-    const entry = section.path
-      ? h("a", { href: section.path, "aria-current": here, "data-testid": `nav-${section.key}` }, label)
+    const href = section.path ?? (section.page ? sectionPath(section.key, siteId) : null);
+    const entry = href
+      ? h("a", { href, "aria-current": here, "data-testid": `nav-${section.key}` }, label)
       : h("span", { class: "soon", "aria-disabled": "true", "aria-current": here, "data-testid": `nav-${section.key}` },
         h("span", {}, label), h("small", { class: "soon-mark" }, t("nav.soon")));
     return h("li", {}, entry);
@@ -50,6 +67,16 @@ export function drawNav(nav, current) {
   );
   nav.setAttribute("aria-label", t("nav.label"));
   nav.hidden = false;
+}
+
+// Which of the person's sites a page is about: a choice when there are several, each
+// leading to the same page for that site; the site's name alone when there is one.
+export function siteChooser(managed, site, section) {
+  if (managed.length < 2) return h("p", { class: "muted", "data-testid": "site-shown" }, nameOf(site));
+  const select = h("select", { id: "site-choice", "data-testid": "site-choice" },
+    managed.map((s) => h("option", { value: s.id, selected: s.id === site.id }, nameOf(s))));
+  select.addEventListener("change", () => location.assign(sectionPath(section, select.value)));
+  return h("div", { class: "site-choice" }, h("label", { for: "site-choice" }, t("page.site")), select);
 }
 
 // A page for a section that is not there yet, and for a URL that is no page at all.

@@ -4,8 +4,8 @@
 
 import * as api from "./api.js";
 import { h, show } from "./dom.js";
-import { language, loadLanguage, t } from "./i18n.js";
-import { drawNav, notYet, route } from "./layout.js";
+import { has, language, loadLanguage, t } from "./i18n.js";
+import { drawNav, notYet, route, siteChooser } from "./layout.js";
 import { managedSites, renderNotForYou, renderSites } from "./sites.js";
 
 const view = document.getElementById("view");
@@ -22,6 +22,11 @@ function describeError(error) {
   if (!(error instanceof api.ApiError)) return t("error.network");
   if (error.code === "auth.invalid_credentials") return t("login.wrong");
   if (error.code === "auth.rate_limited") return t("login.rate_limited");
+  // The most precise the console knows: the code about this field, else the code.
+  for (const key of [`refusal.${error.code}.${error.field}`, `refusal.${error.code}`]) {
+    if (error.code && has(key)) return t(key, { detail: error.message });
+  }
+  if (error.status < 500 && error.code) return t("error.refused", { detail: error.message });
   return t("error.server", { status: error.status });
 }
 
@@ -87,9 +92,30 @@ function render() {
     return renderNotForYou(view, session.me);
   }
   const current = route();
-  drawNav(nav, current.name === "sites" ? "sites" : current.section);
+  if (current.name === "page") return renderPage(current);
+  drawNav(nav, current.name === "sites" ? "sites" : current.section, session.managed);
   if (current.name === "sites") renderSites(view, session.me, session.managed);
   else notYet(view, current.section);
+}
+
+// A section's page for one of the person's sites: the one the address names, else the
+// first. The page gets the site (with the person's role there) and draws itself.
+async function renderPage(current) {
+  const site = session.managed.find((s) => s.id === current.site) ?? session.managed[0];
+  drawNav(nav, current.section, session.managed, site);
+  if (current.roles && !current.roles.includes(site.role)) {
+    show(view, h("section", { class: "card", "data-testid": "not-for-role", role: "status" },
+      h("h1", {}, t(`nav.${current.section}`)), siteChooser(session.managed, site, current.section),
+      h("p", {}, t("page.not_for_role", { role: t(`role.${site.role}`) }))));
+    return;
+  }
+  const page = await current.load();
+  await page.render(view, {
+    site,
+    me: session.me,
+    chooser: siteChooser(session.managed, site, current.section),
+    describeError,
+  });
 }
 
 async function start() {

@@ -62,6 +62,18 @@ async def _drop_pg_database(name: str) -> None:
         await conn.close()
 
 
+_MAGIC = {b"\x89PNG": "png", b"\xff\xd8": "jpeg", b"RIFF": "webp", b"%PDF": "pdf"}
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Bytes are named by their kind, not their content: a picture drawn afresh on each
+    run must give the same test id in every worker of a parallel run."""
+    if isinstance(val, bytes):
+        kind = next((name for magic, name in _MAGIC.items() if val.startswith(magic)), "bytes")
+        return f"{argname}-{kind}"
+    return None
+
+
 @pytest.fixture(scope="session")
 def tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("roundkeeper")

@@ -10,7 +10,6 @@ random rather than the suite's fixed seed.
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 import anyio
@@ -180,12 +179,8 @@ async def test_the_server_answers_as_its_openapi_description_says(api, clean):
         "asset_id": str(asset),
         "code": tag,
     }
-    started = time.monotonic()
     failures = await anyio.to_thread.run_sync(_run, raw, clean.url, admin.headers, known)
-    elapsed = time.monotonic() - started
     assert not failures, f"{len(failures)} operations fail:\n\n" + "\n\n".join(failures)
-    if not FUZZ_EXAMPLES:
-        assert elapsed < 90, f"the conformance run took {elapsed:.0f} s; lower EXAMPLES"
 
 
 def _run(

@@ -7,7 +7,6 @@ import asyncio
 import datetime as dt
 import io
 import random
-import time
 import uuid
 
 import msgspec
@@ -75,7 +74,6 @@ def pressed(page: Page, key: str, value: str):
 async def test_an_inspector_fills_in_a_checklist_offline_and_it_arrives_once(
     browser, clean, api
 ) -> None:
-    started = time.monotonic()
     school = await a_school(api)
     inspector = school["inspector"]
     context = await new_phone(browser)
@@ -188,7 +186,6 @@ async def test_an_inspector_fills_in_a_checklist_offline_and_it_arrives_once(
     assert image.format == "JPEG" and image.size == (1600, 800)
     assert errors == []
     await context.close()
-    assert time.monotonic() - started < 25
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 import uuid
 from pathlib import Path
 
@@ -116,7 +115,6 @@ async def log_in(page: Page, username: str) -> None:
 async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     browser, clean, api
 ) -> None:
-    started = time.monotonic()
     inspector, code, floor_code, _ = await a_school_with_an_extinguisher(api)
     context = await new_phone(browser)
     errors = ConsoleErrors()
@@ -244,7 +242,6 @@ async def test_inspector_logs_in_pulls_and_opens_a_tag_online_and_offline(
     )
     assert errors == []
     await context.close()
-    assert time.monotonic() - started < 30
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)

@@ -23,21 +23,24 @@ function csrf() {
   return csrfCookie() ?? csrfToken;
 }
 
-async function call(path, { method = "GET", body } = {}) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET") headers["X-CSRF-Token"] = csrf() ?? "";
+// `body`: an object sent as JSON, or with `contentType` the raw bytes (a File or Blob) sent
+// as they are. `as`: how the answer is read ("json", or "blob" for a file to download).
+async function call(path, { method = "GET", body, contentType, as = "json" } = {}) {
+  const headers = { Accept: as === "json" ? "application/json" : "*/*" };
+  if (body !== undefined) headers["Content-Type"] = contentType ?? "application/json";
+  if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrf() ?? "";
   const response = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || contentType ? body : JSON.stringify(body),
     credentials: "same-origin",
   });
   if (!response.ok) {
     const problem = await response.json().catch(() => null);
     throw new ApiError(response.status, problem);
   }
-  return response.status === 204 ? null : response.json();
+  if (response.status === 204) return null;
+  return as === "blob" ? response.blob() : response.json();
 }
 
 export async function login(username, password) {
@@ -73,7 +76,13 @@ export async function logout() {
 export const get = (path) => call(path);
 export const post = (path, body) => call(path, { method: "POST", body });
 export const patch = (path, body) => call(path, { method: "PATCH", body });
+export const put = (path, body) => call(path, { method: "PUT", body });
 export const remove = (path) => call(path, { method: "DELETE" });
+// A file's bytes as the body (an import's spreadsheet, a checklist's YAML).
+export const upload = (path, file, contentType) =>
+  call(path, { method: "POST", body: file, contentType: contentType || file.type || "application/octet-stream" });
+// A file the server makes (a label sheet's PDF), as a Blob.
+export const download = (path) => call(path, { as: "blob" });
 
 // A new record's id, made here (UUIDv7, as the phone makes them): sent again after a lost
 // answer, the same create is applied once.

@@ -28,3 +28,11 @@ function append(el, children) {
 export function show(container, ...children) {
   container.replaceChildren(...children.filter((c) => c !== null && c !== undefined));
 }
+
+// A page's own styles (css/{name}.css), linked once: a page adds its look without
+// touching console.css or another page's.
+export function useStyles(name) {
+  const href = `/web/console/css/${name}.css`;
+  if (document.querySelector(`link[href="${href}"]`)) return;
+  document.head.append(h("link", { rel: "stylesheet", href }));
+}

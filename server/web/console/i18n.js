@@ -1,10 +1,14 @@
-// Every string the console shows comes from /web/console/i18n/{lang}.json: zh-CN unless the
-// person chose English. The choice is kept under the phone app's key (localStorage "rk.lang"):
+// Every string the console shows comes from /web/console/i18n/{lang}.json (what every page
+// shares) and a page's own /web/console/i18n/{bundle}.{lang}.json, loaded when the page is
+// first shown: zh-CN unless the person chose English. The choice is kept under the phone app's key (localStorage "rk.lang"):
 // one preference per person and browser, whichever of the two they chose it in.
 
 export const LANGUAGES = ["zh-CN", "en"];
 const KEY = "rk.lang";
 let strings = {};
+let shared = {};
+// The pages' bundles loaded so far, by name, in the current language.
+const bundles = new Map();
 let current = "zh-CN";
 
 export function language() {
@@ -14,12 +18,30 @@ export function language() {
 export async function loadLanguage(lang) {
   const chosen = LANGUAGES.includes(lang) ? lang : (localStorage.getItem(KEY) ?? "zh-CN");
   const response = await fetch(`/web/console/i18n/${chosen}.json`);
-  strings = await response.json();
+  shared = await response.json();
   current = chosen;
+  // The bundles already shown are read again in the new language.
+  const names = [...bundles.keys()];
+  bundles.clear();
+  await Promise.all(names.map(loadStrings));
+  merge();
   localStorage.setItem(KEY, chosen);
   document.documentElement.lang = chosen;
   document.title = strings["console.name"];
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+}
+
+// A page's own strings (`bundle`: its name, e.g. "today" or "register-assets"), added to
+// the shared ones; read once per language.
+export async function loadStrings(bundle) {
+  if (bundles.has(bundle)) return;
+  const response = await fetch(`/web/console/i18n/${bundle}.${current}.json`);
+  bundles.set(bundle, response.ok ? await response.json() : {});
+  merge();
+}
+
+function merge() {
+  strings = Object.assign({}, shared, ...bundles.values());
 }
 
 export function t(key, vars = {}) {

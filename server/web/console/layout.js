@@ -6,15 +6,16 @@ import { nameOf, t } from "./i18n.js";
 
 // The console's sections, in the order of the side navigation. A section that has a page
 // names its module, loaded when first shown: a domain adds its page as a module of
-// pages/ and one line here, and no other page changes; `roles` limits a page to some of the
-// console's roles at the site. The others are shown, marked as coming, and are not links.
+// pages/ and one line here, and no other page changes; `strings` names its own strings
+// (i18n/{strings}.{lang}.json), `roles` limits a page to some of the console's roles at the
+// site. The others are shown, marked as coming, and are not links.
 export const SECTIONS = [
   { key: "sites", path: "/console/" },
-  { key: "today" },
+  { key: "today", page: () => import("./pages/today.js"), strings: "today" },
   { key: "register", page: () => import("./pages/register.js") },
-  { key: "checklists" },
-  { key: "plan" },
-  { key: "repairs" },
+  { key: "checklists", page: () => import("./pages/checklists.js"), strings: "checklists" },
+  { key: "plan", page: () => import("./pages/plan.js"), strings: "plan" },
+  { key: "repairs", page: () => import("./pages/repairs.js"), strings: "repairs" },
   // Usernames, phones and login locks are for those who run the site, not for auditors.
   { key: "people", page: () => import("./pages/people.js"), roles: ["admin", "manager"] },
   // A webhook's address holds its robot's key: admins only, as the API says.
@@ -32,7 +33,7 @@ export function route() {
   const section = SECTIONS.find((s) => s.key === first && !s.path);
   if (!section || rest.length) return { name: "missing" };
   const query = new URLSearchParams(location.search);
-  return { name: section.page ? "page" : "soon", section: first, load: section.page, roles: section.roles, site: query.get("site") };
+  return { name: section.page ? "page" : "soon", section: first, load: section.page, strings: section.strings, roles: section.roles, site: query.get("site") };
 }
 
 // The address of a section's page for a site.

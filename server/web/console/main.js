@@ -4,7 +4,7 @@
 
 import * as api from "./api.js";
 import { h, show } from "./dom.js";
-import { has, language, loadLanguage, t } from "./i18n.js";
+import { has, language, loadLanguage, loadStrings, t } from "./i18n.js";
 import { drawNav, notYet, route, siteChooser } from "./layout.js";
 import { managedSites, renderNotForYou, renderSites } from "./sites.js";
 
@@ -109,7 +109,7 @@ async function renderPage(current) {
       h("p", {}, t("page.not_for_role", { role: t(`role.${site.role}`) }))));
     return;
   }
-  const page = await current.load();
+  const [page] = await Promise.all([current.load(), current.strings && loadStrings(current.strings)]);
   await page.render(view, {
     site,
     me: session.me,

@@ -5,6 +5,7 @@
 
 import * as api from "../api.js";
 import { h, show } from "../dom.js";
+import { pageMessage, problemSlot, showProblem } from "../forms.js";
 import { formatDateTime, t } from "../i18n.js";
 
 // Each format and event with the key of its name; the events a webhook may be sent, in
@@ -28,18 +29,6 @@ const STATUS_NAMES = {
   delivered: "notify.status_delivered",
   failed: "notify.status_failed",
 };
-
-function problemSlot(field = "") {
-  return h("p", { class: "field-problem warn", "data-problem": field, role: "alert" });
-}
-
-function showProblem(within, error, describeError) {
-  for (const old of within.querySelectorAll(".field-problem")) old.textContent = "";
-  const field = error.field?.split(/[.[]/)[0];
-  const slot = (field && within.querySelector(`[data-problem="${field}"]`)) ??
-    within.querySelector('[data-problem=""]');
-  slot.textContent = describeError(error);
-}
 
 // A robot's address carries its key: shown as its host and the start of its path.
 function shortUrl(url) {
@@ -201,7 +190,7 @@ export async function render(view, ctx) {
   const { site, chooser, describeError } = ctx;
   const redraw = async (message, failed = false) => {
     await render(view, ctx);
-    view.prepend(h("p", { class: failed ? "card warn" : "card note", role: "status", "data-testid": "page-message" }, message));
+    view.prepend(pageMessage(message, failed));
   };
   let hooks;
   try {

@@ -4,23 +4,11 @@
 
 import * as api from "../api.js";
 import { h, show } from "../dom.js";
+import { pageMessage, problemSlot, showProblem } from "../forms.js";
 import { formatDateTime, t } from "../i18n.js";
 
 // The roles a person may be given (server/accounts/access.py ROLES).
 const ROLES = ["admin", "manager", "inspector", "guard", "gatekeeper", "maintainer", "auditor"];
-
-// A refusal shown next to the field it names, or under the form when it names none
-// (`within`: the form, or the table row its fields stand in).
-function showProblem(within, error, describeError) {
-  for (const old of within.querySelectorAll(".field-problem")) old.textContent = "";
-  const slot = (error.field && within.querySelector(`[data-problem="${error.field}"]`)) ??
-    within.querySelector('[data-problem=""]');
-  slot.textContent = describeError(error);
-}
-
-function problemSlot(field = "") {
-  return h("p", { class: "field-problem warn", "data-problem": field, role: "alert" });
-}
 
 function roleSelect(id, chosen) {
   return h("select", { id, name: "role" },
@@ -175,7 +163,7 @@ export async function render(view, ctx) {
   const { site, chooser, describeError } = ctx;
   const redraw = async (message, failed = false) => {
     await render(view, ctx);
-    const note = h("p", { class: failed ? "card warn" : "card note", role: "status", "data-testid": "page-message" }, message);
+    const note = pageMessage(message, failed);
     view.prepend(note);
   };
   let people;

@@ -4,7 +4,8 @@
 
 import * as api from "../api.js";
 import { h, show } from "../dom.js";
-import { t } from "../i18n.js";
+import { pageMessage, problemSlot, showProblem } from "../forms.js";
+import { loadStrings, t } from "../i18n.js";
 
 // The kinds a place may be, each with its name (the phone app's list).
 const KINDS = {
@@ -21,26 +22,17 @@ const KINDS = {
   dormitory: "kind.dormitory",
   playground: "kind.playground",
 };
-// The register's parts; those without `draw` are still to come.
+// The register's parts: the places are drawn here, each other part by a module of
+// register/ (loaded when its tab is opened, with its own strings, bundle register-{key}),
+// whose draw(ctx, redraw) gives the page's sections.
 const TABS = [
   { key: "locations", name: "register.tab_locations", draw: drawLocations },
-  { key: "assets", name: "register.tab_assets" },
-  { key: "import", name: "register.tab_import" },
-  { key: "tags", name: "register.tab_tags" },
-  { key: "labels", name: "register.tab_labels" },
+  { key: "assets", name: "register.tab_assets", load: () => import("./register/assets.js") },
+  { key: "import", name: "register.tab_import", load: () => import("./register/import.js") },
+  { key: "tags", name: "register.tab_tags", load: () => import("./register/tags.js") },
+  { key: "labels", name: "register.tab_labels", load: () => import("./register/labels.js") },
 ];
 const PAGE = 500;
-
-function problemSlot(field = "") {
-  return h("p", { class: "field-problem warn", "data-problem": field, role: "alert" });
-}
-
-function showProblem(within, error, describeError) {
-  for (const old of within.querySelectorAll(".field-problem")) old.textContent = "";
-  const slot = (error.field && within.querySelector(`[data-problem="${error.field}"]`)) ??
-    within.querySelector('[data-problem=""]');
-  slot.textContent = describeError(error);
-}
 
 function kindName(kind) {
   return KINDS[kind] ? t(KINDS[kind]) : kind;
@@ -207,18 +199,17 @@ async function drawLocations(ctx, redraw) {
 export async function render(view, ctx) {
   const { site, chooser, describeError } = ctx;
   const query = new URLSearchParams(location.search);
-  const tab = TABS.find((x) => x.key === query.get("view") && x.draw) ?? TABS[0];
+  const tab = TABS.find((x) => x.key === query.get("view")) ?? TABS[0];
   const redraw = async (message, failed = false) => {
     await render(view, ctx);
-    if (message) view.prepend(h("p", { class: failed ? "card warn" : "card note", role: "status", "data-testid": "page-message" }, message));
+    if (message) view.prepend(pageMessage(message, failed));
   };
   const tabs = h("nav", { class: "tabs", "aria-label": t("register.tabs") },
-    TABS.map((x) => x.draw
-      ? h("a", { href: `/console/register?site=${encodeURIComponent(site.id)}&view=${x.key}`, "aria-current": x === tab ? "page" : null, "data-testid": `tab-${x.key}` }, t(x.name))
-      : h("span", { class: "soon", "aria-disabled": "true", "data-testid": `tab-${x.key}` }, t(x.name), " ", h("small", { class: "soon-mark" }, t("nav.soon")))));
+    TABS.map((x) => h("a", { href: `/console/register?site=${encodeURIComponent(site.id)}&view=${x.key}`, "aria-current": x === tab ? "page" : null, "data-testid": `tab-${x.key}` }, t(x.name))));
   let body;
   try {
-    body = await tab.draw(ctx, redraw);
+    const draw = tab.draw ?? (await Promise.all([tab.load(), loadStrings(`register-${tab.key}`)]))[0].draw;
+    body = await draw(ctx, redraw);
   } catch (error) {
     body = [h("p", { class: "card warn", role: "alert", "data-testid": "load-error" }, describeError(error))];
   }

@@ -1,0 +1,7 @@
+// The checklists page: not built yet.
+
+import { notYet } from "../layout.js";
+
+export async function render(view) {
+  notYet(view, "checklists");
+}

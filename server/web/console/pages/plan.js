@@ -1,0 +1,7 @@
+// The plan page: not built yet.
+
+import { notYet } from "../layout.js";
+
+export async function render(view) {
+  notYet(view, "plan");
+}

@@ -1,0 +1,7 @@
+// The repairs page: not built yet.
+
+import { notYet } from "../layout.js";
+
+export async function render(view) {
+  notYet(view, "repairs");
+}

@@ -103,10 +103,11 @@ def shell_headers_on_pages(app: ASGIApp) -> ASGIApp:
 
 
 class ApiPage(OpenAPIRenderPlugin):
-    """`/schema`: the OpenAPI description's address and a list of the operations, as plain
-    HTML. No documentation viewer: they all load their code from a CDN, or ship megabytes
-    of it with inline scripts and styles that the pages' policy refuses; any OpenAPI tool
-    (Swagger Editor, Postman, openapi-generator) opens `/schema/openapi.json` itself."""
+    """`/schema`: the API's documentation. Swagger UI reads `/schema/openapi.json`; its code
+    and styles are served by this server (npm's swagger-ui-dist, `/web/vendor/`), so the page
+    works with no internet, and its start is a file (`/web/console/api-docs.js`), since the
+    pages' policy allows no inline code. Under it, the operations as a plain list: what a
+    browser without JavaScript shows, hidden once the viewer has drawn."""
 
     def __init__(self) -> None:
         super().__init__(path="/")
@@ -123,9 +124,15 @@ class ApiPage(OpenAPIRenderPlugin):
         title = escape(openapi_schema.get("info", {}).get("title", "API"))
         return (
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>{title} API</title></head><body><h1>{title} API</h1>"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{title} API</title>"
+            '<link rel="stylesheet" href="/web/vendor/swagger-ui.css"></head><body>'
+            f'<div id="docs" data-openapi="{url}"></div>'
+            f'<section id="rk-operations"><h1>{title} API</h1>'
             f'<p>OpenAPI description: <a href="{url}">{url}</a> (open it in any OpenAPI '
-            f"tool).</p><ul>{operations}</ul></body></html>"
+            f"tool).</p><ul>{operations}</ul></section>"
+            '<script src="/web/vendor/swagger-ui-bundle.js"></script>'
+            '<script src="/web/console/api-docs.js"></script></body></html>'
         ).encode()
 
 

@@ -125,7 +125,16 @@ async def test_the_api_page_loads_nothing_from_elsewhere_and_links_the_descripti
     page = await api.get("/schema")
     assert page.status_code == 200
     assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", page.text), page.text[:500]
-    assert "<script" not in page.text and "<style" not in page.text
+    # Its code is files of this server, none inline.
+    assert "<style" not in page.text and "style=" not in page.text
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
+    assert scripts and all(body == "" for _, body in scripts)
+    for attributes, _ in scripts:
+        src = re.search(r'src="(/web/[^"]+)"', attributes)
+        assert src, attributes
+        served = await api.get(src.group(1))
+        assert served.status_code == 200 and "javascript" in served.headers["content-type"]
+    assert (await api.get("/web/vendor/swagger-ui.css")).status_code == 200
     assert 'href="/schema/openapi.json"' in page.text
     assert "POST /api/auth/login" in page.text
     assert (await api.get("/schema/openapi.json")).json()["openapi"].startswith("3.")

@@ -38,6 +38,12 @@ CONSOLE_SHELL = "console/index.html"
 # node_modules is public. A server installed without them still serves the app; only the
 # scanner's fallback decoder is missing then (and tests/web/test_files.py fails).
 VENDOR_FILES = {"vendor/jsQR.js": "vendor/node_modules/jsqr/dist/jsQR.js"}
+# The API documentation's viewer (Swagger UI), for /schema: served like the vendor files,
+# but no part of the phone app (not in the service worker's list nor its build id).
+DOCS_FILES = {
+    "vendor/swagger-ui-bundle.js": "vendor/node_modules/swagger-ui-dist/swagger-ui-bundle.js",
+    "vendor/swagger-ui.css": "vendor/node_modules/swagger-ui-dist/swagger-ui.css",
+}
 # Litestar adds "; charset=utf-8" to text/* itself.
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -123,8 +129,9 @@ def build_id() -> str:
 
 def _public_path(path: str) -> Path:
     relative = path.strip("/")
-    if relative in VENDOR_FILES and (WEB_DIR / VENDOR_FILES[relative]).is_file():
-        return WEB_DIR / VENDOR_FILES[relative]
+    for files in (VENDOR_FILES, DOCS_FILES):
+        if relative in files and (WEB_DIR / files[relative]).is_file():
+            return WEB_DIR / files[relative]
     file = (WEB_DIR / relative).resolve()
     if not file.is_relative_to(WEB_DIR.resolve()) or file.suffix not in CONTENT_TYPES:
         raise NotFoundException()

@@ -134,7 +134,12 @@ async def test_an_inspector_fills_in_a_checklist_offline_and_it_arrives_once(
     await expect(page.get_by_test_id("thumb")).to_have_count(1)
 
     await page.get_by_test_id("submit").click()
-    await expect(page.get_by_test_id("submitted")).to_be_visible()
+    await expect(page.get_by_test_id("submitted")).to_have_text("已保存在本机，联网后自动上传。")
+    # The notice is said in the language chosen after it appeared too.
+    await page.get_by_test_id("lang").click()
+    await expect(page.get_by_test_id("submitted")).to_contain_text("Saved on this phone")
+    await page.get_by_test_id("lang").click()
+    await expect(page.get_by_test_id("submitted")).to_have_text("已保存在本机，联网后自动上传。")
     await expect(status).to_contain_text("待上传 1 条")
     await expect(status).to_contain_text("照片待上传 1 张")
     op = await page.evaluate(

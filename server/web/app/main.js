@@ -289,9 +289,10 @@ function sameCode(typed, code) {
 let savedNotice = null;
 
 // Back on the tag page the form was opened from (one Back then leaves it), the notice at the
-// top of the screen, where the eye is.
-async function savedOnPhone(code, message) {
-  savedNotice = { code, message, seen: false };
+// top of the screen, where the eye is. `key`: its string, said in the language of each
+// redraw, so a language switch on that page switches the notice too.
+async function savedOnPhone(code, key) {
+  savedNotice = { code, key, seen: false };
   await leaveForm(code);
   await render();
   await renderStatus();
@@ -345,7 +346,7 @@ async function draw() {
   }
   const onPage = current.name === "target" && !current.checklist && !current.report;
   if (savedNotice && onPage && sameCode(current.code, savedNotice.code)) {
-    const notice = h("p", { class: "card note", "data-testid": "submitted", role: "status" }, savedNotice.message);
+    const notice = h("p", { class: "card note", "data-testid": "submitted", role: "status" }, t(savedNotice.key));
     view.prepend(notice);
     // Scrolled to once: a sync's redraw does not pull the page back up under a reader.
     if (!savedNotice.seen) window.scrollTo(0, 0);

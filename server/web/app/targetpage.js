@@ -130,7 +130,7 @@ function targetName(target) {
 async function renderReport(view, code, siteId, target, onSaved) {
   const { reportForm } = await import("./report.js");
   const where = targetName(target);
-  const parts = reportForm({ target, siteId, onDone: () => onSaved(code, t("report.submitted")) });
+  const parts = reportForm({ target, siteId, onDone: () => onSaved(code, "report.submitted") });
   show(view, h("p", { class: "muted" }, where), ...parts,
     h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: () => leaveForm(code) },
       t("target.back")));
@@ -152,7 +152,7 @@ async function renderChecklist(view, code, found, target, key, onSaved, draft) {
     target,
     siteId: found.tag.site_id,
     code,
-    onDone: () => onSaved(code, t("form.submitted")),
+    onDone: () => onSaved(code, "form.submitted"),
   });
   show(view, h("p", { class: "muted" }, where), ...parts,
     h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: back }, t("target.back")));

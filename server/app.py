@@ -38,11 +38,14 @@ from server.inspections.controllers import (
 from server.notifications.controllers import WebhookController
 from server.notifications.runner import BackgroundDispatcher
 from server.openapi import describe
+from server.overview.controllers import TodayController
 from server.registry.controllers import (
     AssetController,
     ImportController,
     LabelController,
+    LabelSheetController,
     LocationController,
+    SiteTagController,
     TagController,
 )
 from server.scans.controllers import ScanController
@@ -162,6 +165,8 @@ def create_app(settings: Settings) -> Litestar:
             ImportController,
             TagController,
             LabelController,
+            SiteTagController,
+            LabelSheetController,
             TemplateController,
             BlobController,
             ScanController,
@@ -180,6 +185,7 @@ def create_app(settings: Settings) -> Litestar:
             ExcusalPolicyController,
             SyncController,
             WebhookController,
+            TodayController,
             WebAppController,
         ],
         dependencies={

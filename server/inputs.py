@@ -31,7 +31,9 @@ FILE_BODY_ROUTES = frozenset(
     {
         ("PUT", "/api/blobs/{sha256}"),  # a photo or signature, as the raw file
         ("POST", "/api/sites/{site_id}/assets/import"),  # a CSV or XLSX file
+        ("POST", "/api/sites/{site_id}/assets/import/check"),  # the same, checked only
         ("POST", "/api/templates"),  # a YAML or JSON template file
+        ("POST", "/api/templates/check"),  # the same, checked and not published
     }
 )
 """The API's only unsafe routes whose body is a file by design, whatever its Content-Type;

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from uuid_utils.compat import uuid7
+
 from server.accounts import sites, tokens, users
 from server.accounts.access import Caller
 from server.accounts.wire import SiteCreate
@@ -111,3 +113,20 @@ async def make_tag(
 ) -> str:
     data = TagCreate(asset_id=asset, location_id=location)
     return (await tags.issue_tag(admin.caller, data, "https://rk.school.example.cn")).code
+
+
+async def take_step(api, person: Person, action: dict, transition: str, **extra) -> dict:
+    """A corrective action's step through the API (the action as it is now, at its version);
+    the action as the server answers after it."""
+    body = {
+        "id": str(uuid7()),
+        "action_id": action["id"],
+        "transition": transition,
+        "base_version": action["version"],
+        **extra,
+    }
+    answer = await api.post(
+        f"/api/actions/{action['id']}/transitions", json=body, headers=person.headers
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["action"]

@@ -8,6 +8,8 @@ silently; a module that reads the clock its own way does not move when a test mo
 from __future__ import annotations
 
 import ast
+import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 
 from server import clock
 from server.errors import STATUS
+from server.registry.wire import ROW_PROBLEMS
 from tests.factories import make_asset, make_person, make_school
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +38,7 @@ codes of its own, which no server answer carries."""
 CODE_ATTRIBUTES = {"id_code", "conflict_code"}
 
 
-def _codes_in(path: Path) -> set[str]:
+def _codes_in(path: Path, call: str | None = None) -> set[str]:
     """The problem codes a module raises or answers with: `DomainError("code", ...)`, an
     op's `Outcome(status, "code", ...)`, any `code="..."`, and the fact kit's code
     attributes."""
@@ -43,6 +46,10 @@ def _codes_in(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call):
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            # A row of an import has problems of its own vocabulary (ROW_PROBLEMS), under
+            # the one problem code import.invalid_rows: read only when asked for.
+            if (name == "RowError") != (call == "RowError"):
+                continue
             position = {"DomainError": 0, "Outcome": 1}.get(name)
             if position is not None and len(node.args) > position:
                 arg = node.args[position]
@@ -56,7 +63,7 @@ def _codes_in(path: Path) -> set[str]:
                     and isinstance(value.value, str)
                 ):
                     codes.add(value.value)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+        elif call is None and isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
             names = {getattr(t, "id", None) for t in node.targets}
             if names & CODE_ATTRIBUTES and isinstance(node.value.value, str):
                 codes.add(node.value.value)
@@ -69,6 +76,20 @@ def test_every_problem_code_in_the_source_is_in_the_catalogue() -> None:
     assert {"inspection.conflict", "sync.seq_reused", "report.id_not_uuid7"} <= set(found)
     missing = {code: str(path) for code, path in found.items() if code not in STATUS}
     assert missing == {}
+
+
+def test_every_import_row_problem_is_known_and_said_in_both_languages() -> None:
+    found = {code for path in SERVER_SIDE for code in _codes_in(path, "RowError")}
+    assert {"required", "number_taken", "columns_too_many"} <= found
+    assert found <= ROW_PROBLEMS, found - ROW_PROBLEMS
+    page = (ROOT / "server/web/console/pages/register/import.js").read_text(encoding="utf-8")
+    said = dict(re.findall(r"^  (\w+): \"(import\.problem_\w+)\",$", page, re.MULTILINE))
+    assert said.keys() == ROW_PROBLEMS
+    for lang in ("zh-CN", "en"):
+        strings = json.loads(
+            (ROOT / f"server/web/console/i18n/register-import.{lang}.json").read_text("utf-8")
+        )
+        assert set(said.values()) <= strings.keys(), lang
 
 
 def test_no_code_raised_is_the_generic_conflict() -> None:

@@ -90,6 +90,12 @@ async def test_the_routes_that_take_a_file_take_it_whatever_its_type(api):
         headers={**admin.headers, "Content-Type": "application/yaml"},
     )
     assert published.status_code in (200, 201), published.text
+    checked = await api.post(
+        "/api/templates/check",
+        content=HANDOVER.encode(),
+        headers={**admin.headers, "Content-Type": "application/yaml"},
+    )
+    assert checked.status_code == 200 and checked.json()["valid"], checked.text
 
 
 def assert_shell_headers(response, what: str) -> None:

@@ -52,6 +52,7 @@ OWN_SCOPE = {
     ("POST", "/api/sites"): "adds a site to the caller's own organization",
     ("GET", "/api/templates"): "the caller's own organization's templates",
     ("POST", "/api/templates"): "publishes into the caller's own organization",
+    ("POST", "/api/templates/check"): "checks against the caller's own organization's",
     ("POST", "/api/sync/push"): "device-scoped, answered per op: see the push test below",
     ("POST", "/api/sync/pull"): "device-scoped, answered per scope: see the pull test below",
     ("GET", "/api/blobs"): "which of the named photos the caller's own sites hold: see below",
@@ -91,6 +92,9 @@ BODIES: dict[tuple[str, str], Callable[[World], Body]] = {
     },
     ("PATCH", "/api/assets/{asset_id}"): lambda w: {"name": "泡沫灭火器"},
     ("POST", "/api/sites/{site_id}/assets/import"): lambda w: (
+        "name,category\n消防栓,other\n".encode()
+    ),
+    ("POST", "/api/sites/{site_id}/assets/import/check"): lambda w: (
         "name,category\n消防栓,other\n".encode()
     ),
     ("POST", "/api/tags/bulk"): lambda w: {"site_id": w.site},
@@ -164,6 +168,7 @@ BODIES: dict[tuple[str, str], Callable[[World], Body]] = {
 FILE_TYPES = {
     ("PUT", "/api/blobs/{sha256}"): "image/png",
     ("POST", "/api/sites/{site_id}/assets/import"): "text/csv",
+    ("POST", "/api/sites/{site_id}/assets/import/check"): "text/csv",
 }
 REQUIRED_QUERY = {"format": "csv", "month": local_day(0)[:7]}
 """Values for required query parameters other than site_id (which is always the site)."""
@@ -443,7 +448,8 @@ async def test_routes_of_the_callers_own_scope_never_show_the_site_to_a_stranger
         headers = world.attackers[who]
         site = await api.post("/api/sites", json={"name": "分校"}, headers=headers)
         published = await api.post("/api/templates", content=template, headers=headers)
-        for response in (site, published):
+        checked = await api.post("/api/templates/check", content=template, headers=headers)
+        for response in (site, published, checked):
             assert (response.status_code, _code(response)) == (403, "auth.forbidden"), who
 
 

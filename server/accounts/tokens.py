@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from server import clock
 from server.accounts.access import ADMINS, Caller
@@ -143,6 +143,8 @@ class MemberDevice:
     name: str
     user_id: uuid.UUID
     user_name: str
+    enrolled_at: datetime
+    """When its token was made: the person logged in on it."""
 
 
 async def member_devices(site_id: uuid.UUID) -> list[MemberDevice]:
@@ -160,7 +162,11 @@ async def member_devices(site_id: uuid.UUID) -> list[MemberDevice]:
         return []
     rows = (
         await ApiToken.select(
-            ApiToken.device, ApiToken.device.name, ApiToken.user, ApiToken.user.display_name
+            ApiToken.device,
+            ApiToken.device.name,
+            ApiToken.user,
+            ApiToken.user.display_name,
+            ApiToken.created_at,
         )
         .where(ApiToken.user.is_in([m["user"] for m in members]) & ApiToken.revoked_at.is_null())
         .run()
@@ -171,6 +177,7 @@ async def member_devices(site_id: uuid.UUID) -> list[MemberDevice]:
             name=r["device.name"],
             user_id=r["user"],
             user_name=r["user.display_name"],
+            enrolled_at=r["created_at"],
         )
         for r in rows
     ]

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
+from piccolo.columns.combination import Combinable
 
 from server import clock
 from server.accounts.access import EVERYONE, MANAGERS, Caller
@@ -384,37 +385,82 @@ async def get_action(caller: Caller, action_id: uuid.UUID) -> ActionDetail:
         )
         for e in events
     ]
-    return ActionDetail(**msgspec.structs.asdict(action_out(row)), history=history)
+    named = {row["owner"], row["requester"], *(e["owner"] for e in events)} - {None}
+    names = await display_names(list(named))
+    people = [PersonRef(id=id, name=names.get(id, "")) for id in sorted(named)]
+    return ActionDetail(**msgspec.structs.asdict(action_out(row)), history=history, people=people)
 
 
 async def list_actions(
     caller: Caller,
     *,
     site_id: uuid.UUID | None = None,
-    state: str | None = None,
+    states: list[str] | None = None,
     mine: bool = False,
+    owner_id: uuid.UUID | None = None,
+    unowned: bool = False,
+    finding_id: uuid.UUID | None = None,
     overdue: bool = False,
+    older_than_days: int | None = None,
     oldest_first: bool = False,
+    after: uuid.UUID | None = None,
     limit: int = 100,
 ) -> ActionPage:
+    """Newest raised first (or oldest with `oldest_first`), read on from `after`; a site
+    may hold thousands, so the filters and the count are the database's work. One raised
+    exactly `older_than_days` days ago is that old (as the site's backlog counts it)."""
     sites = caller.site_ids(EVERYONE)
     if site_id is not None:
         caller.require(site_id, EVERYONE)
         sites = [site_id]
-    query = CorrectiveAction.select().where(
-        CorrectiveAction.site.is_in(sites or [uuid.UUID(int=0)])
-    )
-    if state is not None:
-        query = query.where(CorrectiveAction.state == state)
+    where: Combinable = CorrectiveAction.site.is_in(sites or [uuid.UUID(int=0)])
+    if states:
+        where &= CorrectiveAction.state.is_in(states)
     if mine:
-        query = query.where(CorrectiveAction.owner == caller.user_id)
+        where &= CorrectiveAction.owner == caller.user_id
+    if owner_id is not None:
+        where &= CorrectiveAction.owner == owner_id
+    if unowned:
+        where &= CorrectiveAction.owner.is_null()
+    if finding_id is not None:
+        where &= CorrectiveAction.finding == finding_id
     if overdue:
-        query = query.where(
-            CorrectiveAction.state.not_in(list(rules.CLOSED))
-            & (CorrectiveAction.due_at < clock.utcnow())
+        where &= CorrectiveAction.state.not_in(list(rules.CLOSED)) & (
+            CorrectiveAction.due_at < clock.utcnow()
         )
-    rows = await query.order_by(CorrectiveAction.raised_at, ascending=oldest_first).limit(limit)
-    return ActionPage(items=[action_out(row) for row in rows])
+    if older_than_days is not None:
+        where &= CorrectiveAction.raised_at <= clock.utcnow() - timedelta(days=older_than_days)
+    total = await CorrectiveAction.count().where(where)
+    query = CorrectiveAction.select().where(where)
+    if after is not None:
+        mark = (
+            await CorrectiveAction.select(CorrectiveAction.raised_at)
+            .where(where & (CorrectiveAction.id == after))
+            .first()
+        )
+        if mark is None:
+            raise not_found("action given as `after`")
+        beyond = (
+            CorrectiveAction.raised_at > mark["raised_at"]
+            if oldest_first
+            else CorrectiveAction.raised_at < mark["raised_at"]
+        )
+        tie = CorrectiveAction.id > after if oldest_first else CorrectiveAction.id < after
+        query = query.where(beyond | ((CorrectiveAction.raised_at == mark["raised_at"]) & tie))
+    rows = (
+        await query.order_by(CorrectiveAction.raised_at, ascending=oldest_first)
+        .order_by(CorrectiveAction.id, ascending=oldest_first)
+        .limit(limit + 1)
+    )
+    page = rows[:limit]
+    named = {id for row in page for id in (row["owner"], row["requester"]) if id is not None}
+    names = await display_names(list(named))
+    return ActionPage(
+        items=[action_out(row) for row in page],
+        next_after=page[-1]["id"] if len(rows) > limit else None,
+        total=total,
+        people=[PersonRef(id=id, name=names.get(id, "")) for id in sorted(named)],
+    )
 
 
 def action_out(row: dict[str, Any]) -> ActionOut:

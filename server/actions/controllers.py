@@ -48,23 +48,35 @@ class ActionController(Controller):
         self,
         caller: CurrentCaller,
         site_id: FromQuery[uuid.UUID | None] = None,
-        action_state: Annotated[
-            Literal["open", "in_progress", "fixed", "verified", "cancelled"] | None,
-            QueryParameter(name="state"),
+        action_states: Annotated[
+            list[Literal["open", "in_progress", "fixed", "verified", "cancelled"]] | None,
+            QueryParameter(name="state", description="several given as state=…&state=…"),
         ] = None,
         mine: FromQuery[bool] = False,
+        owner_id: FromQuery[uuid.UUID | None] = None,
+        unowned: FromQuery[bool] = False,
+        finding_id: FromQuery[uuid.UUID | None] = None,
         overdue: FromQuery[bool] = False,
+        older_than_days: Annotated[int | None, QueryParameter(ge=0, le=3650)] = None,
         oldest_first: FromQuery[bool] = False,
+        after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 100,
     ) -> ActionPage:
-        """My actions (`mine`), a site's by state, the overdue ones, oldest first by age."""
+        """My actions (`mine`), one person's or no one's, a site's by state, the one raised
+        from a finding, the overdue ones, those raised more than some days ago; newest or
+        oldest first, a page at a time."""
         return await actions.list_actions(
             caller,
             site_id=site_id,
-            state=action_state,
+            states=list(action_states) if action_states else None,
             mine=mine,
+            owner_id=owner_id,
+            unowned=unowned,
+            finding_id=finding_id,
             overdue=overdue,
+            older_than_days=older_than_days,
             oldest_first=oldest_first,
+            after=after,
             limit=limit,
         )
 

@@ -113,6 +113,9 @@ class ActionEventOut(msgspec.Struct, frozen=True, kw_only=True):
 
 class ActionDetail(ActionOut, frozen=True, kw_only=True):
     history: list[ActionEventOut]
+    people: list[PersonRef] = []
+    """The owner, the requester and everyone the history names as an owner, by name: an
+    auditor reads who holds the work without the site's list of members."""
 
 
 class ActionTransition(Request, frozen=True, kw_only=True):
@@ -142,6 +145,12 @@ class TransitionResult(msgspec.Struct, frozen=True, kw_only=True):
 
 class ActionPage(msgspec.Struct, frozen=True, kw_only=True):
     items: list[ActionOut]
+    next_after: uuid.UUID | None = None
+    """Pass as `after` for the next page; null on the last page."""
+    total: int = 0
+    """How many actions the filters match, on every page."""
+    people: list[PersonRef] = []
+    """The owners and requesters of this page's actions, by name."""
 
 
 class ServiceLevelSet(Request, frozen=True, kw_only=True):

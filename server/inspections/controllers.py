@@ -45,6 +45,7 @@ class InspectionController(Controller):
         location_id: FromQuery[uuid.UUID | None] = None,
         asset_id: FromQuery[uuid.UUID | None] = None,
         template_key: FromQuery[str | None] = None,
+        inspector_id: FromQuery[uuid.UUID | None] = None,
         result: FromQuery[Literal["pass", "fail"] | None] = None,
         completed_from: FromQuery[datetime | None] = None,
         completed_to: FromQuery[datetime | None] = None,
@@ -58,6 +59,7 @@ class InspectionController(Controller):
             location_id=location_id,
             asset_id=asset_id,
             template_key=template_key,
+            inspector_id=inspector_id,
             result=result,
             completed_from=in_range(completed_from, "completed_from"),
             completed_to=in_range(completed_to, "completed_to"),
@@ -100,8 +102,10 @@ class FindingController(Controller):
         severity: FromQuery[Literal["high", "normal"] | None] = None,
         asset_id: FromQuery[uuid.UUID | None] = None,
         location_id: FromQuery[uuid.UUID | None] = None,
+        after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 100,
     ) -> list[FindingOut]:
+        """Newest first; `after` (the last one of a list) reads on past it."""
         return await findings.list_findings(
             caller,
             site_id=site_id,
@@ -109,6 +113,7 @@ class FindingController(Controller):
             severity=severity,
             asset_id=asset_id,
             location_id=location_id,
+            after=after,
             limit=limit,
         )
 

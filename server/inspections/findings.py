@@ -484,6 +484,7 @@ async def list_findings(
     severity: str | None = None,
     asset_id: uuid.UUID | None = None,
     location_id: uuid.UUID | None = None,
+    after: uuid.UUID | None = None,
     limit: int = 100,
 ) -> list[FindingOut]:
     sites = [site_id] if site_id is not None else caller.site_ids(EVERYONE)
@@ -501,8 +502,21 @@ async def list_findings(
     if location_id is not None:
         _, subtree = await location_subtree(caller, location_id)
         query = query.where(Finding.location.is_in(list(subtree)))
+    if after is not None:
+        mark = (
+            await Finding.select(Finding.observed_at)
+            .where((Finding.id == after) & Finding.site.is_in(sites))
+            .first()
+        )
+        if mark is None:
+            raise not_found("finding given as `after`")
+        query = query.where(
+            (Finding.observed_at < mark["observed_at"])
+            | ((Finding.observed_at == mark["observed_at"]) & (Finding.id < after))
+        )
     rows = (
         await query.order_by(Finding.observed_at, ascending=False)
+        .order_by(Finding.id, ascending=False)
         .limit(limit)
         .output(load_json=True)
     )
@@ -514,6 +528,14 @@ async def get_finding(caller: Caller, finding_id: uuid.UUID) -> FindingOut:
     if row is None or row["site"] not in caller.roles:
         raise not_found("finding")
     return finding_out(row)
+
+
+async def count_open_findings(site_id: uuid.UUID, severity: str) -> int:
+    """How many of the site's findings of this severity are still open (for callers already
+    authorised)."""
+    return await Finding.count().where(
+        (Finding.site == site_id) & (Finding.status == "open") & (Finding.severity == severity)
+    )
 
 
 async def follow_sign_offs(sign_offs: list[actions.SignOff]) -> None:

@@ -45,6 +45,7 @@ async def list_inspections(
     location_id: uuid.UUID | None = None,
     asset_id: uuid.UUID | None = None,
     template_key: str | None = None,
+    inspector_id: uuid.UUID | None = None,
     result: str | None = None,
     completed_from: datetime | None = None,
     completed_to: datetime | None = None,
@@ -68,6 +69,8 @@ async def list_inspections(
         query = query.where(Inspection.asset == asset_id)
     if template_key is not None:
         query = query.where(Inspection.template_key == template_key)
+    if inspector_id is not None:
+        query = query.where(Inspection.inspector == inspector_id)
     if result is not None:
         query = query.where(Inspection.result == result)
     if completed_from is not None:
@@ -181,10 +184,11 @@ async def completion_times(
     since: dt.datetime,
     now: dt.datetime,
     targets: set[uuid.UUID] | None,
-) -> dict[tuple[str, uuid.UUID], list[tuple[dt.datetime, str]]]:
+) -> dict[tuple[str, uuid.UUID], list[tuple[dt.datetime, str, uuid.UUID]]]:
     """Business times (`completed_at`) of the inspections of each (template, target) from
-    `since` to `now`, each with its result as it stands: a corrected inspection's is its
-    latest correction's. An inspection of an asset is not one of the room it stands in."""
+    `since` to `now`, each with its result as it stands (a corrected inspection's is its
+    latest correction's) and its id. An inspection of an asset is not one of the room it
+    stands in."""
     query = Inspection.select(
         Inspection.id,
         Inspection.template_key,
@@ -203,11 +207,11 @@ async def completion_times(
         query = query.where(Inspection.asset.is_in(ids) | Inspection.location.is_in(ids))
     rows = await query
     results = await _as_corrected({row["id"]: row["result"] for row in rows})
-    found: dict[tuple[str, uuid.UUID], list[tuple[dt.datetime, str]]] = {}
+    found: dict[tuple[str, uuid.UUID], list[tuple[dt.datetime, str, uuid.UUID]]] = {}
     for row in rows:
         key = row["asset"] if row["asset"] is not None else row["location"]
         found.setdefault((row["template_key"], key), []).append(
-            (row["completed_at"], results[row["id"]])
+            (row["completed_at"], results[row["id"]], row["id"])
         )
     return found
 

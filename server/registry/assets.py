@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 
 from server import clock
 from server.accounts import users
@@ -195,10 +196,13 @@ async def list_assets(
     status: str | None = "active",
     keeper_id: uuid.UUID | None = None,
     q: str | None = None,
+    untagged: bool = False,
     after: uuid.UUID | None = None,
     limit: int = 100,
 ) -> AssetPage:
-    """Assets the caller may see; `location_id` includes everything inside that location."""
+    """Assets the caller may see; `location_id` includes everything inside that location,
+    `q` finds text in the name, English name, asset number or serial number, `untagged`
+    keeps those without an active tag."""
     if site_id is not None:
         caller.require(site_id, EVERYONE)  # a stranger's site is not found, as everywhere
     sites = caller.site_ids(EVERYONE) if site_id is None else [site_id]
@@ -220,7 +224,18 @@ async def list_assets(
         query = query.where(Asset.keeper == keeper_id)
     if q:
         query = query.where(
-            contains(Asset.name, q) | contains(Asset.name_en, q) | contains(Asset.asset_number, q)
+            contains(Asset.name, q)
+            | contains(Asset.name_en, q)
+            | contains(Asset.asset_number, q)
+            | contains(Asset.serial_number, q)
+        )
+    if untagged:
+        # Answered by the tag table's index on its asset, row by row of the site's page.
+        query = query.where(
+            WhereRaw(
+                "NOT EXISTS (SELECT 1 FROM tag WHERE tag.asset = asset.id AND tag.status = {})",
+                "active",
+            )
         )
     if after is not None:
         query = query.where(Asset.id > after)

@@ -8,21 +8,26 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
 from server.deps import AppSettings, CurrentCaller
-from server.registry import assets, imports, labels, locations, spreadsheets, tags
+from server.registry import assets, imports, labels, locations, site_tags, spreadsheets, tags
 from server.registry.wire import (
     AssetCreate,
     AssetOut,
     AssetPage,
     AssetUpdate,
+    ImportCheck,
     ImportResult,
+    LabelPresetOut,
+    LabelSheetPlan,
     LocationCreate,
     LocationOut,
     LocationPage,
     LocationUpdate,
     TagBulkIssue,
     TagBulkIssued,
+    TagCoverage,
     TagCreate,
     TagEventOut,
+    TagListPage,
     TagNote,
     TagOut,
     TagPage,
@@ -93,6 +98,7 @@ class AssetController(Controller):
         status: FromQuery[Literal["active", "retired"] | None] = "active",
         keeper_id: FromQuery[uuid.UUID | None] = None,
         q: FromQuery[str | None] = None,
+        untagged: FromQuery[bool] = False,
         after: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 100,
     ) -> AssetPage:
@@ -104,6 +110,7 @@ class AssetController(Controller):
             status=status,
             keeper_id=keeper_id,
             q=q,
+            untagged=untagged,
             after=after,
             limit=limit,
         )
@@ -143,6 +150,19 @@ class ImportController(Controller):
         return await imports.import_assets(
             caller, site_id, content, f"upload.{format}", dry_run=dry_run
         )
+
+    @post("/check", request_max_body_size=IMPORT_BODY_LIMIT, status_code=200)
+    async def check_import(
+        self,
+        caller: CurrentCaller,
+        request: Request,
+        site_id: Id,
+        format: FromQuery[Literal["csv", "xlsx"]],
+    ) -> ImportCheck:
+        """Every problem of the file against its row, and the assets it would make; stores
+        nothing. The file is the raw request body."""
+        content = await request.body()
+        return await imports.check_import(caller, site_id, content, f"upload.{format}")
 
 
 class TagController(Controller):
@@ -277,3 +297,59 @@ class LabelController(Controller):
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="labels-{preset}.pdf"'},
         )
+
+
+class SiteTagController(Controller):
+    path = "/api/sites/{site_id:uuid}/tags"
+    tags = ["registry"]
+
+    @get("/")
+    async def list_site_tags(
+        self,
+        caller: CurrentCaller,
+        site_id: Id,
+        status: FromQuery[site_tags.TagStatus] = "active",
+        targets: FromQuery[site_tags.Targets] = "all",
+        q: FromQuery[str | None] = None,
+        after: FromQuery[uuid.UUID | None] = None,
+        limit: Limit = 50,
+    ) -> TagListPage:
+        """The site's tags, newest first, with what each is on and where."""
+        return await site_tags.list_site_tags(
+            caller, site_id, status=status, targets=targets, q=q, after=after, limit=limit
+        )
+
+    @get("/untagged")
+    async def count_untagged(self, caller: CurrentCaller, site_id: Id) -> TagCoverage:
+        return await site_tags.count_untagged(caller, site_id)
+
+
+class LabelSheetController(Controller):
+    path = "/api/sites/{site_id:uuid}/labels"
+    tags = ["registry"]
+
+    @get("/")
+    async def plan_sheet(
+        self,
+        caller: CurrentCaller,
+        settings: AppSettings,
+        site_id: Id,
+        preset: FromQuery[str] = "a4-3x8",
+        location_id: FromQuery[uuid.UUID | None] = None,
+        category: FromQuery[str | None] = None,
+        targets: FromQuery[Literal["assets", "locations", "all"]] = "all",
+    ) -> LabelSheetPlan:
+        """What GET /api/labels.pdf with the same choices would print."""
+        return await labels.plan_sheet(
+            caller,
+            site_id,
+            settings.public_url,
+            preset,
+            location_id=location_id,
+            category=category,
+            targets=targets,
+        )
+
+    @get("/presets")
+    async def label_presets(self, caller: CurrentCaller, site_id: Id) -> list[LabelPresetOut]:
+        return await labels.label_presets(caller, site_id)

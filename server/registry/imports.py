@@ -3,6 +3,7 @@ every row goes in, in one transaction, or none does and every problem is listed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import uuid
@@ -22,9 +23,16 @@ from server.registry.assets import check_attributes, record_asset
 from server.registry.locations import path_of, site_tree
 from server.registry.spreadsheets import read_rows
 from server.registry.tables import Asset, AssetImport
-from server.registry.wire import AttributeValue, ImportResult, RowError
+from server.registry.wire import (
+    AttributeValue,
+    ImportCheck,
+    ImportPreviewRow,
+    ImportResult,
+    RowError,
+)
 
 MAX_ERRORS_LISTED = 500
+MAX_PREVIEW = 500
 INSERT_CHUNK = 500
 
 # Header names as a school office writes them, in either language.
@@ -49,6 +57,41 @@ HEADERS = {
     "keeper": "keeper",
     "责任人": "keeper",
     "保管人": "keeper",
+    # The dates and model the checklists read from an asset's attributes.
+    "有效期至": "attr:expiry_date",
+    "有效期": "attr:expiry_date",
+    "生产日期": "attr:manufacture_date",
+    "购置日期": "attr:purchase_date",
+    "型号": "attr:model",
+    "规格型号": "attr:model",
+}
+# A category as the office names it, in either language, besides its code.
+CATEGORY_NAMES = {
+    "灭火器": "fire_extinguisher",
+    "消火栓箱": "fire_hydrant_box",
+    "火灾报警控制器": "fire_alarm_panel",
+    "应急照明灯": "emergency_light",
+    "安全出口标志": "exit_sign",
+    "配电箱": "electrical_panel",
+    "游乐设施": "playground_equipment",
+    "体育器材": "sports_equipment",
+    "厨房燃气": "kitchen_gas",
+    "饮水机": "water_dispenser",
+    "冰箱": "refrigerator",
+    "消毒柜": "disinfection_cabinet",
+    "其他": "other",
+    "fire extinguisher": "fire_extinguisher",
+    "fire hydrant box": "fire_hydrant_box",
+    "fire alarm panel": "fire_alarm_panel",
+    "emergency light": "emergency_light",
+    "exit sign": "exit_sign",
+    "electrical panel": "electrical_panel",
+    "playground equipment": "playground_equipment",
+    "sports equipment": "sports_equipment",
+    "kitchen gas": "kitchen_gas",
+    "water dispenser": "water_dispenser",
+    "refrigerator": "refrigerator",
+    "disinfection cabinet": "disinfection_cabinet",
 }
 REQUIRED = ("name", "category")
 CATEGORY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -66,15 +109,141 @@ def _columns(header: list[str]) -> tuple[dict[str, str], list[RowError]]:
         if key is None and name.lower().startswith(("attr:", "attr.")):
             key = "attr:" + name[5:].strip()
         if key is None:
-            errors.append(RowError(row=1, column=name, reason="unknown column"))
+            errors.append(
+                RowError(row=1, column=name, code="column_unknown", reason="unknown column")
+            )
             continue
         if key in mapping.values():
-            errors.append(RowError(row=1, column=name, reason=f"second column for {key}"))
+            errors.append(
+                RowError(row=1, column=name, code="column_twice", reason=f"second column for {key}")
+            )
         mapping[name] = key
     for field in REQUIRED:
         if field not in mapping.values():
-            errors.append(RowError(row=1, column=field, reason="required column missing"))
+            errors.append(
+                RowError(
+                    row=1, column=field, code="column_missing", reason="required column missing"
+                )
+            )
     return mapping, errors
+
+
+@dataclasses.dataclass
+class _Checked:
+    """A file read and checked against the site: the assets it would make, each with its
+    row, and every problem found."""
+
+    rows: int
+    drafts: list[tuple[int, Asset, dict[str, AttributeValue]]] = dataclasses.field(
+        default_factory=list
+    )
+    """Each asset with its row, and its attributes as read (the column holds them as JSON)."""
+    errors: list[RowError] = dataclasses.field(default_factory=list)
+    tree: dict[uuid.UUID, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    keeper_names: dict[uuid.UUID, str] = dataclasses.field(default_factory=dict)
+
+
+async def _earlier_import(site_id: uuid.UUID, digest: str) -> dict[str, Any] | None:
+    return await (
+        AssetImport.select()
+        .where((AssetImport.site == site_id) & (AssetImport.sha256 == digest))
+        .first()
+    )
+
+
+async def _check_file(
+    site_id: uuid.UUID, content: bytes, filename: str, progress: Progress | None = None
+) -> _Checked:
+    # Unpacking and reading a file is CPU work: off the event loop, other requests go on.
+    header, rows = await anyio.to_thread.run_sync(read_rows, content, filename)
+    mapping, errors = _columns(header)
+    if errors:
+        return _Checked(rows=len(rows), errors=errors)
+    tree = await site_tree(site_id)
+    resolve_location = location_resolver(tree)
+    keepers, keeper_names = await _keepers(site_id)
+    taken = {
+        r["asset_number"]
+        for r in await Asset.select(Asset.asset_number).where(
+            (Asset.site == site_id) & (Asset.asset_number != "")
+        )
+    }
+    checked = _Checked(rows=len(rows), tree=tree, keeper_names=keeper_names)
+    seen_numbers: dict[str, int] = {}
+    now = clock.utcnow()
+    for row in rows:
+        fields = {mapping[k]: v for k, v in row.values.items() if k in mapping}
+        category = fields.get("category", "")
+        fields["category"] = CATEGORY_NAMES.get(category.lower(), category)
+        row_errors = _check_row(row.number, fields, taken, seen_numbers)
+        location_id = keeper_id = None
+        if fields.get("location"):
+            location_id = resolve_location(fields["location"])
+            if location_id is None:
+                row_errors.append(
+                    RowError(
+                        row=row.number,
+                        column="location",
+                        code="location_unknown",
+                        reason="no such location",
+                        value=fields["location"],
+                    )
+                )
+        if fields.get("keeper"):
+            keeper_id = keepers.get(fields["keeper"])
+            if keeper_id is None:
+                row_errors.append(
+                    RowError(
+                        row=row.number,
+                        column="keeper",
+                        code="keeper_unknown",
+                        reason="not a member of this site",
+                        value=fields["keeper"],
+                    )
+                )
+        attributes: dict[str, AttributeValue] = {
+            k[5:]: v for k, v in fields.items() if k.startswith("attr:") and v
+        }
+        row_errors.extend(_attribute_errors(row.number, attributes))
+        errors.extend(row_errors)
+        if not row_errors:
+            draft = Asset(
+                id=new_id(),
+                site=site_id,
+                location=location_id,
+                category=fields["category"],
+                name=fields["name"],
+                name_en=fields.get("name_en", ""),
+                asset_number=fields.get("asset_number", ""),
+                serial_number=fields.get("serial_number", ""),
+                attributes=attributes,
+                keeper=keeper_id,
+                status="active",
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            checked.drafts.append((row.number, draft, attributes))
+        if progress:
+            progress(1)
+    checked.errors = errors
+    return checked
+
+
+def _attribute_errors(number: int, attributes: dict[str, AttributeValue]) -> list[RowError]:
+    errors = []
+    for key, value in attributes.items():
+        try:
+            check_attributes({key: value})
+        except DomainError as exc:
+            named = len(key) <= 64 and key.replace("_", "").isalnum()
+            code = "date_format" if named else "attribute_name"
+            errors.append(
+                RowError(
+                    row=number, column=exc.field, code=code, reason=exc.detail, value=str(value)
+                )
+            )
+    return errors
 
 
 async def import_assets(
@@ -88,78 +257,15 @@ async def import_assets(
 ) -> ImportResult:
     caller.require(site_id, MANAGERS)
     digest = hashlib.sha256(content).hexdigest()
-    earlier = (
-        await AssetImport.select()
-        .where((AssetImport.site == site_id) & (AssetImport.sha256 == digest))
-        .first()
-    )
+    earlier = await _earlier_import(site_id, digest)
     if earlier is not None:
         return ImportResult(
             rows=earlier["rows"], created=0, dry_run=dry_run, already_imported_at=earlier["at"]
         )
-    # Unpacking and reading a file is CPU work: off the event loop, other requests go on.
-    header, rows = await anyio.to_thread.run_sync(read_rows, content, filename)
-    mapping, errors = _columns(header)
-    if errors:
-        raise _invalid(errors)
-    resolve_location = location_resolver(await site_tree(site_id))
-    keepers = await _keepers(site_id)
-    taken = {
-        r["asset_number"]
-        for r in await Asset.select(Asset.asset_number).where(
-            (Asset.site == site_id) & (Asset.asset_number != "")
-        )
-    }
-    drafts: list[Asset] = []
-    seen_numbers: dict[str, int] = {}
-    now = clock.utcnow()
-    for row in rows:
-        fields = {mapping[k]: v for k, v in row.values.items() if k in mapping}
-        row_errors = _check_row(row.number, fields, taken, seen_numbers)
-        location_id = keeper_id = None
-        if fields.get("location"):
-            location_id = resolve_location(fields["location"])
-            if location_id is None:
-                row_errors.append(
-                    RowError(row=row.number, column="location", reason="no such location")
-                )
-        if fields.get("keeper"):
-            keeper_id = keepers.get(fields["keeper"])
-            if keeper_id is None:
-                row_errors.append(
-                    RowError(row=row.number, column="keeper", reason="not a member of this site")
-                )
-        attributes: dict[str, AttributeValue] = {
-            k[5:]: v for k, v in fields.items() if k.startswith("attr:") and v
-        }
-        try:
-            check_attributes(attributes)
-        except DomainError as exc:
-            row_errors.append(RowError(row=row.number, column=exc.field, reason=exc.detail))
-        errors.extend(row_errors)
-        if not row_errors:
-            drafts.append(
-                Asset(
-                    id=new_id(),
-                    site=site_id,
-                    location=location_id,
-                    category=fields["category"],
-                    name=fields["name"],
-                    name_en=fields.get("name_en", ""),
-                    asset_number=fields.get("asset_number", ""),
-                    serial_number=fields.get("serial_number", ""),
-                    attributes=attributes,
-                    keeper=keeper_id,
-                    status="active",
-                    version=1,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        if progress:
-            progress(1)
-    if errors:
-        raise _invalid(errors)
+    checked = await _check_file(site_id, content, filename, progress)
+    if checked.errors:
+        raise _invalid(checked.errors)
+    drafts = [draft for _, draft, _ in checked.drafts]
     if not dry_run:
         async with transaction():
             # Checked again inside the transaction: two uploads of one file race here.
@@ -177,13 +283,50 @@ async def import_assets(
                     site=site_id,
                     sha256=digest,
                     filename=filename[:200],
-                    rows=len(rows),
+                    rows=checked.rows,
                     created=len(drafts),
                     by_user=caller.user_id,
-                    at=now,
+                    at=clock.utcnow(),
                 )
             )
-    return ImportResult(rows=len(rows), created=0 if dry_run else len(drafts), dry_run=dry_run)
+    return ImportResult(rows=checked.rows, created=0 if dry_run else len(drafts), dry_run=dry_run)
+
+
+async def check_import(
+    caller: Caller, site_id: uuid.UUID, content: bytes, filename: str
+) -> ImportCheck:
+    """What importing the file would do, storing nothing: every problem against its row and
+    column, and the assets it would make. A file the import refuses as a whole (unreadable,
+    too long) is refused here too."""
+    caller.require(site_id, MANAGERS)
+    earlier = await _earlier_import(site_id, hashlib.sha256(content).hexdigest())
+    try:
+        checked = await _check_file(site_id, content, filename)
+    except DomainError as exc:
+        if exc.code != "import.invalid_rows" or not exc.errors:
+            raise
+        checked = _Checked(rows=0, errors=[msgspec.convert(e, RowError) for e in exc.errors])
+    preview = [
+        ImportPreviewRow(
+            row=number,
+            name=draft.name,
+            category=draft.category,
+            asset_number=draft.asset_number,
+            serial_number=draft.serial_number,
+            location_path=path_of(checked.tree, draft.location),
+            keeper_name=checked.keeper_names.get(draft.keeper) if draft.keeper else None,
+            attributes=attributes,
+        )
+        for number, draft, attributes in checked.drafts[:MAX_PREVIEW]
+    ]
+    return ImportCheck(
+        rows=checked.rows,
+        creatable=0 if checked.errors else len(checked.drafts),
+        problems=len(checked.errors),
+        errors=checked.errors[:MAX_ERRORS_LISTED],
+        preview=[] if checked.errors else preview,
+        already_imported_at=earlier["at"] if earlier else None,
+    )
 
 
 def _check_row(
@@ -192,11 +335,17 @@ def _check_row(
     errors = []
     for field in REQUIRED:
         if not fields.get(field):
-            errors.append(RowError(row=number, column=field, reason="required"))
+            errors.append(RowError(row=number, column=field, code="required", reason="required"))
     category = fields.get("category", "")
     if category and not CATEGORY.match(category):
         errors.append(
-            RowError(row=number, column="category", reason="lower-case letters, digits and _")
+            RowError(
+                row=number,
+                column="category",
+                code="category_format",
+                reason="lower-case letters, digits and _",
+                value=category,
+            )
         )
     for field, limit in (
         ("name", 200),
@@ -205,19 +354,29 @@ def _check_row(
         ("serial_number", 64),
     ):
         if len(fields.get(field, "")) > limit:
-            errors.append(RowError(row=number, column=field, reason=f"longer than {limit}"))
+            errors.append(
+                RowError(row=number, column=field, code="too_long", reason=f"longer than {limit}")
+            )
     asset_number = fields.get("asset_number", "")
     if asset_number:
         if asset_number in taken:
             errors.append(
-                RowError(row=number, column="asset_number", reason="already used at this site")
+                RowError(
+                    row=number,
+                    column="asset_number",
+                    code="number_taken",
+                    reason="already used at this site",
+                    value=asset_number,
+                )
             )
         elif asset_number in seen:
             errors.append(
                 RowError(
                     row=number,
                     column="asset_number",
+                    code="number_repeated",
                     reason=f"same number as row {seen[asset_number]}",
+                    value=asset_number,
                 )
             )
         else:
@@ -251,9 +410,16 @@ def location_resolver(tree: dict[uuid.UUID, dict[str, Any]]) -> Callable[[str], 
     return resolve
 
 
-async def _keepers(site_id: uuid.UUID) -> dict[str, uuid.UUID]:
+async def _keepers(site_id: uuid.UUID) -> tuple[dict[str, uuid.UUID], dict[uuid.UUID, str]]:
+    """A keeper named by username, or by their name where no one else at the site has it;
+    and each member's name."""
     members = await users.members_of(site_id)
-    return {m.username: m.user_id for m in members}
+    by_name: dict[str, list[uuid.UUID]] = {}
+    for m in members:
+        by_name.setdefault(m.display_name, []).append(m.user_id)
+    found = {name: ids[0] for name, ids in by_name.items() if len(ids) == 1}
+    found.update({m.username: m.user_id for m in members})
+    return found, {m.user_id: m.display_name for m in members}
 
 
 def _invalid(errors: list[RowError]) -> DomainError:

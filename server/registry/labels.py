@@ -18,6 +18,7 @@ from server.errors import DomainError
 from server.registry.locations import path_of, site_tree, subtree_ids
 from server.registry.tables import Asset, Tag
 from server.registry.tags import load_tag
+from server.registry.wire import LabelPresetOut, LabelSheetPlan
 
 MAX_LABELS = 5000
 Targets = Literal["assets", "locations", "all"]
@@ -40,7 +41,7 @@ def font(preferred: Path | None) -> FontFile:
         raise DomainError("labels.font_missing", str(exc)) from None
 
 
-async def site_labels(
+async def select_labels(
     caller: Caller,
     site_id: uuid.UUID,
     public_url: str,
@@ -101,14 +102,84 @@ async def site_labels(
             org_line=site.name,
         )
         labels.append((path, content))
+    labels.sort(key=lambda item: (item[0], item[1].title))
+    return [content for _, content in labels]
+
+
+async def site_labels(
+    caller: Caller,
+    site_id: uuid.UUID,
+    public_url: str,
+    *,
+    location_id: uuid.UUID | None = None,
+    category: str | None = None,
+    targets: Targets = "all",
+    code: str | None = None,
+) -> list[LabelContent]:
+    """The labels of `select_labels`, as many as one PDF may hold."""
+    labels = await select_labels(
+        caller,
+        site_id,
+        public_url,
+        location_id=location_id,
+        category=category,
+        targets=targets,
+        code=code,
+    )
     if len(labels) > MAX_LABELS:
         raise DomainError(
             "labels.too_many",
             f"{len(labels)} labels; at most {MAX_LABELS} per request: "
             "narrow by location or category",
         )
-    labels.sort(key=lambda item: (item[0], item[1].title))
-    return [content for _, content in labels]
+    return labels
+
+
+async def plan_sheet(
+    caller: Caller,
+    site_id: uuid.UUID,
+    public_url: str,
+    preset_name: str,
+    *,
+    location_id: uuid.UUID | None = None,
+    category: str | None = None,
+    targets: Targets = "all",
+) -> LabelSheetPlan:
+    """How many labels and pages the same PDF request would make, and its first label's
+    code, without drawing anything; a selection too large to print is counted all the same."""
+    stock = preset(preset_name)
+    contents = await select_labels(
+        caller,
+        site_id,
+        public_url,
+        location_id=location_id,
+        category=category,
+        targets=targets,
+    )
+    return LabelSheetPlan(
+        labels=len(contents),
+        pages=-(-len(contents) // stock.labels_per_page),
+        max_labels=MAX_LABELS,
+        sample_code=contents[0].code if contents else None,
+    )
+
+
+async def label_presets(caller: Caller, site_id: uuid.UUID) -> list[LabelPresetOut]:
+    """The stock a site's labels can be printed on (the same for every site today)."""
+    caller.require(site_id, EVERYONE)
+    return [
+        LabelPresetOut(
+            name=p.name,
+            kind=p.kind,
+            page_width=p.page_width,
+            page_height=p.page_height,
+            columns=p.columns,
+            rows=p.rows,
+            label_width=p.label_width,
+            label_height=p.label_height,
+        )
+        for p in PRESETS.values()
+    ]
 
 
 async def tag_label(caller: Caller, code: str, public_url: str) -> LabelContent:

@@ -307,5 +307,9 @@ def _invalid_header(column: str, reason: str) -> DomainError:
     return DomainError(
         "import.invalid_rows",
         f"the header is wider than {MAX_COLUMNS} columns; nothing was imported",
-        errors=[msgspec.structs.asdict(RowError(row=1, column=column, reason=reason))],
+        errors=[
+            msgspec.structs.asdict(
+                RowError(row=1, column=column, code="columns_too_many", reason=reason)
+            )
+        ],
     )

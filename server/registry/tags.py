@@ -13,6 +13,7 @@ from qr.codes import InvalidTagCode, format_code, new_code, normalize_code
 from qr.urls import tag_url
 from server import clock
 from server.accounts.access import EVERYONE, MANAGERS, Caller
+from server.accounts.users import display_names
 from server.clock import new_id
 from server.db import transaction
 from server.errors import DomainError, not_found
@@ -288,6 +289,11 @@ async def tag_history(caller: Caller, code: str) -> list[TagEventOut]:
         .order_by(TagEvent.at)
         .order_by(TagEvent.id)
     )
+    names = await display_names([r["by_user"] for r in rows if r["by_user"]])
+    things = await _thing_names(
+        {a for r in rows for a in (r["asset"], r["previous_asset"]) if a},
+        {p for r in rows for p in (r["location"], r["previous_location"]) if p},
+    )
     return [
         TagEventOut(
             id=r["id"],
@@ -300,9 +306,28 @@ async def tag_history(caller: Caller, code: str) -> list[TagEventOut]:
             note=r["note"],
             by_user_id=r["by_user"],
             at=r["at"],
+            by_name=names.get(r["by_user"]) if r["by_user"] else None,
+            target_name=things.get(r["asset"] or r["location"]),
+            previous_target_name=things.get(r["previous_asset"] or r["previous_location"]),
         )
         for r in rows
     ]
+
+
+async def _thing_names(
+    asset_ids: set[uuid.UUID], location_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Names of assets and locations by id, in two queries."""
+    found: dict[uuid.UUID, str] = {}
+    if asset_ids:
+        rows = await Asset.select(Asset.id, Asset.name).where(Asset.id.is_in(list(asset_ids)))
+        found |= {r["id"]: r["name"] for r in rows}
+    if location_ids:
+        rows = await Location.select(Location.id, Location.name).where(
+            Location.id.is_in(list(location_ids))
+        )
+        found |= {r["id"]: r["name"] for r in rows}
+    return found
 
 
 async def list_tags(

@@ -156,3 +156,13 @@ async def site_things(site_id: uuid.UUID) -> list[SiteThing]:
         )
         for row in assets
     ]
+
+
+async def count_active_things(site_id: uuid.UUID) -> int:
+    """How many places and assets of the site are in use: none means its register is still
+    to be made (for callers already authorised)."""
+    places = await Location.count().where(
+        (Location.site == site_id) & (Location.status == "active")
+    )
+    assets = await Asset.count().where((Asset.site == site_id) & (Asset.status == "active"))
+    return places + assets

@@ -162,6 +162,45 @@ class TagEventOut(msgspec.Struct, frozen=True, kw_only=True):
     note: str
     by_user_id: uuid.UUID | None
     at: datetime
+    by_name: str | None = None
+    """Who did it, by the name their site knows them by."""
+    target_name: str | None = None
+    """The asset's or location's name the tag was on after this event."""
+    previous_target_name: str | None = None
+    """For a rebinding: what the tag was on before."""
+
+
+class TagListed(msgspec.Struct, frozen=True, kw_only=True):
+    """A tag as the site's list of tags shows it: with what it is on and where that is."""
+
+    id: uuid.UUID
+    code: str
+    printed_code: str
+    status: str
+    asset_id: uuid.UUID | None
+    location_id: uuid.UUID | None
+    target_name: str
+    """The asset's or the location's name."""
+    target_number: str
+    """The asset's number, or the location's code (a room number); may be empty."""
+    place: list[str]
+    """Where it is: the asset's location path, or the location's parents."""
+    created_at: datetime
+    """When it was issued."""
+    updated_at: datetime
+
+
+class TagListPage(Page[TagListed], frozen=True, kw_only=True):
+    """A page of a site's tags, newest first."""
+
+    items: list[TagListed]
+
+
+class TagCoverage(msgspec.Struct, frozen=True, kw_only=True):
+    """How many of the site's active things have no active tag yet."""
+
+    untagged_assets: int
+    untagged_locations: int
 
 
 class TagBulkIssue(Request, frozen=True, kw_only=True):
@@ -173,11 +212,61 @@ class TagBulkIssued(msgspec.Struct, frozen=True, kw_only=True):
     issued: int
 
 
+class LabelPresetOut(msgspec.Struct, frozen=True, kw_only=True):
+    """Label stock the server prints on; lengths in millimetres."""
+
+    name: str
+    kind: Literal["sheet", "roll"]
+    page_width: float
+    page_height: float
+    columns: int
+    rows: int
+    label_width: float
+    label_height: float
+
+
+class LabelSheetPlan(msgspec.Struct, frozen=True, kw_only=True):
+    """What a label PDF with the same choices would hold, before it is made."""
+
+    labels: int
+    pages: int
+    max_labels: int
+    """The most one PDF holds; above it, narrow by location or category."""
+    sample_code: str | None
+    """The code of the sheet's first label (for a preview); null when there is none."""
+
+
+ROW_PROBLEMS = frozenset(
+    {
+        "column_unknown",
+        "column_twice",
+        "column_missing",
+        "columns_too_many",
+        "required",
+        "category_format",
+        "too_long",
+        "number_taken",
+        "number_repeated",
+        "location_unknown",
+        "keeper_unknown",
+        "attribute_name",
+        "date_format",
+    }
+)
+"""What can be wrong with a row of an import (`RowError.code`): a vocabulary of its own,
+under the one problem code `import.invalid_rows`; the console says each in the person's
+language (tests/test_conventions.py checks both)."""
+
+
 class RowError(msgspec.Struct, frozen=True, kw_only=True):
     row: int
     """1-based row number in the file, the header being row 1."""
     column: str | None
+    code: str
+    """What is wrong, stable: one of ROW_PROBLEMS."""
     reason: str
+    value: str = ""
+    """What the cell held, where that is the problem (a place or keeper not found)."""
 
 
 class ImportResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -186,6 +275,34 @@ class ImportResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     dry_run: bool
     already_imported_at: datetime | None = None
     """Set when this exact file was imported before: nothing was imported again."""
+
+
+class ImportPreviewRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An asset an import would make, as the file's row says it."""
+
+    row: int
+    name: str
+    category: str
+    asset_number: str
+    serial_number: str
+    location_path: list[str]
+    keeper_name: str | None
+    attributes: dict[str, AttributeValue]
+
+
+class ImportCheck(msgspec.Struct, frozen=True, kw_only=True):
+    """What importing a file would do; nothing is stored."""
+
+    rows: int
+    creatable: int
+    """Assets the import would make: every row, or none while any row has a problem."""
+    problems: int
+    errors: list[RowError]
+    """The first 500 problems, by row."""
+    preview: list[ImportPreviewRow]
+    """The first 500 assets it would make."""
+    already_imported_at: datetime | None
+    """Set when this exact file was imported before: importing it again makes nothing."""
 
 
 class LocationRecord(msgspec.Struct, frozen=True, kw_only=True):

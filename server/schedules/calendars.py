@@ -50,10 +50,15 @@ async def get_calendar(caller: Caller, site_id: uuid.UUID) -> CalendarOut:
     return _out(row)
 
 
-async def set_calendar(caller: Caller, site_id: uuid.UUID, calendar: SchoolCalendar) -> CalendarOut:
+async def set_calendar(
+    caller: Caller, site_id: uuid.UUID, calendar: SchoolCalendar, version: int | None = None
+) -> CalendarOut:
     """Replace the site's calendar. Refused with `calendar.past_changed` when it would change
-    a past day a schedule was in force on, and with `schedule.calendar_required` when it
-    drops every term while a schedule still spreads work over terms."""
+    a past day a schedule was in force on, with `schedule.calendar_required` when it drops
+    every term while a schedule still spreads work over terms, and with
+    `calendar.version_conflict` when `version` (the one the change was made against; 0: no
+    calendar yet) is no longer the stored one: a whole calendar replaced from a stale copy
+    would undo another manager's change."""
     caller.require(site_id, MANAGERS)
     today = local_today((await site_timezones([site_id]))[site_id])
     async with transaction():
@@ -61,6 +66,13 @@ async def set_calendar(caller: Caller, site_id: uuid.UUID, calendar: SchoolCalen
         if not is_sqlite():
             query = query.lock_rows("UPDATE")
         row = await query.first()
+        stored = 0 if row is None else row["version"]
+        if version is not None and version != stored:
+            raise DomainError(
+                "calendar.version_conflict",
+                f"changed by someone else: version is {stored}, you sent {version}",
+                field="version",
+            )
         before = NO_CALENDAR if row is None else _decoded(row["calendar"])
         rules = await _rules_in_force(site_id)
         _check_past_unchanged(before, calendar, rules, today)

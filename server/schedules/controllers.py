@@ -41,11 +41,16 @@ class CalendarController(Controller):
 
     @put("/")
     async def set_calendar(
-        self, caller: CurrentCaller, site_id: Id, data: Annotated[SchoolCalendar, Body()]
+        self,
+        caller: CurrentCaller,
+        site_id: Id,
+        data: Annotated[SchoolCalendar, Body()],
+        version: Annotated[int | None, QueryParameter(ge=0)] = None,
     ) -> CalendarOut:
         """Replace the calendar (managers). 409 `calendar.past_changed` if it would change a
-        past day a schedule was in force on."""
-        return await calendars.set_calendar(caller, site_id, data)
+        past day a schedule was in force on; `calendar.version_conflict` if `version` (the
+        one the change was made against) is no longer the stored one."""
+        return await calendars.set_calendar(caller, site_id, data, version)
 
 
 class ExcusalPolicyController(Controller):
@@ -119,10 +124,12 @@ class ScheduleController(Controller):
         site_id: Id,
         schedule_id: Id,
         effective_from: FromQuery[date | None] = None,
+        version: Annotated[int | None, QueryParameter(ge=1)] = None,
     ) -> ScheduleOut:
-        """Nothing more is due from `effective_from` (default today); the past stays."""
+        """Nothing more is due from `effective_from` (default today); the past stays. 409
+        `schedule.version_conflict` if `version` is no longer the stored one."""
         return await schedules.end_schedule(
-            caller, site_id, schedule_id, in_range(effective_from, "effective_from")
+            caller, site_id, schedule_id, in_range(effective_from, "effective_from"), version
         )
 
 
@@ -156,12 +163,20 @@ class DueController(Controller):
         first_day: Annotated[date | None, QueryParameter(name="from")] = None,
         last_day: Annotated[date | None, QueryParameter(name="to")] = None,
         mine: FromQuery[bool] = False,
+        building: FromQuery[uuid.UUID | None] = None,
+        checklist: FromQuery[str | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=1000)] = None,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> DueList:
         """Occurrences with their status as of now, by due time: today's, this week's, the
         overdue ones of the last 60 days, or those dated `from`-`to` (a period, at most 92
         days, as the schedules stood then), with how the done ones came out, the excusal
         beside each excused one (pending and rejected ones too), and the counts by outcome.
-        `mine`: on things I keep (an inspector: also those no one keeps)."""
+        `mine`: on things I keep (an inspector: also those no one keeps); `building`: in
+        that place or under it; `checklist`: of one template; `q`: things whose name, or a
+        place they are in, holds the text. `limit` and `offset`: one page of the list (all of
+        it without `limit`); `counts` and `total` are of the whole list."""
         return await due.list_due(
             caller,
             site_id,
@@ -169,6 +184,11 @@ class DueController(Controller):
             first_day=in_range(first_day, "from"),
             last_day=in_range(last_day, "to"),
             mine=mine,
+            building=building,
+            checklist=checklist,
+            text=q,
+            limit=limit,
+            offset=offset,
         )
 
 

@@ -140,6 +140,7 @@ class Found:
     occurrence: Occurrence
     status: Status
     result: str | None = None
+    inspection_id: uuid.UUID | None = None
     excusal: Excused | None = None
 
 
@@ -200,21 +201,23 @@ async def find_due(
             excusals = excused.get((schedule.id, key), {})
             statuses = checklists.statuses(
                 covered,
-                [at for at, _ in done],
+                [at for at, _, _ in done],
                 [k for k, e in excusals.items() if stands(e.state)],
                 now,
             )
-            result.extend(
-                Found(
-                    schedule,
-                    thing,
-                    o,
-                    s,
-                    outcome(o, s, done, now),
-                    excusals.get(o.key),
+            for o, s in zip(covered, statuses, strict=True):
+                by = outcome(o, s, done, now)
+                result.append(
+                    Found(
+                        schedule,
+                        thing,
+                        o,
+                        s,
+                        by[1] if by else None,
+                        by[2] if by else None,
+                        excusals.get(o.key),
+                    )
                 )
-                for o, s in zip(covered, statuses, strict=True)
-            )
     result.sort(
         key=lambda f: (
             f.occurrence.due_start,
@@ -230,12 +233,12 @@ async def find_due(
 def outcome(
     occurrence: Occurrence,
     status: Status,
-    done: list[tuple[dt.datetime, str]],
+    done: list[tuple[dt.datetime, str, uuid.UUID]],
     now: dt.datetime,
-) -> str | None:
-    """How a done occurrence came out: the result of the last inspection in the span that
-    made it done (its window, or after it for one done late), `done` in time order; at the
-    same instant a failure outweighs a pass."""
+) -> tuple[dt.datetime, str, uuid.UUID] | None:
+    """The inspection a done occurrence is answered by, with how it came out: the last one
+    in the span that made it done (its window, or after it for one done late), `done` in
+    time order; at the same instant a failure outweighs a pass."""
     end: dt.datetime | None
     if status == "done":
         start, end = occurrence.due_start, occurrence.due_end
@@ -243,13 +246,13 @@ def outcome(
         start, end = occurrence.due_end, occurrence.late_until
     else:
         return None
-    last: tuple[dt.datetime, str] | None = None
-    for at, result in done:
+    last: tuple[dt.datetime, str, uuid.UUID] | None = None
+    for at, result, inspection in done:
         if at > now or at < start or (end is not None and at >= end):
             continue
         if last is None or at > last[0] or result == "fail":
-            last = (at, result)
-    return last[1] if last else None
+            last = (at, result, inspection)
+    return last
 
 
 async def due_entries(work: SiteWork, found: list[Found]) -> list[DueEntry]:
@@ -295,6 +298,7 @@ def due_entry(work: SiteWork, found: Found, names: dict[uuid.UUID, str]) -> DueE
         occurrence=occurrence_out(found.occurrence),
         status=found.status,
         result=found.result,  # type: ignore[arg-type]
+        inspection_id=found.inspection_id,
         excusal=None if found.excusal is None else due_excusal(found.excusal, names),
     )
 
@@ -330,6 +334,11 @@ async def list_due(
     first_day: dt.date | None = None,
     last_day: dt.date | None = None,
     mine: bool = False,
+    building: uuid.UUID | None = None,
+    checklist: str | None = None,
+    text: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> DueList:
     """`today` and `week`: every occurrence whose window is open at some time of today or
     of this week (Monday to Sunday), whatever its status. `overdue`: occurrences overdue
@@ -337,17 +346,27 @@ async def list_due(
     most 92 days): every occurrence dated in it, as the schedules stood on each of its days.
 
     `mine`: the occurrences on things I keep; an inspector also gets those on things no
-    one keeps (locations, assets without a keeper), as the people who do the checks."""
+    one keeps (locations, assets without a keeper), as the people who do the checks.
+    `building`: things in that place or under it; `checklist`: one template's work;
+    `text`: things whose name, or the name of a place they are in, holds it. `limit` and
+    `offset`: one page of the list (a list is worked out afresh each time, so a page is
+    an offset into it); the counts are of the whole list."""
     role = caller.require(site_id, EVERYONE)
     now = clock.utcnow()
     work = await site_work(site_id, caller.organization_id)
-    only = None
+    if checklist:
+        work.schedules = [s for s in work.schedules if s.template_key == checklist]
+    tests: list[Callable[[SiteThing], bool]] = []
     if mine:
-
-        def only(thing: SiteThing) -> bool:
-            return thing.keeper_id == caller.user_id or (
-                thing.keeper_id is None and role == "inspector"
+        tests.append(
+            lambda thing: (
+                thing.keeper_id == caller.user_id
+                or (thing.keeper_id is None and role == "inspector")
             )
+        )
+    if building is not None or text:
+        tests.append(_place_filter(work.things, building, text))
+    only = (lambda thing: all(test(thing) for test in tests)) if tests else None
 
     today = work.today(now)
     if first_day is not None or last_day is not None:
@@ -379,7 +398,71 @@ async def list_due(
             if _overlapping(f, start, end)
         ]
     items = await due_entries(work, found)
-    return DueList(first_day=first_day, last_day=last_day, items=items, counts=due_counts(items))
+    return DueList(
+        first_day=first_day,
+        last_day=last_day,
+        items=items[offset:] if limit is None else items[offset : offset + limit],
+        counts=due_counts(items),
+        total=len(items),
+    )
+
+
+@dataclass(frozen=True)
+class DueTally:
+    """A site's due work counted, not listed: `list_due`'s `today` list by status, and the
+    length of its `overdue` list."""
+
+    schedules: int
+    today: dict[str, int]
+    overdue: int
+
+
+async def tally_due(site_id: uuid.UUID) -> DueTally:
+    """What `list_due` would list for today and as overdue, counted (for callers already
+    authorised: a morning page must not carry thousands of entries to count them)."""
+    now = clock.utcnow()
+    work = await site_work(site_id)
+    if not work.schedules:
+        return DueTally(schedules=0, today={}, overdue=0)
+    today = work.today(now)
+    start, end = _days(work.timezone, today, today)
+    since = now - OVERDUE_LOOKBACK
+    # One pass over the look-back period: it holds every occurrence reaching into today too.
+    statuses: dict[str, int] = {}
+    overdue = 0
+    for f in await find_due(work, since.astimezone(work.zone).date(), today, now, reaching_in=True):
+        if _overlapping(f, start, end):
+            statuses[f.status] = statuses.get(f.status, 0) + 1
+        if f.status == "overdue" and f.occurrence.due_end > since:
+            overdue += 1
+    return DueTally(schedules=len(work.schedules), today=statuses, overdue=overdue)
+
+
+def _place_filter(
+    things: list[SiteThing], building: uuid.UUID | None, text: str | None
+) -> Callable[[SiteThing], bool]:
+    """Whether a thing is in `building` (or is it, or under it) and its name or a place
+    above it holds `text`, case aside."""
+    places = {t.location_id: t for t in things if t.asset_id is None}
+    needle = (text or "").strip().casefold()
+
+    def chain(thing: SiteThing) -> list[SiteThing]:
+        found = [thing]
+        at = places.get(thing.location_id if thing.asset_id is not None else thing.parent_id)
+        while at is not None and len(found) < 64:
+            found.append(at)
+            at = places.get(at.parent_id)
+        return found
+
+    def keep(thing: SiteThing) -> bool:
+        above = chain(thing)
+        if building is not None and not any(
+            t.asset_id is None and t.location_id == building for t in above
+        ):
+            return False
+        return not needle or any(needle in t.name.casefold() for t in above)
+
+    return keep
 
 
 async def due_on(

@@ -54,6 +54,9 @@ from server.schedules.wire import (
 )
 from server.templates.templates import published_versions, template_titles
 
+NAMES_SHOWN = 5
+"""How many of a schedule's things it names when read."""
+
 
 @dataclass
 class LoadedSchedule:
@@ -211,6 +214,10 @@ async def _outs(
 ) -> list[ScheduleOut]:
     titles = await template_titles(caller.organization_id, {s.template_key for s in schedules})
     things = await site_things(site_id) if schedules else []
+    covered = {
+        s.id: [t for t in select_targets(s.targets, things) if t.status == "active"]
+        for s in schedules
+    }
     return [
         ScheduleOut(
             id=s.id,
@@ -219,7 +226,8 @@ async def _outs(
             title_zh=titles.get(s.template_key, ("", ""))[0],
             title_en=titles.get(s.template_key, ("", ""))[1],
             targets=s.targets,
-            target_count=sum(1 for t in select_targets(s.targets, things) if t.status == "active"),
+            target_count=len(covered[s.id]),
+            target_names=[t.name for t in covered[s.id][:NAMES_SHOWN]],
             versions=[
                 ScheduleVersionOut(
                     effective_from=row["effective_from"],
@@ -280,14 +288,21 @@ async def change_schedule(
     if data.rule is not None:
         await _check_calendar(site_id, data.rule)
     async with transaction():
-        query = Schedule.select(Schedule.id).where(
+        query = Schedule.select(Schedule.id, Schedule.version).where(
             (Schedule.id == schedule_id) & (Schedule.site == site_id)
         )
         if not is_sqlite():
             # Two managers changing one schedule take turns; its version grows by one each.
             query = query.lock_rows("UPDATE")
-        if await query.first() is None:
+        found = await query.first()
+        if found is None:
             raise not_found("schedule")
+        if data.version is not None and data.version != found["version"]:
+            raise DomainError(
+                "schedule.version_conflict",
+                f"changed by someone else: version is {found['version']}, you sent {data.version}",
+                field="version",
+            )
         now = clock.utcnow()
         rule_json = msgspec.json.encode(data.rule).decode()
         same_day = ScheduleVersion.select(
@@ -322,12 +337,15 @@ async def change_schedule(
 
 
 async def end_schedule(
-    caller: Caller, site_id: uuid.UUID, schedule_id: uuid.UUID, effective_from: dt.date | None
+    caller: Caller,
+    site_id: uuid.UUID,
+    schedule_id: uuid.UUID,
+    effective_from: dt.date | None,
+    version: int | None = None,
 ) -> ScheduleOut:
     """Nothing is due from `effective_from` (today if not given); the past stays."""
-    return await change_schedule(
-        caller, site_id, schedule_id, ScheduleChange(rule=None, effective_from=effective_from)
-    )
+    change = ScheduleChange(rule=None, effective_from=effective_from, version=version)
+    return await change_schedule(caller, site_id, schedule_id, change)
 
 
 def _version_row(

@@ -68,6 +68,9 @@ class DueEntry(msgspec.Struct, frozen=True, kw_only=True):
     result: Literal["pass", "fail"] | None = None
     """For `done` and `done_late`: how the inspection that did it came out (the last one in
     the window that made it done, as corrected)."""
+    inspection_id: uuid.UUID | None = None
+    """For `done` and `done_late`: that inspection (the one first sent, before any
+    correction)."""
     excusal: DueExcusal | None = None
 
 
@@ -93,7 +96,11 @@ class DueList(msgspec.Struct, frozen=True, kw_only=True):
     last_day: date
     """The local dates whose occurrences were looked at (for `overdue`, the look-back)."""
     items: list[DueEntry]
+    """All of them, or the page asked for (`limit`, `offset`)."""
     counts: DueCounts
+    """Of the whole list, every page."""
+    total: int = 0
+    """How many entries the whole list has."""
 
 
 class OverdueOccurrence(DueEntry, frozen=True, kw_only=True):
@@ -162,6 +169,9 @@ class ScheduleChange(Request, frozen=True, kw_only=True):
     rule: Rule | None
     skip_holidays: bool = False
     effective_from: date | None = None
+    version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    """The schedule's `version` the change was made against, if the client wants a change
+    from a stale copy refused (409 `schedule.version_conflict`)."""
 
 
 class ScheduleVersionOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -181,6 +191,9 @@ class ScheduleOut(msgspec.Struct, frozen=True, kw_only=True):
     targets: TargetSpec
     target_count: int
     """How many things the targets select today (retired ones left out)."""
+    target_names: list[str] = []
+    """The names of the first of them (at most 5, in name order), to tell schedules of one
+    checklist apart."""
     versions: list[ScheduleVersionOut]
     """Oldest first; each day is governed by the latest version in effect on it."""
     version: int

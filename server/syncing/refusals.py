@@ -6,7 +6,7 @@ clock, so a manager sees a phone whose clock is wrong (R35: flagged, never refus
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 import msgspec
@@ -115,3 +115,59 @@ async def list_devices(caller: Caller, site_id: uuid.UUID) -> list[DeviceSync]:
         for ledger in [ledgers.get(device.id, {})]
     ]
     return sorted(listed, key=lambda d: (not d.skew_flagged, d.user_name, d.device_name))
+
+
+async def count_refused_ops(site_id: uuid.UUID, since: datetime) -> int:
+    """How many of the site's ops were rejected or in conflict since `since` (for callers
+    already authorised)."""
+    return await SyncOp.count().where(
+        (SyncOp.scope == str(site_id))
+        & SyncOp.status.is_in(["rejected", "conflict"])
+        & (SyncOp.received_at >= since)
+    )
+
+
+class QuietDevice(msgspec.Struct, frozen=True, kw_only=True):
+    device_id: uuid.UUID
+    device_name: str
+    user_id: uuid.UUID
+    user_name: str
+    last_sync_at: datetime | None
+    """Its last push or pull, whichever is later; None if it never synced."""
+    enrolled_at: datetime
+
+
+async def quiet_devices(site_id: uuid.UUID, since: datetime) -> list[QuietDevice]:
+    """The devices of the site's people that last synced at or before `since` (one that
+    never synced: logged in on at or before it), the longest quiet first. A phone that stops syncing
+    keeps its records to itself; for callers already authorised."""
+    devices = await member_devices(site_id)
+    ledgers = {
+        row["id"]: row
+        for row in await SyncDevice.select(
+            SyncDevice.id, SyncDevice.last_push_at, SyncDevice.last_pull_at
+        ).where(SyncDevice.id.is_in([d.id for d in devices] or [uuid.UUID(int=0)]))
+    }
+    quiet = []
+    seen: set[uuid.UUID] = set()
+    # A device logged in on twice has two tokens: it is one phone.
+    for device in sorted(devices, key=lambda d: d.enrolled_at, reverse=True):
+        if device.id in seen:
+            continue
+        seen.add(device.id)
+        ledger = ledgers.get(device.id, {})
+        synced = (ledger.get("last_push_at"), ledger.get("last_pull_at"))
+        last = max((t.astimezone(UTC) for t in synced if t), default=None)
+        if (last or device.enrolled_at.astimezone(UTC)) > since:
+            continue
+        quiet.append(
+            QuietDevice(
+                device_id=device.id,
+                device_name=device.name,
+                user_id=device.user_id,
+                user_name=device.user_name,
+                last_sync_at=last,
+                enrolled_at=device.enrolled_at.astimezone(UTC),
+            )
+        )
+    return sorted(quiet, key=lambda d: (d.last_sync_at or d.enrolled_at, d.user_name))

@@ -13,8 +13,9 @@ from server.templates import site_checklists, templates
 from server.templates.wire import (
     SiteChecklistOut,
     SiteChecklistSet,
+    TemplateChecked,
+    TemplateListed,
     TemplatePublished,
-    TemplateSummary,
     TemplateVersionOut,
 )
 
@@ -27,7 +28,7 @@ class TemplateController(Controller):
     tags = ["inspections"]
 
     @get("/")
-    async def list_templates(self, caller: CurrentCaller) -> list[TemplateSummary]:
+    async def list_templates(self, caller: CurrentCaller) -> list[TemplateListed]:
         """The latest version of every template of the caller's organization."""
         return await templates.list_templates(caller)
 
@@ -42,6 +43,17 @@ class TemplateController(Controller):
         version; the same content again publishes nothing."""
         template = templates.read_template(await request.body(), format)
         return await templates.publish_for(caller, template)
+
+    @post("/check", status_code=200)
+    async def check_template(
+        self,
+        caller: CurrentCaller,
+        request: Request,
+        format: FromQuery[Literal["yaml", "json"]] = "yaml",
+    ) -> TemplateChecked:
+        """What publishing this template file (the raw request body) would do, with every
+        problem by its path; nothing is published."""
+        return await templates.check_for(caller, await request.body(), format)
 
     @get("/{key:str}")
     async def get_template(self, caller: CurrentCaller, key: Key) -> TemplateVersionOut:

@@ -42,6 +42,10 @@ class Applicability:
     def overridden(self, template_key: str) -> bool:
         return template_key in self._overrides
 
+    def version(self, template_key: str) -> int:
+        override = self._overrides.get(template_key)
+        return 0 if override is None else override["version"]
+
     def rule(self, template: Template) -> tuple[bool, list[str], list[str]]:
         override = self._overrides.get(template.key)
         if override is None:
@@ -106,6 +110,7 @@ async def list_site_checklists(caller: Caller, site_id: uuid.UUID) -> list[SiteC
                 asset_categories=categories,
                 location_kinds=kinds,
                 overridden=overrides.overridden(template.key),
+                version=overrides.version(template.key),
             )
         )
     return listing
@@ -133,7 +138,15 @@ async def set_site_checklist(
     }
     async with transaction():
         where = (SiteChecklist.site == site_id) & (SiteChecklist.template_key == template_key)
-        if await SiteChecklist.exists().where(where):
+        stored = await SiteChecklist.select(SiteChecklist.version).where(where).first()
+        current = 0 if stored is None else stored["version"]
+        if data.version is not msgspec.UNSET and data.version != current:
+            raise DomainError(
+                "site_checklist.version_conflict",
+                f"changed by someone else: version is {current}, you sent {data.version}",
+                field="version",
+            )
+        if stored is not None:
             values[SiteChecklist.version] = SiteChecklist.version + 1
             rows = await SiteChecklist.update(values).where(where).returning(*_RECORDED)
         else:

@@ -19,9 +19,11 @@ from server.errors import DomainError, forbidden, not_found
 from server.feeds import Audience, Feed
 from server.templates.tables import TemplateVersion
 from server.templates.wire import (
+    TemplateChecked,
+    TemplateListed,
+    TemplateProblem,
     TemplatePublished,
     TemplateRecord,
-    TemplateSummary,
     TemplateVersionOut,
 )
 
@@ -43,6 +45,44 @@ def read_template(content: bytes, format: Literal["yaml", "json"]) -> Template:
         ) from None
 
 
+async def _latest_of(organization_id: uuid.UUID, key: str) -> dict[str, Any] | None:
+    """The version number and content digest of the key's newest version."""
+    return await (
+        TemplateVersion.select(TemplateVersion.version, TemplateVersion.content_sha256)
+        .where((TemplateVersion.organization == organization_id) & (TemplateVersion.key == key))
+        .order_by(TemplateVersion.version, ascending=False)
+        .first()
+    )
+
+
+async def check_for(
+    caller: Caller, content: bytes, format: Literal["yaml", "json"]
+) -> TemplateChecked:
+    """What publishing `content` would do: its problems, or the version it would become.
+    Nothing is stored, so a person sees every problem before anything is published."""
+    if not caller.site_ids(ADMINS):
+        raise forbidden("only an organization's admins publish templates")
+    try:
+        template = parse_template(content, format=format)
+    except InvalidTemplate as exc:
+        problems = [
+            TemplateProblem(path=p.path, code=p.code, reason=p.reason) for p in exc.problems
+        ]
+        return TemplateChecked(valid=False, problems=problems)
+    latest = await _latest_of(caller.organization_id, template.key)
+    if latest is None:
+        return TemplateChecked(valid=True, problems=[], key=template.key, version=1, changed=True)
+    changed = latest["content_sha256"] != _content_sha256(template)
+    return TemplateChecked(
+        valid=True,
+        problems=[],
+        key=template.key,
+        latest=latest["version"],
+        version=latest["version"] + 1 if changed else latest["version"],
+        changed=changed,
+    )
+
+
 async def publish_template(
     organization_id: uuid.UUID, template: Template, by: uuid.UUID | None
 ) -> TemplatePublished:
@@ -52,15 +92,7 @@ async def publish_template(
     digest = _content_sha256(template)
     async with transaction():
         await lock_organization(organization_id)
-        latest = (
-            await TemplateVersion.select(TemplateVersion.version, TemplateVersion.content_sha256)
-            .where(
-                (TemplateVersion.organization == organization_id)
-                & (TemplateVersion.key == template.key)
-            )
-            .order_by(TemplateVersion.version, ascending=False)
-            .first()
-        )
+        latest = await _latest_of(organization_id, template.key)
         if latest is not None and latest["content_sha256"] == digest:
             return TemplatePublished(key=template.key, version=latest["version"], created=False)
         version = 1 if latest is None else latest["version"] + 1
@@ -226,9 +258,11 @@ _SUMMARY = (
 )
 
 
-async def list_templates(caller: Caller) -> list[TemplateSummary]:
+async def list_templates(caller: Caller) -> list[TemplateListed]:
+    library = load_library()
     return [
-        TemplateSummary(**row) for row in await _latest_versions(organization_of(caller), *_SUMMARY)
+        TemplateListed(**row, from_library=row["key"] in library)
+        for row in await _latest_versions(organization_of(caller), *_SUMMARY)
     ]
 
 

@@ -24,6 +24,12 @@ class TemplateSummary(msgspec.Struct, frozen=True, kw_only=True):
     frequency: str | None = None
 
 
+class TemplateListed(TemplateSummary, frozen=True, kw_only=True):
+    from_library: bool
+    """The key is a built-in one (the organization may have published its own versions of
+    it since); false for a template the organization wrote itself."""
+
+
 class TemplateVersionOut(msgspec.Struct, frozen=True, kw_only=True):
     id: uuid.UUID
     key: str
@@ -40,6 +46,28 @@ class TemplatePublished(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     created: bool
     """False when the content equals the latest version's: nothing new was published."""
+
+
+class TemplateProblem(msgspec.Struct, frozen=True, kw_only=True):
+    path: str
+    """Where in the template, e.g. `items[3].options`; empty for the document as a whole."""
+    code: str
+    reason: str
+
+
+class TemplateChecked(msgspec.Struct, frozen=True, kw_only=True):
+    """What publishing a template file would do, found without publishing it."""
+
+    valid: bool
+    problems: list[TemplateProblem]
+    """Every problem found, in template order; empty when valid."""
+    key: str | None = None
+    latest: int | None = None
+    """The key's latest published version; None for a template not published yet."""
+    version: int | None = None
+    """The version publishing would give it (the latest when nothing changed)."""
+    changed: bool = False
+    """Whether publishing would make a new version."""
 
 
 class TemplateRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -70,6 +98,9 @@ class SiteChecklistSet(Request, frozen=True, kw_only=True):
     enabled: bool = True
     asset_categories: list[Category] = []
     location_kinds: list[str] = []
+    version: int | msgspec.UnsetType = msgspec.UNSET
+    """The rule's version the person changed (`SiteChecklistOut.version`); if sent, another
+    one now is refused as a stale edit."""
 
 
 class SiteChecklistOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -81,3 +112,5 @@ class SiteChecklistOut(msgspec.Struct, frozen=True, kw_only=True):
     location_kinds: list[str]
     overridden: bool
     """False: the template's own `applies_to` holds at this site."""
+    version: int = 0
+    """Of the site's own rule; 0 while the template's own holds."""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.factories import make_asset, make_location, make_person, make_school
+from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 
 
 async def test_create_read_and_update_an_extinguisher(api):
@@ -118,3 +118,33 @@ async def test_an_oversize_body_is_413(api):
     )
     assert response.status_code == 413
     assert response.json()["code"] == "request.too_large"
+
+
+async def test_text_search_reaches_the_serial_number_and_untagged_keeps_those_without_a_tag(api):
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    tagged = await make_asset(admin, school, name="干粉灭火器", asset_number="MHQ-001")
+    bare = await make_asset(admin, school, name="配电箱", category="electrical_panel")
+    patched = await api.patch(
+        f"/api/assets/{bare}", json={"serial_number": "SN-77A"}, headers=admin.headers
+    )
+    assert patched.status_code == 200, patched.text
+    await make_tag(admin, asset=tagged)
+    site = str(school.site_id)
+
+    async def ids(**params):
+        response = await api.get(
+            "/api/assets", params={"site_id": site, **params}, headers=admin.headers
+        )
+        assert response.status_code == 200, response.text
+        return {item["id"] for item in response.json()["items"]}
+
+    assert await ids(q="sn-77") == {str(bare)}
+    assert await ids(untagged="true") == {str(bare)}
+    assert await ids(untagged="false") == {str(tagged), str(bare)}
+    # A retired tag leaves its asset untagged again.
+    listed = await api.get("/api/tags", params={"asset_id": str(tagged)}, headers=admin.headers)
+    code = listed.json()["items"][0]["code"]
+    retired = await api.post(f"/api/tags/{code}/retire", json={}, headers=admin.headers)
+    assert retired.status_code == 200, retired.text
+    assert await ids(untagged="true", q="灭火器") == {str(tagged)}

@@ -354,6 +354,7 @@ async def test_today_this_week_and_overdue_by_due_time(api, monkeypatch):
         },
         "status": "due",
         "result": None,
+        "inspection_id": None,
         "excusal": None,
     }
     assert today[0]["title_zh"] and today[0]["title_en"]

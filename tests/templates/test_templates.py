@@ -180,3 +180,108 @@ async def test_a_template_that_promises_all_ok_but_cannot_keep_it_is_refused_wit
         "attribute": "serviced_date",
         "field": None,
     }
+
+
+async def check(api, person, body: str, fmt: str = "yaml"):
+    return await api.post(
+        "/api/templates/check",
+        params={"format": fmt},
+        content=body.encode(),
+        headers=person.headers,
+    )
+
+
+async def test_checking_a_template_lists_its_problems_by_path_and_publishes_nothing(api):
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    new = await check(api, admin, SIMPLE)
+    assert new.status_code == 200, new.text
+    assert new.json() == {
+        "valid": True,
+        "problems": [],
+        "key": "stairwell_check",
+        "latest": None,
+        "version": 1,
+        "changed": True,
+    }
+    assert (
+        await api.get("/api/templates/stairwell_check", headers=admin.headers)
+    ).status_code == 404
+    await publish(api, admin, SIMPLE)
+    same = (await check(api, admin, SIMPLE)).json()
+    assert (same["latest"], same["version"], same["changed"]) == (1, 1, False)
+    changed = (await check(api, admin, SIMPLE.replace("照明正常", "照明灯具完好"))).json()
+    assert (changed["latest"], changed["version"], changed["changed"]) == (1, 2, True)
+
+    broken = SIMPLE.replace(
+        '    label: {zh-CN: "照明正常", en: "Lights work"}',
+        '    label: {zh-CN: "照明正常", en: "Lights work"}\n'
+        "  - type: choice\n"
+        "    key: lights\n"
+        '    label: {zh-CN: "灯", en: "Lamp"}\n'
+        '    options: [{value: lit, label: {zh-CN: "亮", en: "On"}}]\n'
+        "    fail_options: [dark]",
+    )
+    answer = await check(api, admin, broken)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["valid"] is False and body["key"] is None and body["version"] is None
+    found = {(p["path"], p["code"]) for p in body["problems"]}
+    assert ("items[1].key", "template.duplicate_item_key") in found, found
+    assert ("items[1].fail_options[0]", "template.unknown_option") in found, found
+    unreadable = (await check(api, admin, "key: [unclosed")).json()
+    assert unreadable["valid"] is False
+    assert unreadable["problems"][0]["code"] == "template.malformed"
+    wrong_type = (await check(api, admin, SIMPLE.replace("version: 1", "version: one"))).json()
+    assert [(p["path"], p["code"]) for p in wrong_type["problems"]] == [
+        ("version", "template.invalid")
+    ]
+    # Nothing of it was published: version 1 is still the only one.
+    latest = (await api.get("/api/templates/stairwell_check", headers=admin.headers)).json()
+    assert latest["versions"] == [1]
+
+
+async def test_only_admins_check_templates_and_the_list_says_which_are_built_in(api):
+    school = await make_school()
+    admin = await make_person(school, "admin")
+    manager = await make_person(school, "manager")
+    refused = await check(api, manager, SIMPLE)
+    assert (refused.status_code, refused.json()["code"]) == (403, "auth.forbidden")
+    await install_library(school.organization_id)
+    await publish(api, admin, SIMPLE)
+    listed = {
+        t["key"]: t for t in (await api.get("/api/templates", headers=manager.headers)).json()
+    }
+    assert listed["stairwell_check"]["from_library"] is False
+    assert listed["fire_extinguisher_monthly"]["from_library"] is True
+
+
+async def test_a_stale_change_of_where_a_checklist_applies_is_refused_and_stores_nothing(api):
+    school = await make_school()
+    manager = await make_person(school, "manager")
+    await install_library(school.organization_id)
+    path = f"/api/sites/{school.site_id}/checklists/emergency_lighting_monthly"
+
+    async def rule() -> dict:
+        listed = await api.get(f"/api/sites/{school.site_id}/checklists", headers=manager.headers)
+        return next(r for r in listed.json() if r["template_key"] == "emergency_lighting_monthly")
+
+    assert (await rule())["version"] == 0
+    first = await api.put(
+        path, json={"asset_categories": ["emergency_light"], "version": 0}, headers=manager.headers
+    )
+    assert first.status_code == 200, first.text
+    assert (first.json()["version"], first.json()["asset_categories"]) == (1, ["emergency_light"])
+    # Someone who loaded the rule before that change sends theirs.
+    stale = await api.put(path, json={"enabled": False, "version": 0}, headers=manager.headers)
+    assert stale.status_code == 409, stale.text
+    assert (stale.json()["code"], stale.json()["field"]) == (
+        "site_checklist.version_conflict",
+        "version",
+    )
+    assert (await rule())["enabled"] is True and (await rule())["version"] == 1
+    # Without a version, the change is made whatever the rule is now.
+    blind = await api.put(path, json={"enabled": False}, headers=manager.headers)
+    assert (blind.json()["enabled"], blind.json()["version"]) == (False, 2)
+    cleared = await api.delete(path, headers=manager.headers)
+    assert (cleared.json()["overridden"], cleared.json()["version"]) == (False, 0)

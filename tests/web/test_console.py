@@ -119,8 +119,15 @@ async def test_a_manager_sees_their_sites_in_both_languages_and_logs_out(
 
     # An address of nothing says so.
     await page.goto(f"{clean.url}/console/no/such/page")
-    await expect(page.get_by_test_id("not-yet")).to_contain_text("There is no such page")
+    await expect(page.get_by_test_id("no-such-page")).to_contain_text("There is no such page")
     await page.get_by_test_id("back-home").click()
+    await expect(sites).to_have_count(2)
+    await expect(page.get_by_test_id("getting-started")).to_contain_text("Register")
+    # A school's name opens its Today page.
+    await sites.get_by_test_id("site-name").nth(1).click()
+    await expect(page).to_have_url(re.compile(r"/console/today\?site="))
+    await expect(nav.get_by_test_id("nav-today")).to_have_attribute("aria-current", "page")
+    await page.go_back()
     await expect(sites).to_have_count(2)
 
     # Logging out ends the session on the server: a reload shows the login form.
@@ -300,13 +307,22 @@ def test_both_console_translations_have_every_string_the_console_shows() -> None
     assert zh.keys() == en.keys()
     # A page's own strings ({bundle}.{lang}.json), in both languages alike, none shadowing
     # a shared one.
+    # Two pages' strings never meet under one key (a page loaded after another would
+    # otherwise change the words of the first).
+    pages: dict[str, str] = {}
     for bundle in sorted((CONSOLE / "i18n").glob("*.zh-CN.json")):
         name = bundle.name.removesuffix(".zh-CN.json")
         own = json.loads(bundle.read_text(encoding="utf-8"))
         english = json.loads((CONSOLE / "i18n" / f"{name}.en.json").read_text(encoding="utf-8"))
         assert own.keys() == english.keys(), name
         assert not own.keys() & zh.keys(), (name, own.keys() & zh.keys())
-        zh |= own
+        assert not own.keys() & pages.keys(), (
+            name,
+            {k: pages[k] for k in own.keys() & pages.keys()},
+        )
+        pages |= dict.fromkeys(own, name)
+    for name in set(pages.values()):
+        zh |= json.loads((CONSOLE / "i18n" / f"{name}.zh-CN.json").read_text(encoding="utf-8"))
     assert zh["lang.switch"] == "English" and en["lang.switch"] == "中文"
     code = "\n".join(p.read_text(encoding="utf-8") for p in sorted(CONSOLE.rglob("*.js")))
     shell = (CONSOLE / "index.html").read_text(encoding="utf-8")

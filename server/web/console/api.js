@@ -9,6 +9,9 @@ export class ApiError extends Error {
     this.code = problem?.code;
     // The request field the refusal is about (a form shows it next to that field).
     this.field = problem?.field ?? null;
+    // Each part's own problem where the server lists them (a spreadsheet's rows, a
+    // checklist's items), for a page that shows them next to their part.
+    this.errors = problem?.errors ?? [];
   }
 }
 

@@ -4,11 +4,11 @@
 import { h, show } from "./dom.js";
 import { nameOf, t } from "./i18n.js";
 
-// The console's sections, in the order of the side navigation. A section that has a page
-// names its module, loaded when first shown: a domain adds its page as a module of
-// pages/ and one line here, and no other page changes; `strings` names its own strings
+// The console's sections, in the order of the side navigation. Each names its page's
+// module, loaded when first shown: a domain adds its page as a module of pages/ and one
+// line here, and no other page changes; `strings` names its own strings
 // (i18n/{strings}.{lang}.json), `roles` limits a page to some of the console's roles at the
-// site. The others are shown, marked as coming, and are not links.
+// site.
 export const SECTIONS = [
   { key: "sites", path: "/console/" },
   { key: "today", page: () => import("./pages/today.js"), strings: "today" },
@@ -33,7 +33,7 @@ export function route() {
   const section = SECTIONS.find((s) => s.key === first && !s.path);
   if (!section || rest.length) return { name: "missing" };
   const query = new URLSearchParams(location.search);
-  return { name: section.page ? "page" : "soon", section: first, load: section.page, strings: section.strings, roles: section.roles, site: query.get("site") };
+  return { name: "page", section: first, load: section.page, strings: section.strings, roles: section.roles, site: query.get("site") };
 }
 
 // The address of a section's page for a site.
@@ -42,7 +42,7 @@ export function sectionPath(key, siteId) {
 }
 
 // The side navigation, with `current` marked; a section's link keeps the site being looked
-// at (`managed`: the person's sites with their role at each). Sections to come are plain text with a mark, so nothing in it leads to an error.
+// at (`managed`: the person's sites with their role at each).
 export function drawNav(nav, current, managed, site = null) {
   const siteId = site?.id;
   // On a site's page, the sections for the person's role there; elsewhere, those for
@@ -52,12 +52,8 @@ export function drawNav(nav, current, managed, site = null) {
     if (section.roles && !roles.some((role) => section.roles.includes(role))) return null;
     const label = t(`nav.${section.key}`);
     const here = section.key === current ? "page" : null;
-    const href = section.path ?? (section.page ? sectionPath(section.key, siteId) : null);
-    const entry = href
-      ? h("a", { href, "aria-current": here, "data-testid": `nav-${section.key}` }, label)
-      : h("span", { class: "soon", "aria-disabled": "true", "aria-current": here, "data-testid": `nav-${section.key}` },
-        h("span", {}, label), h("small", { class: "soon-mark" }, t("nav.soon")));
-    return h("li", {}, entry);
+    const href = section.path ?? sectionPath(section.key, siteId);
+    return h("li", {}, h("a", { href, "aria-current": here, "data-testid": `nav-${section.key}` }, label));
   };
   show(
     nav,
@@ -80,10 +76,10 @@ export function siteChooser(managed, site, section) {
   return h("div", { class: "site-choice" }, h("label", { for: "site-choice" }, t("page.site")), select);
 }
 
-// A page for a section that is not there yet, and for a URL that is no page at all.
-export function notYet(view, section) {
-  show(view, h("section", { class: "card", "data-testid": "not-yet" },
-    h("h1", {}, section ? t("soon.title", { section: t(`nav.${section}`) }) : t("missing.title")),
-    h("p", { class: "muted" }, section ? t("soon.body") : t("missing.body")),
-    h("p", {}, h("a", { href: "/console/", "data-testid": "back-home" }, t("soon.back")))));
+// A URL that is no page of the console.
+export function noSuchPage(view) {
+  show(view, h("section", { class: "card", "data-testid": "no-such-page" },
+    h("h1", {}, t("missing.title")),
+    h("p", { class: "muted" }, t("missing.body")),
+    h("p", {}, h("a", { href: "/console/", "data-testid": "back-home" }, t("missing.back")))));
 }

@@ -5,7 +5,7 @@
 import * as api from "./api.js";
 import { h, show } from "./dom.js";
 import { has, language, loadLanguage, loadStrings, t } from "./i18n.js";
-import { drawNav, notYet, route, siteChooser } from "./layout.js";
+import { drawNav, noSuchPage, route, siteChooser } from "./layout.js";
 import { managedSites, renderNotForYou, renderSites } from "./sites.js";
 
 const view = document.getElementById("view");
@@ -93,9 +93,9 @@ function render() {
   }
   const current = route();
   if (current.name === "page") return renderPage(current);
-  drawNav(nav, current.name === "sites" ? "sites" : current.section, session.managed);
+  drawNav(nav, current.name, session.managed);
   if (current.name === "sites") renderSites(view, session.me, session.managed);
-  else notYet(view, current.section);
+  else noSuchPage(view);
 }
 
 // A section's page for one of the person's sites: the one the address names, else the

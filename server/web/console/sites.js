@@ -3,7 +3,7 @@
 
 import { h, show } from "./dom.js";
 import { formatDate, nameOf, t } from "./i18n.js";
-import { CONSOLE_ROLES } from "./layout.js";
+import { CONSOLE_ROLES, sectionPath } from "./layout.js";
 
 // `me` is GET /api/me (roles and when an auditor's ends); `sites` is GET /api/sites (the
 // sites' names in both languages).
@@ -14,9 +14,10 @@ export function managedSites(me, sites) {
     .map((site) => ({ ...site, expires_at: expiry.get(site.id) ?? null }));
 }
 
+// A site, its name leading to its Today page.
 function siteCard(site) {
   return h("li", { class: "site", "data-testid": "site", "data-role": site.role },
-    h("div", { class: "site-name", "data-testid": "site-name" }, nameOf(site)),
+    h("a", { class: "site-name", href: sectionPath("today", site.id), "data-testid": "site-name", title: t("sites.open") }, nameOf(site)),
     h("div", { class: "site-role" },
       h("span", { class: `role role-${site.role}`, "data-testid": "site-role" }, t(`role.${site.role}`)),
       site.role === "auditor" ? h("span", { class: "muted" }, t("sites.read_only")) : null,
@@ -33,9 +34,12 @@ export function renderSites(view, me, managed) {
       h("p", { class: "muted", "data-testid": "signed-in-as" },
         t("sites.signed_in_as", { name: me.display_name, username: me.username })),
       h("ul", { class: "sites", "data-testid": "sites" }, managed.map(siteCard))),
-    h("section", { class: "card note", "data-testid": "coming" },
-      h("h2", {}, t("sites.coming_title")),
-      h("p", {}, t("sites.coming_body"))),
+    // Where a new site's admin starts; an auditor has nothing to set up.
+    managed.some((s) => s.role !== "auditor")
+      ? h("section", { class: "card note", "data-testid": "getting-started" },
+        h("h2", {}, t("sites.start_title")),
+        h("p", {}, t("sites.start_steps")))
+      : null,
   );
 }
 

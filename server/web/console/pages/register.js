@@ -5,23 +5,11 @@
 import * as api from "../api.js";
 import { h, show } from "../dom.js";
 import { pageMessage, problemSlot, showProblem } from "../forms.js";
+import { PLACE_KINDS } from "../kinds.js";
 import { loadStrings, t } from "../i18n.js";
 
-// The kinds a place may be, each with its name (the phone app's list).
-const KINDS = {
-  campus: "kind.campus",
-  building: "kind.building",
-  floor: "kind.floor",
-  room: "kind.room",
-  corridor: "kind.corridor",
-  stairwell: "kind.stairwell",
-  area: "kind.area",
-  outdoor: "kind.outdoor",
-  gate: "kind.gate",
-  kitchen: "kind.kitchen",
-  dormitory: "kind.dormitory",
-  playground: "kind.playground",
-};
+// The kinds a place may be, each with its name.
+const KINDS = PLACE_KINDS;
 // The register's parts: the places are drawn here, each other part by a module of
 // register/ (loaded when its tab is opened, with its own strings, bundle register-{key}),
 // whose draw(ctx, redraw) gives the page's sections.

@@ -116,7 +116,9 @@ async def test_an_admin_reads_publishes_compares_and_places_the_schools_checklis
         "不合格时在本项下填写：照片（选填）、说明（选填）"
     )
     service_life = item(page, "service_life_end")
-    await expect(service_life.locator('[data-fact="prefill"]')).to_contain_text("expiry_date")
+    await expect(service_life.locator('[data-fact="prefill"]')).to_have_text(
+        "自动带出设施设备台账中的“有效期至”，检查人员可以修改"
+    )
     await expect(service_life.locator('[data-fact="must_not_be_past"]')).to_be_visible()
     await expect(item(page, "photo").locator('[data-fact="required"]')).to_have_text(
         "有项目不合格时必填，否则选填"

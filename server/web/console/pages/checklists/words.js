@@ -73,6 +73,15 @@ const PREFILL_FIELDS = {
   asset_number: "checklists.prefill_asset_number",
 };
 
+// The attributes the register keeps for assets (its form and its import's columns), by
+// name; another attribute is shown as it is spelt.
+const ATTRIBUTES = {
+  expiry_date: "checklists.attribute_expiry_date",
+  manufacture_date: "checklists.attribute_manufacture_date",
+  purchase_date: "checklists.attribute_purchase_date",
+  model: "checklists.attribute_model",
+};
+
 const named = (table, value, say) => (table[value] ? say(table[value]) : value);
 
 export const categoryName = (category, say = t) => named(CATEGORIES, category, say);
@@ -143,7 +152,7 @@ export function itemFacts(item, template, lang, say = t) {
   if (item.type === "photo" && item.min_count > 1) facts.min_count = say("checklists.min_photos", { count: item.min_count });
   if (item.prefill) {
     const source = item.prefill.attribute
-      ? say("checklists.prefill_attribute", { name: item.prefill.attribute })
+      ? say("checklists.prefill_attribute", { name: named(ATTRIBUTES, item.prefill.attribute, say) })
       : named(PREFILL_FIELDS, item.prefill.field, say);
     facts.prefill = say("checklists.prefilled_from", { source });
   }

@@ -49,5 +49,6 @@ bench: setup
 	$(BIN)/python bench/bench_initial_sync.py --postgres
 	$(BIN)/python bench/bench_phone.py
 	$(BIN)/python bench/bench_taps.py
+	$(BIN)/python bench/bench_rounds.py
 	$(BIN)/python bench/bench_console.py
 	$(BIN)/python bench/bench_console.py --postgres

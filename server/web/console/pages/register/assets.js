@@ -165,7 +165,7 @@ function assetForm(asset, ctx, lists, { typed = null, onSaved, onStale }) {
     keeper_id: h("select", { id: `${prefix}-keeper_id`, name: "keeper_id" },
       h("option", { value: "" }, t("assets.no_keeper")),
       people.map((p) => h("option", { value: p.user_id, selected: p.user_id === asset?.keeper_id },
-        `${p.display_name}（${t(`role.${p.role}`)}）`))),
+        t("person.with_role", { name: p.display_name, role: t(`role.${p.role}`) })))),
   };
   for (const key of Object.keys(ATTRIBUTES)) {
     const value = asset?.attributes?.[key];

@@ -101,7 +101,7 @@ function stepForms(action, people, ctx, redraw) {
     const holders = people.filter((p) => p.role !== "auditor");
     const group = (text, list) => list.length
       ? h("optgroup", { label: text }, list.map((p) => h("option", { value: p.user_id, selected: p.user_id === action.owner_id },
-        `${p.display_name}（${t(`role.${p.role}`)}）`)))
+        t("person.with_role", { name: p.display_name, role: t(`role.${p.role}`) }))))
       : null;
     const select = h("select", { id: "step-owner", name: "owner_id", "data-testid": "assign-owner" },
       h("option", { value: "" }, t("repairs.choose_owner")),

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 import asyncpg
@@ -60,6 +63,23 @@ async def _drop_pg_database(name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+SCHOOLS_ZONE = ZoneInfo("Asia/Shanghai")
+"""The zone of the tests' schools (tests/factories.py) and of the demo school."""
+SUITE = timedelta(minutes=12)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Tests make work due "today" in the schools' zone and read it back moments later from
+    the server and in the browser, each on the real clock: a run that crossed midnight
+    there would see two days. A run that would cross it starts just after it instead."""
+    now = datetime.now(SCHOOLS_ZONE)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), SCHOOLS_ZONE)
+    if midnight - now < SUITE:
+        wait = (midnight - now).total_seconds() + 5
+        print(f"\nwaiting {wait:.0f} s: the run would cross midnight in {SCHOOLS_ZONE.key}")
+        time.sleep(wait)
 
 
 _MAGIC = {b"\x89PNG": "png", b"\xff\xd8": "jpeg", b"RIFF": "webp", b"%PDF": "pdf"}

@@ -328,9 +328,11 @@ def test_both_console_translations_have_every_string_the_console_shows() -> None
     shell = (CONSOLE / "index.html").read_text(encoding="utf-8")
     used = set(re.findall(r'\bt\("([\w.]+)"', code))
     used |= set(re.findall(r'data-i18n="([\w.]+)"', shell))
-    # Keys built from a name: nav.{section} and role.{role}.
+    # Keys built from a name: nav.{section}, role.{role} and category.{code}.
     sections = re.findall(r'\{ key: "(\w+)"', (CONSOLE / "layout.js").read_text(encoding="utf-8"))
     used |= {f"nav.{s}" for s in sections} | {f"role.{role}" for role in ROLES}
+    categories = (CONSOLE / "categories.js").read_text(encoding="utf-8")
+    used |= {f"category.{code}" for code in re.findall(r'^  "(\w+)",$', categories, re.MULTILINE)}
     assert sorted(sections) == sorted(["sites", *PAGES])
     # refusal.{code} and refusal.{code}.{field}: what the server's refusals are said as.
     refusals = {k for k in zh if k.startswith("refusal.")}

@@ -310,7 +310,7 @@ async def test_an_admin_takes_an_empty_school_to_its_first_round(
     new = page.get_by_test_id("schedule-new")
     await new.get_by_label("检查表").select_option(CHECK)
     await new.get_by_label("怎样选").select_option("category")
-    await new.get_by_label("设施类别代码").fill("fire_extinguisher")
+    await new.get_by_label("设施类别", exact=True).select_option("fire_extinguisher")
     await new.get_by_label("频次").select_option("weekly")
     for day in range(1, 8):
         await new.locator(f"#new-day-{day}").set_checked(day == today.isoweekday())
@@ -323,6 +323,7 @@ async def test_an_admin_takes_an_empty_school_to_its_first_round(
         (today.isoformat(), {"every": "weekly", "weekdays": [today.isoweekday()], "windows": []})
     ]
     await expect(page.get_by_test_id("schedule")).to_have_count(1)
+    await expect(page.get_by_test_id("schedule")).to_contain_text("全部“灭火器”类设施")
     await in_both_languages(page, "plan-schedules", "plan", clean.backend)
 
     # Due today: every extinguisher.

@@ -4,6 +4,7 @@
 // other things, end it and make another.
 
 import * as api from "../../api.js";
+import { CATEGORY_CODES, categoryName } from "../../categories.js";
 import { h } from "../../dom.js";
 import { problemSlot, showProblem } from "../../forms.js";
 import { language, t } from "../../i18n.js";
@@ -133,7 +134,8 @@ function createForm(ctx, templates, redraw) {
   const targetsBy = h("select", { id: "new-targets-by" },
     h("option", { value: "named" }, t("plan.targets_by_named")),
     h("option", { value: "category" }, t("plan.targets_by_category")));
-  const category = h("input", { id: "new-category", placeholder: "fire_extinguisher", autocomplete: "off" });
+  const category = h("select", { id: "new-category" },
+    CATEGORY_CODES.map((code) => h("option", { value: code }, categoryName(code))));
   const picker = targetPicker(ctx);
   const categoryPart = h("div", {}, field(category.id, t("plan.targets_category_label"), category),
     h("p", { class: "muted small-text" }, t("plan.targets_category_hint")));
@@ -163,7 +165,7 @@ function createForm(ctx, templates, redraw) {
     event.preventDefault();
     const body = {
       template_key: template.value,
-      targets: targetsBy.value === "named" ? picker.read() : { by: "category", category: category.value.trim() },
+      targets: targetsBy.value === "named" ? picker.read() : { by: "category", category: category.value },
       rule: rule.read(),
       skip_holidays: skip.checked,
       effective_from: from.value || null,
@@ -230,7 +232,7 @@ function endForm(schedule, ctx, redraw, today) {
 }
 
 function targetsText(spec) {
-  if (spec.by === "category") return t("plan.targets_category", { category: spec.category });
+  if (spec.by === "category") return t("plan.targets_category", { category: categoryName(spec.category) });
   if (spec.by === "subtree") return t("plan.targets_subtree");
   return t("plan.targets_named", { count: spec.asset_ids.length + spec.location_ids.length });
 }

@@ -39,6 +39,7 @@ from server.notifications.controllers import WebhookController
 from server.notifications.runner import BackgroundDispatcher
 from server.openapi import describe
 from server.overview.controllers import TodayController
+from server.patrols.controllers import CONTROLLERS as PATROL_CONTROLLERS
 from server.registry.controllers import (
     AssetController,
     ImportController,
@@ -186,6 +187,7 @@ def create_app(settings: Settings) -> Litestar:
             SyncController,
             WebhookController,
             TodayController,
+            *PATROL_CONTROLLERS,
             WebAppController,
         ],
         dependencies={

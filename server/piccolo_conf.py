@@ -15,6 +15,7 @@ APP_REGISTRY = AppRegistry(
         "server.inspections.piccolo_app",
         "server.blobs.piccolo_app",
         "server.notifications.piccolo_app",
+        "server.patrols.piccolo_app",
         "sync.piccolo_app",
     ]
 )

@@ -29,6 +29,7 @@ from tests.factories import (
 )
 from tests.inspections.helpers import extinguisher_answers, submission, submit
 from tests.schedules.scheduling import make_schedule
+from tests.syncing.device import device_of
 
 EXTINGUISHER_CHECK = "fire_extinguisher_monthly"
 MORNING = {"every": "daily", "windows": [{"start": "08:00", "end": "09:00"}]}
@@ -74,7 +75,7 @@ class World:
         """What an answer to a stranger must never mention."""
         named = {"site_id", "asset_id", "location_id", "code", "inspection_id", "finding_id"}
         named |= {"action_id", "schedule_id", "excusal_id", "webhook_id", "sha256", "token_id"}
-        named |= {"user_id"}
+        named |= {"user_id", "route_id", "round_schedule_id", "round_id"}
         return {value for name, value in self.ids.items() if name in named}
 
 
@@ -159,6 +160,50 @@ async def build_world(api: httpx.AsyncClient) -> World:
     )
     await _ok(api.delete(f"/api/tokens/{lost['info']['id']}", headers=inspector.headers))
 
+    route = await _ok(
+        api.post(
+            f"/api/sites/{site}/patrol/routes",
+            json={"name": "夜间巡查", "checkpoints": [{"tag": code}]},
+            headers=admin.headers,
+        ),
+        201,
+    )
+    round_schedule = await _ok(
+        api.post(
+            f"/api/sites/{site}/patrol/schedules",
+            json={
+                "name": "夜间每两小时一巡",
+                "route_id": route["id"],
+                "times": {
+                    "kind": "repeating",
+                    "every_minutes": 120,
+                    "start": "22:00",
+                    "end": "06:00",
+                },
+                "who": {"kind": "role", "role": "inspector"},
+            },
+            headers=admin.headers,
+        ),
+        201,
+    )
+    walker = await device_of(api, inspector)
+    round_id = str(uuid7())
+    walked = {"round_id": round_id, "route_id": route["id"]}
+    pushed = await walker.push_ok(
+        [
+            walker.op(
+                walked | {"id": str(uuid7()), "route_version": 1, "started_at": now.isoformat()},
+                type="round.started",
+            ),
+            walker.op(
+                walked
+                | {"id": str(uuid7()), "tag": code, "method": "qr", "scanned_at": now.isoformat()},
+                type="checkpoint.scanned",
+            ),
+        ]
+    )
+    assert [r["status"] for r in pushed["results"]] == ["applied", "applied"], pushed
+
     other_org = await make_school()
     sister = await make_school(organization_id=school.organization_id)
     ids = {
@@ -179,6 +224,9 @@ async def build_world(api: httpx.AsyncClient) -> World:
         "sha256": sha256(blob),
         "token_id": tablet["info"]["id"],
         "user_id": str(inspector.user_id),
+        "route_id": route["id"],
+        "round_schedule_id": round_schedule["id"],
+        "round_id": round_id,
     }
     strangers = {
         "other organization": await make_person(other_org, "admin"),

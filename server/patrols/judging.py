@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from server.patrols.routes import Position, RouteVersion, TagCode, distance_m
+from server.patrols.routes import NfcSerial, Position, RouteVersion, TagCode, distance_m
 from server.patrols.windows import OnDuty, PersonId, RoundWindow
 
 MAX_WALKING_SPEED = 7.0
@@ -49,6 +49,13 @@ GPS_FAR = "scan.gps_far"
 GPS_ABSENT = "scan.gps_absent"
 CLOCK_AHEAD = "scan.clock_skew"
 OTHER_DEVICE = "scan.other_device"
+NFC_MISMATCH = "scan.nfc_mismatch"
+SERIOUS = frozenset(
+    {TOO_FAST, IMPLAUSIBLE_SPEED, OFF_DUTY, RETIRED_TAG, NFC_MISMATCH, OTHER_DEVICE}
+)
+"""Flags a supervisor hears about at once (`round.flagged`): signs of a round walked by
+someone else or not walked at all. The others (no GPS in a basement, a scan twice, one
+out of order) are read on the round's page."""
 
 
 class RoundFact(
@@ -77,6 +84,7 @@ class CheckpointScanned(RoundFact, tag="checkpoint.scanned", frozen=True):
     method: Method
     position: Position | None = None
     accuracy_m: Annotated[float, Meta(ge=0)] | None = None
+    nfc_serial: NfcSerial | None = None
 
 
 class RoundFinished(RoundFact, tag="round.finished", frozen=True):
@@ -89,7 +97,10 @@ class RoundCountersigned(RoundFact, tag="round.countersigned", frozen=True):
     note: Text = ""
 
 
-class MissedRoundExplained(RoundFact, tag="round.missed_explained", frozen=True):
+class RoundExplained(RoundFact, tag="round.explained", frozen=True):
+    """A supervisor's comment closing a missed or flagged round (why it was missed, what the
+    flags turned out to be)."""
+
     reason: Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
@@ -102,7 +113,7 @@ Fact = (
     | CheckpointScanned
     | RoundFinished
     | RoundCountersigned
-    | MissedRoundExplained
+    | RoundExplained
     | RoundCancelled
 )
 
@@ -230,7 +241,7 @@ def judge(
         countersigned_by=tuple(
             dict.fromkeys(f.person for f in ordered if isinstance(f, RoundCountersigned))
         ),
-        explanations=tuple(f.reason for f in ordered if isinstance(f, MissedRoundExplained)),
+        explanations=tuple(f.reason for f in ordered if isinstance(f, RoundExplained)),
         cancelled_because=cancels[0].reason if cancels else None,
     )
 
@@ -282,6 +293,7 @@ def _judge_scans(
                 flags.extend(_between(route, previous, scan, at))
             previous = (scan, at)
             flags.extend(_gps(route, scan, at))
+            flags.extend(_nfc(route, scan, at))
         if window is not None and not window.start <= scan.occurred_at < window.grace_end:
             flags.append(OUTSIDE_WINDOW)
         if on_duty is not None and on_duty.people and scan.person not in on_duty.people:
@@ -334,3 +346,11 @@ def _gps(route: RouteVersion, scan: CheckpointScanned, at: int) -> list[str]:
     if distance_m(scan.position, checkpoint.position) > allowed:
         return [GPS_FAR]
     return []
+
+
+def _nfc(route: RouteVersion, scan: CheckpointScanned, at: int) -> list[str]:
+    """A scan that says it read the checkpoint's sticker must have read that sticker."""
+    bound = route.checkpoints[at].nfc_serial
+    if scan.method != "nfc" or bound is None:
+        return []
+    return [] if scan.nfc_serial == bound else [NFC_MISMATCH]

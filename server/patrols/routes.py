@@ -14,6 +14,8 @@ from msgspec import Meta
 
 TagCode = Annotated[str, Meta(min_length=1, max_length=64)]
 Mode = Literal["sequence", "any_order"]
+NfcSerial = Annotated[str, Meta(pattern=r"^[0-9A-F]{2}(:[0-9A-F]{2}){3,15}$")]
+"""An NFC tag's serial as Web NFC gives it, upper-case (`04:A2:1B:7C:5D:80:00`)."""
 
 _EARTH_RADIUS_M = 6_371_000.0
 
@@ -38,6 +40,9 @@ class Checkpoint(_Parsed, frozen=True):
     min_gap_seconds: Annotated[int, Meta(ge=0, le=86_400)] | None = None
     position: Position | None = None
     radius_m: Annotated[float, Meta(gt=0, le=10_000)] = 50.0
+    nfc_serial: NfcSerial | None = None
+    """The serial number of an NFC sticker bound to the checkpoint: a phone that reads it
+    was there, which a photograph of a QR code cannot prove."""
 
 
 class RouteVersion(_Parsed, dict=True, frozen=True):

@@ -16,6 +16,8 @@ Grace is elapsed time after a window's end.
 """
 
 import datetime as dt
+import hashlib
+import uuid
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
@@ -256,3 +258,15 @@ def _minutes(clock: str) -> int:
 def _clock(minutes: int) -> str:
     minutes %= _DAY_MINUTES
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def round_id_for(schedule_id: str, window_key: str) -> uuid.UUID:
+    """The id of a scheduled window's round: the same on every phone, so two phones that
+    start the same window offline start one round (and a second device is flagged), and a
+    missed window can be explained before anyone walked it. A UUIDv8 (RFC 9562) made of the
+    first 16 bytes of SHA-256 of `{schedule_id}/{window_key}`; a voluntary round's id is a
+    UUIDv7 the phone makes."""
+    digest = bytearray(hashlib.sha256(f"{schedule_id}/{window_key}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x80
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return uuid.UUID(bytes=bytes(digest))

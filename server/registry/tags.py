@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
+
 from qr.codes import InvalidTagCode, format_code, new_code, normalize_code
 from qr.urls import tag_url
 from server import clock
@@ -383,3 +385,53 @@ def tag_out(row: dict[str, Any], public_url: str) -> TagOut:
 
 
 TAG_FEED = Feed("tag", Audience.SITE, snapshot_tag)
+
+
+class TagInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """A tag with its thing's names, for another domain that points at tags (a patrol
+    route's checkpoints)."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    code: str
+    status: str
+    asset_id: uuid.UUID | None
+    location_id: uuid.UUID | None
+    name: str
+    name_en: str
+
+
+async def tags_by_code(codes: set[str]) -> dict[str, TagInfo]:
+    """The tags of these codes as stored (normalised: `normalize_code`), any site, any
+    status; a code no tag has is left out."""
+    if not codes:
+        return {}
+    rows = await Tag.select(Tag.id, Tag.site, Tag.code, Tag.status, Tag.asset, Tag.location).where(
+        Tag.code.is_in(sorted(codes))
+    )
+    assets = {r["asset"] for r in rows if r["asset"]}
+    locations = {r["location"] for r in rows if r["location"]}
+    names: dict[uuid.UUID, tuple[str, str]] = {}
+    if assets:
+        found = await Asset.select(Asset.id, Asset.name, Asset.name_en).where(
+            Asset.id.is_in(list(assets))
+        )
+        names |= {r["id"]: (r["name"], r["name_en"]) for r in found}
+    if locations:
+        found = await Location.select(Location.id, Location.name, Location.name_en).where(
+            Location.id.is_in(list(locations))
+        )
+        names |= {r["id"]: (r["name"], r["name_en"]) for r in found}
+    return {
+        r["code"]: TagInfo(
+            id=r["id"],
+            site_id=r["site"],
+            code=r["code"],
+            status=r["status"],
+            asset_id=r["asset"],
+            location_id=r["location"],
+            name=names.get(r["asset"] or r["location"], ("", ""))[0],
+            name_en=names.get(r["asset"] or r["location"], ("", ""))[1],
+        )
+        for r in rows
+    }

@@ -16,6 +16,9 @@ from server.actions.actions import ACTION_EVENT_FEED, ACTION_FEED
 from server.feeds import Audience, Feed
 from server.inspections.findings import FINDING_FEED
 from server.inspections.inspection_feed import INSPECTION_FEED
+from server.patrols.patrol_routes import ROUTE_FEED
+from server.patrols.round_schedules import SCHEDULE_FEED as PATROL_SCHEDULE_FEED
+from server.patrols.rounds import ROUND_FEED
 from server.registry.assets import ASSET_FEED
 from server.registry.locations import LOCATION_FEED
 from server.registry.tags import TAG_FEED
@@ -42,6 +45,9 @@ FEEDS: tuple[Feed, ...] = (
     INSPECTION_FEED,
     ACTION_EVENT_FEED,
     POLICY_FEED,
+    ROUTE_FEED,
+    PATROL_SCHEDULE_FEED,
+    ROUND_FEED,
 )
 
 

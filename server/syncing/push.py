@@ -19,6 +19,7 @@ from server.blobs.blobs import missing_blobs
 from server.db import transaction
 from server.errors import DomainError
 from server.inspections import ops as inspection_ops
+from server.patrols import ops as patrol_ops
 from server.schedules import ops as schedule_ops
 from sync import engine
 from sync.wire import PROTOCOL_VERSION, PushRequest, PushResponse
@@ -30,7 +31,12 @@ RETRY_AFTER_S = 2
 # Every synced record kind, registered by its domain's ops.py.
 HANDLERS: dict[str, engine.OpHandler] = {
     handler.type: handler
-    for handler in (*inspection_ops.HANDLERS, *action_ops.HANDLERS, *schedule_ops.HANDLERS)
+    for handler in (
+        *inspection_ops.HANDLERS,
+        *action_ops.HANDLERS,
+        *schedule_ops.HANDLERS,
+        *patrol_ops.HANDLERS,
+    )
 }
 
 _TEMPORARY = (

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from checklists import SchoolCalendar, Term
 from server.patrols.judging import (
     CheckpointScanned,
-    MissedRoundExplained,
     RoundCancelled,
     RoundCountersigned,
+    RoundExplained,
     RoundFact,
     RoundFinished,
     RoundStarted,
@@ -314,7 +314,7 @@ def test_not_started_before_grace_end_is_upcoming_and_after_it_missed() -> None:
 
 
 def test_a_missed_round_keeps_its_explanation() -> None:
-    why = MissedRoundExplained(
+    why = RoundExplained(
         id="why", round_id="r1", device_id="phone-1", person="li",
         occurred_at=LATER, received_at=LATER, reason="消防演练 / fire drill",
     )  # fmt: skip

@@ -10,6 +10,7 @@ from uuid_utils.compat import uuid7
 
 from server.accounts import users
 from server.inspections.tables import Finding
+from server.patrols.tables import PatrolRound
 from server.schedules.tables import OccurrenceExcusal
 from server.syncing.entities import FEEDS
 from server.templates.templates import install_library
@@ -22,6 +23,7 @@ from tests.factories import (
     make_tag,
 )
 from tests.inspections.helpers import extinguisher_answers, submission, submit
+from tests.syncing.device import device_of
 from tests.syncing.recorded import encoded, feed, page_through, recorded
 from tests.templates.test_templates import SIMPLE, publish
 
@@ -41,6 +43,9 @@ NAMES = (
     "inspection",
     "action_event",
     "excusal_policy",
+    "patrol_route",
+    "patrol_schedule",
+    "patrol_round",
 )
 
 
@@ -161,6 +166,8 @@ async def a_busy_school(api) -> tuple[School, School, dict[str, set[tuple[str, s
         OccurrenceExcusal.id == excused[0]
     )
 
+    patrolled = await _patrols(api, admin, inspector, school, building)
+
     other = await make_school(organization_id=school.organization_id)
     other_admin = await make_person(other, "admin")
     other_room = await make_location(other_admin, other, "分校301", kind="room")
@@ -175,6 +182,8 @@ async def a_busy_school(api) -> tuple[School, School, dict[str, set[tuple[str, s
             ("site_checklist", "fire_extinguisher_monthly"),
             ("site_checklist", "building_structure_monthly"),
             ("finding", str(open_[0]["id"])),
+            ("patrol_route", patrolled["retired_route"]),
+            ("patrol_schedule", patrolled["retired_schedule"]),
         },
         "absent": {
             ("person", str(leaver.user_id)),
@@ -183,9 +192,83 @@ async def a_busy_school(api) -> tuple[School, School, dict[str, set[tuple[str, s
             ("finding", str(rechecked[0]["id"])),
             ("excusal", excused[0]),
             ("location", str(other_room)),
+            ("patrol_round", patrolled["old_round"]),
         },
     }
     return school, other, expected
+
+
+async def _patrols(api, admin, walker, school, building) -> dict[str, str]:
+    """Three routes (one changed, one retired), three round schedules (one retired), three
+    rounds of today and one of long ago."""
+    site = f"/api/sites/{school.site_id}"
+    codes = [await make_tag(admin, location=building) for _ in range(3)]
+    routes = []
+    for n in range(3):
+        made = await api.post(
+            f"{site}/patrol/routes",
+            json={"name": f"巡查路线{n}", "checkpoints": [{"tag": c} for c in codes]},
+            headers=admin.headers,
+        )
+        assert made.status_code == 201, made.text
+        routes.append(made.json()["id"])
+    changed = await api.put(
+        f"/api/patrol/routes/{routes[0]}",
+        json={"name": "巡查路线0", "checkpoints": [{"tag": codes[0]}], "base_version": 1},
+        headers=admin.headers,
+    )
+    assert changed.status_code == 200, changed.text
+    await api.post(f"/api/patrol/routes/{routes[2]}/retire", headers=admin.headers)
+    schedules = []
+    for n in range(3):
+        made = await api.post(
+            f"{site}/patrol/schedules",
+            json={
+                "name": f"每日巡查{n}",
+                "route_id": routes[1],
+                "times": {"kind": "fixed", "windows": [{"start": "08:00", "duration_minutes": 30}]},
+                "who": {"kind": "role", "role": "guard"},
+            },
+            headers=admin.headers,
+        )
+        assert made.status_code == 201, made.text
+        schedules.append(made.json()["id"])
+    await api.post(f"/api/patrol/schedules/{schedules[2]}/retire", headers=admin.headers)
+    phone = await device_of(api, walker)
+    now = datetime.now(UTC)
+    rounds = [str(uuid7()) for _ in range(4)]
+    ops = []
+    for round_id in rounds:
+        walked = {"round_id": round_id, "route_id": routes[1]}
+        ops.append(
+            phone.op(
+                walked | {"id": str(uuid7()), "route_version": 1, "started_at": now.isoformat()},
+                type="round.started",
+            )
+        )
+        ops.append(
+            phone.op(
+                walked
+                | {
+                    "id": str(uuid7()),
+                    "tag": codes[1],
+                    "method": "nfc",
+                    "scanned_at": now.isoformat(),
+                },
+                type="checkpoint.scanned",
+            )
+        )
+    pushed = await phone.push_ok(ops)
+    assert {r["status"] for r in pushed["results"]} == {"applied"}, pushed
+    # A round of long ago: left out of a snapshot, still in the log.
+    await PatrolRound.update({PatrolRound.local_date: (now - timedelta(days=100)).date()}).where(
+        PatrolRound.id == rounds[3]
+    )
+    return {
+        "retired_route": routes[2],
+        "retired_schedule": schedules[2],
+        "old_round": rounds[3],
+    }
 
 
 async def snapshot(name: str, site_id: uuid.UUID, limit: int = 2) -> list[tuple[str, int, object]]:
@@ -216,9 +299,9 @@ async def test_pages_of_two_cover_every_row_once_in_id_order_with_the_recorded_d
         ids = [entity_id for entity_id, _, _ in rows]
         assert ids == sorted(set(ids)), name
         held = await replayed(name, school.site_id)
-        if name in ("finding", "excusal"):
-            # Closed and unchanged for 90 days, or of an occurrence 90 days ago: left out of
-            # a snapshot, still in the log.
+        if name in ("finding", "excusal", "patrol_round"):
+            # Closed and unchanged for 90 days, or of an occurrence or a round long ago: left
+            # out of a snapshot, still in the log.
             held = {k: v for k, v in held.items() if (name, k) not in expected["absent"]}
         assert set(ids) == set(held), name
         for entity_id, version, data in rows:

@@ -197,10 +197,11 @@ async def test_the_manager_sees_the_overview_first_and_a_guard_the_scanner(
     assert errors == []
     await context.close()
 
-    # A guard keeps nothing: the scanner leads, then what is due at the school today.
+    # A guard keeps nothing: their rounds lead (none here), then the scanner and what is
+    # due at the school today.
     context, page, errors = await home_of(browser, clean.url, people["guard"])
     await expect(page.get_by_test_id("home-due")).to_have_attribute("data-mine", "false")
-    assert await first_part(page) == "home-scan"
+    assert await first_part(page) == "home-patrol"
     today = await api.get(
         "/api/due",
         params={"site_id": str(school.site_id), "scope": "today"},
@@ -329,8 +330,13 @@ async def test_a_home_of_several_roles_leads_with_the_strongest(browser, clean) 
         ["actions", ["B"]],
         ["overview", ["A"]],
     ]
-    # A guard keeps nothing: the scanner first, then what is due at the site.
-    assert found["guard"] == [["scan", ["A"]], ["site_due", ["A"]], ["actions", ["A"]]]
+    # A guard keeps nothing: their rounds first, the scanner, then what is due at the site.
+    assert found["guard"] == [
+        ["patrol", ["A"]],
+        ["scan", ["A"]],
+        ["site_due", ["A"]],
+        ["actions", ["A"]],
+    ]
     assert found["nobody"] == [["scan", []]]
     assert found["readsOnly"] == [True, False, False]
     assert found["readsOnlyAt"] == [True, False]

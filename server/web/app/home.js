@@ -10,7 +10,7 @@ import { nameOf, pick, t } from "./i18n.js";
 import { count, placeLines } from "./manager.js";
 import { formatTime, go } from "./nav.js";
 import { actionAges, placeIndex, todayCounts, whereIs } from "./overview.js";
-import { homeParts, readsOnly } from "./roles.js";
+import { homeParts, READERS, readsOnly } from "./roles.js";
 import * as store from "./store.js";
 
 const SHOWN_ACTIONS = 3;
@@ -97,6 +97,46 @@ async function duePart(sites, now, mine) {
     mine ? wide("menu-due", t("home.menu_due"), "/app/due?mine=0") : null);
 }
 
+// The person's rounds: the one to walk now and the next, at each site, and the way into
+// patrol mode (patrol.js). `entries`: what patrolduty.js found for each site.
+async function patrolPart(sites, user, now) {
+  const [{ myWindows, nowAndNext, patrolRecords, windowPath }, { stateBadge, windowTimes }] =
+    await Promise.all([import("./patrolduty.js"), import("./patrol.js")]);
+  const lines = await Promise.all(sites.map(async (site) => {
+    const records = await patrolRecords(site.site_id);
+    if (!records.site) return [];
+    const shown = nowAndNext(await myWindows(records, user, now), now);
+    return shown.map((entry) =>
+      h("li", { "data-testid": "home-patrol-round", "data-when": entry.when, "data-state": entry.state },
+        h("button", { type: "button", class: "link", onclick: () => go(windowPath(site.site_id, entry)) },
+          `${t(`home.patrol_${entry.when}`)} ${windowTimes(entry.window, records.site.timezone)} · `,
+          pick(entry.schedule.name, entry.schedule.name_en)),
+        stateBadge(entry.state, entry.kept?.waiting)));
+  }));
+  const found = lines.flat();
+  return h("section", { class: "card", "data-testid": "home-patrol" },
+    h("h2", {}, t("home.patrol")),
+    found.length ? h("ul", { class: "list" }, found) : h("p", { class: "muted" }, t("home.patrol_none")),
+    wide("menu-patrol", t("home.open_patrol"), "/app/patrol", false));
+}
+
+// Whether anyone not on the patrol staff owes a round today at one of these sites.
+async function roundsDue(sites, user, now) {
+  // Most sites have no round schedule: then nothing of patrol mode is loaded.
+  const scheduled = await Promise.all(sites.map(async (site) => (await store.recordsOf(site.site_id, "patrol_schedule")).length > 0));
+  if (!scheduled.includes(true)) return [];
+  const { myWindows, patrolRecords } = await import("./patrolduty.js");
+  const due = await Promise.all(sites.filter((_, at) => scheduled[at]).map(async (site) => {
+    const entries = await myWindows(await patrolRecords(site.site_id), user, now);
+    return entries.some((e) => ["upcoming", "open", "in_progress"].includes(e.state)) ? site : null;
+  }));
+  return due.filter(Boolean);
+}
+
+function patrolSites(user) {
+  return (user?.sites ?? []).filter((s) => !READERS.has(s.role));
+}
+
 function readOnlyPart() {
   return h("section", { class: "card note", "data-testid": "home-read-only" },
     h("h2", {}, t("home.read_only")), h("p", {}, t("home.read_only_hint")));
@@ -105,8 +145,15 @@ function readOnlyPart() {
 // Home's parts in the order the person's roles give them; `scan` draws the scanner (main.js
 // has it, with the typed code: it is drawn with home, never later).
 export async function roleParts(user, { scan, now = Date.now() }) {
-  const drawn = await Promise.all(homeParts(user).map(({ part, sites }) => {
+  const parts = homeParts(user);
+  if (!parts.some((p) => p.part === "patrol") && !readsOnly(user)) {
+    const due = await roundsDue(patrolSites(user), user, now);
+    // After the person's own first part: their round is today's, their role's work is theirs.
+    if (due.length) parts.splice(1, 0, { part: "patrol", sites: due });
+  }
+  const drawn = await Promise.all(parts.map(({ part, sites }) => {
     if (part === "overview") return overviewPart(sites, now);
+    if (part === "patrol") return patrolPart(sites, user, now);
     if (part === "actions") return actionsPart(user, sites, now);
     if (part === "due" || part === "site_due") return duePart(sites, now, part === "due");
     return scan();

@@ -21,6 +21,7 @@ const SCREENS = {
   due: () => import("./due.js"),
   inspections: () => import("./inspection.js"),
   manager: () => import("./manager.js"),
+  patrol: () => import("./patrol.js"),
   scan: () => import("./scan.js"),
 };
 

@@ -16,16 +16,17 @@ export const READERS = new Set(["auditor"]);
 
 // The parts of home each role is for, its own work first: the overview of a site, the
 // person's open actions, their own due work (`due`, the `mine` rule) or everyone's
-// (`site_due`), and the scanner. A guard and a gatekeeper keep nothing, so no due work is
-// theirs under the `mine` rule: until their patrol and gate screens exist they scan first
-// and see what is due at the site, any of which they may check.
+// (`site_due`), their patrol rounds (`patrol`), and the scanner. A guard and a gatekeeper
+// keep nothing, so no due work is theirs under the `mine` rule: their rounds lead, then
+// the scanner and what is due at the site, any of which they may check. Anyone else with
+// a round due gets the patrol part too (home.js).
 const PARTS = {
   admin: ["overview", "scan", "actions"],
   manager: ["overview", "scan", "actions"],
   maintainer: ["actions", "scan", "due"],
   inspector: ["due", "scan", "actions"],
-  guard: ["scan", "site_due", "actions"],
-  gatekeeper: ["scan", "site_due", "actions"],
+  guard: ["patrol", "scan", "site_due", "actions"],
+  gatekeeper: ["patrol", "scan", "site_due", "actions"],
   auditor: ["overview", "scan"],
 };
 

@@ -120,12 +120,19 @@ function pause(ms) {
 }
 
 export async function render(view) {
+  return cameraScreen(view, { onCode: (code) => go(`/t/${code}`), below: [codeForm(), backButton()] });
+}
+
+// The camera's picture and what it read: `onCode(code)` for the first tag code read (the
+// camera has stopped by then); `below`, drawn under the picture (the typed way, Back).
+// The patrol round's scanner is this one too (patrolwalk.js).
+export async function cameraScreen(view, { onCode, below, title = t("scan.title") }) {
   const video = h("video", { playsinline: true, "data-testid": "scan-video" });
   video.muted = true;
   const frame = h("div", { class: "scan-frame" }, video);
   const message = h("p", { class: "scan-message", "data-testid": "scan-message", role: "status" });
-  const camera = h("section", { class: "card" }, h("h1", {}, t("scan.title")), frame, message);
-  show(view, camera, codeForm(), backButton());
+  const camera = h("section", { class: "card" }, h("h1", {}, title), frame, message);
+  show(view, camera, ...below);
 
   let stream = null;
   let reader = null;
@@ -184,7 +191,7 @@ export async function render(view) {
         const code = codeFromScan(text);
         if (code) {
           leave();
-          await go(`/t/${code}`);
+          await onCode(code);
           return;
         }
       }

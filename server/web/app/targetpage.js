@@ -136,10 +136,12 @@ async function renderReport(view, code, siteId, target, onSaved) {
       t("target.back")));
 }
 
-async function renderChecklist(view, code, found, target, key, onSaved, draft) {
+// `chosen`: opened from a patrol round's checkpoint, whose checklist the route names for it
+// whatever the thing's kind (the manager chose it for that place).
+async function renderChecklist(view, code, found, target, key, onSaved, draft, chosen = false) {
   const record = found.templates.find((r) => r.key === key);
   const back = () => leaveForm(code);
-  if (!record || !target.checklists.some((c) => c.key === key)) {
+  if (!record || (!chosen && !target.checklists.some((c) => c.key === key))) {
     show(view, h("div", { class: "card" }, h("p", { class: "warn" }, t("form.not_applicable"))), backButton());
     return;
   }
@@ -173,7 +175,8 @@ function readOnlyChecklists(target) {
 // loaded: after a reload, the entry before may be another document's.
 let opened = null;
 
-function openForm(code, query) {
+// Also from a patrol round's checkpoint (patrolwalk.js): done, the form goes back there.
+export function openForm(code, query) {
   opened = `/t/${code}${query}`;
   history.pushState({ inApp: true, formOf: code }, "", opened);
   return render();
@@ -229,7 +232,7 @@ function renderReadOnly(view, code) {
     h("button", { type: "button", class: "wide plain", "data-testid": "back", onclick: () => go(`/t/${code}`) }, t("target.back")));
 }
 
-export async function renderTarget(view, { code: rawCode, checklist, report, onSaved }) {
+export async function renderTarget(view, { code: rawCode, checklist, report, onSaved, query }) {
   let code;
   try {
     code = normalizeCode(rawCode);
@@ -253,7 +256,7 @@ export async function renderTarget(view, { code: rawCode, checklist, report, onS
   if (readOnly && (checklist || report)) return renderReadOnly(view, code);
   if (target?.kind && checklist) {
     const draft = mine?.draft?.key === checklist ? mine.draft.read : null;
-    return renderChecklist(view, code, loaded, target, checklist, onSaved, draft);
+    return renderChecklist(view, code, loaded, target, checklist, onSaved, draft, Boolean(query?.has("round")));
   }
   if (target?.kind && report) return renderReport(view, code, target.tag.site_id, target, onSaved);
   const tagLine = h("p", { class: "muted" }, `${t("target.tag")} `, h("span", { class: "code" }, formatCode(code)));

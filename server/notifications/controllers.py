@@ -33,7 +33,7 @@ class WebhookController(Controller):
         data: Annotated[WebhookCreate, Body()],
     ) -> Response[WebhookOut]:
         """Send this site's events (finding.high, action.overdue, occurrence.overdue,
-        digest.daily) to a URL as generic JSON or as a WeCom, DingTalk or Feishu robot
+        digest.daily, round.missed, round.flagged) to a URL as generic JSON or as a WeCom, DingTalk or Feishu robot
         message. Site admins only. The URL's host must be, or resolve to, public addresses
         only (422 `webhook.destination_not_public` / `webhook.destination_unresolvable`)."""
         allow = settings.webhook_allow_private

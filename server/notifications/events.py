@@ -23,6 +23,8 @@ from server.actions.wire import ActionOut
 from server.inspections.history import day_results
 from server.notifications.deliveries import keys_present
 from server.notifications.wire import DigestFigures, Event, OpenActionAges, SiteRef, Wording
+from server.patrols.supervision import flagged_rounds as patrol_flagged
+from server.patrols.supervision import missed_rounds as patrol_missed
 from server.schedules.due import overdue_occurrences as due_occurrences
 
 DIGEST_AT = time(7, 0)
@@ -170,11 +172,119 @@ async def overdue_occurrences(window: Window) -> list[Event]:
     return events
 
 
+FLAG_ZH = {
+    "scan.too_fast": "两个巡查点之间用时过短",
+    "scan.implausible_speed": "两个巡查点之间的移动速度不可能",
+    "scan.off_duty": "扫码人不是当班人员",
+    "scan.retired_tag": "扫了已停用的标签",
+    "scan.nfc_mismatch": "NFC 标签与巡查点不符",
+    "scan.other_device": "另一台手机参与了同一轮巡查",
+}
+FLAG_EN = {
+    "scan.too_fast": "too little time between two checkpoints",
+    "scan.implausible_speed": "impossible speed between two checkpoints",
+    "scan.off_duty": "scanned by someone not on duty",
+    "scan.retired_tag": "a retired tag was scanned",
+    "scan.nfc_mismatch": "the NFC sticker does not match the checkpoint",
+    "scan.other_device": "another phone scanned the same round",
+}
+
+
+async def missed_rounds(window: Window) -> list[Event]:
+    """round.missed: a scheduled patrol round nobody started by the end of its grace, once
+    per round (its window never moves, so its key never changes)."""
+    events: list[Event] = []
+    sites = await site_refs(set(window.sites))
+    for site_id, site in sites.items():
+        zone = ZoneInfo(site.timezone)
+        for found in await patrol_missed(site_id, window.since, window.until):
+            assert found.window_start is not None and found.grace_end is not None
+            start = found.window_start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            who_zh = "、".join(p.name for p in found.on_duty) or found.on_duty_role or ""
+            who_en = ", ".join(p.name for p in found.on_duty) or found.on_duty_role or ""
+            events.append(
+                Event(
+                    key=f"round.missed:{found.id}",
+                    kind="round.missed",
+                    site=site,
+                    at=found.grace_end,
+                    zh=Wording(
+                        title="巡查漏巡",
+                        lines=[
+                            f"**{site.name}**",
+                            f"巡查：{found.schedule_name}（{found.route_name}）",
+                            f"应巡时间：{start}",
+                            f"当班：{who_zh}",
+                        ],
+                    ),
+                    en=Wording(
+                        title="Patrol round missed",
+                        lines=[
+                            f"**{site.name_en or site.name}**",
+                            f"Round: {found.schedule_name_en or found.schedule_name}"
+                            f" ({found.route_name_en or found.route_name})",
+                            f"Due at: {start} ({site.timezone})",
+                            f"On duty: {who_en}",
+                        ],
+                    ),
+                    data={"round": msgspec.to_builtins(found)},
+                )
+            )
+    return events
+
+
+async def flagged_rounds(window: Window) -> list[Event]:
+    """round.flagged: a patrol round with a serious flag (too fast, impossible speed, off
+    duty, a retired tag, a wrong NFC sticker, another phone), once per round, when the server
+    learns it."""
+    events: list[Event] = []
+    found = await patrol_flagged(list(window.sites), window.since, window.until)
+    sites = await site_refs({r.site_id for r, _ in found})
+    for round_, at in found:
+        site = sites.get(round_.site_id)
+        if site is None:
+            continue
+        serious = [f for f in round_.flags if f in FLAG_ZH]
+        name = round_.schedule_name or round_.route_name
+        name_en = round_.schedule_name_en or round_.route_name_en or name
+        walker = round_.person.name if round_.person else ""
+        events.append(
+            Event(
+                key=f"round.flagged:{round_.id}",
+                kind="round.flagged",
+                site=site,
+                at=at,
+                zh=Wording(
+                    title="巡查异常",
+                    lines=[
+                        f"**{site.name}**",
+                        f"巡查：{name}（{walker}）",
+                        f"已巡 {round_.covered}/{round_.expected} 个点",
+                        *[f"异常：{FLAG_ZH[f]}" for f in serious],
+                    ],
+                ),
+                en=Wording(
+                    title="Patrol round flagged",
+                    lines=[
+                        f"**{site.name_en or site.name}**",
+                        f"Round: {name_en} ({walker})",
+                        f"Checkpoints: {round_.covered} of {round_.expected}",
+                        *[f"Flag: {FLAG_EN[f]}" for f in serious],
+                    ],
+                ),
+                data={"round": msgspec.to_builtins(round_)},
+            )
+        )
+    return events
+
+
 SOURCES: list[Source] = [
     Source("finding.high", high_priority_findings),
     Source("action.overdue", overdue_actions),
     Source("digest.daily", daily_digests),
     Source("occurrence.overdue", overdue_occurrences),
+    Source("round.missed", missed_rounds),
+    Source("round.flagged", flagged_rounds),
 ]
 
 

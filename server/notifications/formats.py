@@ -52,6 +52,8 @@ CARD_COLOURS = {
     "finding.high": "red",
     "action.overdue": "orange",
     "occurrence.overdue": "orange",
+    "round.missed": "orange",
+    "round.flagged": "red",
     "digest.daily": "blue",
 }
 

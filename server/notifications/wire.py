@@ -17,9 +17,22 @@ import msgspec
 from server.wire import Request
 
 # What a webhook subscribes to; besides these, an admin's test delivery is a `webhook.test`.
-Subscribable = Literal["finding.high", "action.overdue", "occurrence.overdue", "digest.daily"]
+Subscribable = Literal[
+    "finding.high",
+    "action.overdue",
+    "occurrence.overdue",
+    "digest.daily",
+    "round.missed",
+    "round.flagged",
+]
 EventKind = Literal[
-    "finding.high", "action.overdue", "occurrence.overdue", "digest.daily", "webhook.test"
+    "finding.high",
+    "action.overdue",
+    "occurrence.overdue",
+    "digest.daily",
+    "round.missed",
+    "round.flagged",
+    "webhook.test",
 ]
 Format = Literal["generic", "wecom", "dingtalk", "feishu"]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
@@ -129,7 +142,7 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
     Keys (unique per event, so finding it twice delivers it once):
     `finding.high:{action id}`, `action.overdue:{action id}:{due time, UTC}`,
     `digest.daily:{site id}:{local date}`, `occurrence.overdue:{occurrence id}`,
-    `webhook.test:{delivery id}`."""
+    `round.missed:{round id}`, `round.flagged:{round id}`, `webhook.test:{delivery id}`."""
 
     key: str
     kind: EventKind
@@ -141,7 +154,8 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
     en: Wording
     data: dict[str, Any]
     """finding.high and action.overdue: `{"action": <the action as GET /api/actions/{id}
-    lists it>}`; digest.daily: `DigestFigures`."""
+    lists it>}`; digest.daily: `DigestFigures`; round.missed and round.flagged:
+    `{"round": <the round as GET /api/sites/{id}/patrol/day lists it>}`."""
 
 
 class GenericPayload(msgspec.Struct, frozen=True, kw_only=True):

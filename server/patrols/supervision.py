@@ -422,3 +422,39 @@ def _body(fact: dict[str, Any]) -> dict[str, Any]:
 
 def _position(value: dict[str, Any]) -> Position:
     return Position(lat=value["lat"], lon=value["lon"])
+
+
+async def missed_rounds(
+    site_id: uuid.UUID, since: dt.datetime, until: dt.datetime
+) -> list[RoundSummary]:
+    """Scheduled rounds whose grace ended in [since, until) with no start and no scan, and
+    not cancelled: for `round.missed` (server/notifications)."""
+    context = await site_context(site_id)
+    zone = ZoneInfo(context.tz)
+    # A window's local date is at most a day before its grace ends (night rounds).
+    first = since.astimezone(zone).date() - dt.timedelta(days=1)
+    last = until.astimezone(zone).date()
+    rounds = await rounds_between(site_id, first, last, context=context, now=until)
+    return [
+        r
+        for r in rounds
+        if r.state == "missed" and r.grace_end is not None and since <= r.grace_end < until
+    ]
+
+
+async def flagged_rounds(
+    site_ids: list[uuid.UUID], since: dt.datetime, until: dt.datetime
+) -> list[tuple[RoundSummary, dt.datetime]]:
+    """Rounds with a serious flag (judging.SERIOUS) whose facts first reached the server in
+    [since, until), with when: for `round.flagged`, once per round."""
+    if not site_ids:
+        return []
+    rows = await PatrolRound.select().where(
+        PatrolRound.site.is_in(site_ids)
+        & (PatrolRound.serious.eq(True))
+        & (PatrolRound.judged_at >= since)
+        & (PatrolRound.judged_at < until)
+    )
+    judged = await judge_rounds(rows, until)
+    out = await summaries(judged.values())
+    return [(s, judged[s.id].row["judged_at"]) for s in out if s.serious]

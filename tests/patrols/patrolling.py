@@ -66,8 +66,10 @@ class Patrol:
         return self.phone.op(body | over, type="round.finished")
 
 
-async def patrol_school(api, *, min_gap: int | None = 120, countersign: bool = False) -> Patrol:
-    school = await make_school()
+async def patrol_school(
+    api, *, min_gap: int | None = 120, countersign: bool = False, timezone: str = "Asia/Shanghai"
+) -> Patrol:
+    school = await make_school(timezone=timezone)
     admin = await make_person(school, "admin")
     guard = await make_person(school, "guard")
     manager = await make_person(school, "manager")

@@ -21,6 +21,8 @@ const EVENT_NAMES = {
   "action.overdue": "notify.event_action_overdue",
   "occurrence.overdue": "notify.event_occurrence_overdue",
   "digest.daily": "notify.event_digest_daily",
+  "round.missed": "notify.event_round_missed",
+  "round.flagged": "notify.event_round_flagged",
   "webhook.test": "notify.event_webhook_test",
 };
 const EVENTS = Object.keys(EVENT_NAMES).filter((kind) => kind !== "webhook.test");

@@ -124,6 +124,7 @@ STATUS: dict[str, int] = {
     "round.unknown_window": 422,
     "round.unknown_route_version": 422,
     "round.route_mismatch": 422,
+    "round.recorded_in_future": 422,
     "sync.device_required": 403,
     "sync.device_mismatch": 403,
     "sync.unsupported_protocol": 400,

@@ -5,9 +5,10 @@
 Each patroller's fact names its round, route and window, so whichever arrives first makes
 the round known: a scan that syncs before its start is kept and judged once the start
 arrives, and in the meantime is judged against the route's newest version. Flags never
-refuse a fact (a device clock days ahead is flagged, `scan.clock_skew`, not refused); what
-is refused is what cannot be a round: a round id that is not its window's, a route of
-another site, a route version that does not exist, facts of one round naming two routes.
+refuse a fact; what is refused is what cannot be a round: a round id that is not its
+window's, a route of another site, a route version that does not exist, facts of one round
+naming two routes, and (R47) a time beyond the server's clock: a phone whose clock runs
+days ahead would otherwise walk a round of a day still to come.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from server import clock
 from server.accounts.access import EVERYONE, MANAGERS, Caller
 from server.accounts.sites import site_timezones
 from server.errors import DomainError
-from server.facts import Candidate, FactHandler, Plan
+from server.facts import FUTURE_TOLERANCE, Candidate, FactHandler, Plan
 from server.patrols.patrol_routes import route_versions
 from server.patrols.round_schedules import schedules_by_id, window_named
 from server.patrols.rounds import rejudge, rounds_by_id, site_context
@@ -69,6 +70,14 @@ class _RoundFacts(FactHandler[F], Generic[F]):
             body = candidate.body
             try:
                 site, round_row = await context.place(caller, body, self.allowed)
+                if getattr(body, self.at) > now + FUTURE_TOLERANCE:
+                    # R47: a phone whose clock runs ahead would walk tomorrow's round today.
+                    raise context.refusal(
+                        "round.recorded_in_future",
+                        f"{self.at} is in the future beyond the tolerated clock drift",
+                        self.at,
+                        site,
+                    )
             except DomainError as exc:
                 results.append(exc)
                 continue
@@ -216,7 +225,7 @@ class _Context:
         self._check_id(body.round_id, schedule.id, body.window, schedule.site_id)
         context = await site_context(schedule.site_id)
         if window_named(schedule, context.calendar, body.window, context.tz) is None:
-            raise self._error(
+            raise self.refusal(
                 "round.unknown_window",
                 "the schedule has no round in this window",
                 "window",
@@ -240,14 +249,14 @@ class _Context:
         site = route[0]
         caller.require(site, allowed, "route")
         if existing is not None and existing["route"] != body.route_id:
-            raise self._error(
+            raise self.refusal(
                 "round.route_mismatch",
                 "another fact of this round names another route",
                 "route_id",
                 site,
             )
         if (body.schedule_id is None) != (body.window is None):
-            raise self._error(
+            raise self.refusal(
                 "round.schedule_mismatch",
                 "a scheduled round names its schedule and window, a voluntary one neither",
                 "schedule_id",
@@ -256,17 +265,17 @@ class _Context:
         if body.schedule_id is not None:
             schedule = self.schedules.get(body.schedule_id)
             if schedule is None or schedule.site_id != site:
-                raise self._error(
+                raise self.refusal(
                     "round.schedule_mismatch", "no such schedule at this site", "schedule_id", site
                 )
             assert body.window is not None
             self._check_id(body.round_id, schedule.id, body.window, site)
         elif body.round_id.version != 7:
-            raise self._error(
+            raise self.refusal(
                 "round.id_mismatch", "a voluntary round's id is a UUIDv7", "round_id", site
             )
         if isinstance(body, RoundStart) and body.route_version not in route[1]:
-            raise self._error(
+            raise self.refusal(
                 "round.unknown_route_version",
                 f"the route has no version {body.route_version}",
                 "route_version",
@@ -291,7 +300,7 @@ class _Context:
         self, round_id: uuid.UUID, schedule_id: uuid.UUID, window: str, site: uuid.UUID
     ) -> None:
         if round_id != round_id_for(str(schedule_id), window):
-            raise self._error(
+            raise self.refusal(
                 "round.id_mismatch",
                 "a scheduled round's id is round_id_for(schedule_id, window)",
                 "round_id",
@@ -299,7 +308,7 @@ class _Context:
             )
 
     @staticmethod
-    def _error(code: str, detail: str, field: str, site: uuid.UUID) -> DomainError:
+    def refusal(code: str, detail: str, field: str, site: uuid.UUID) -> DomainError:
         error = DomainError(code, detail, field=field)
         error.site_id = site
         return error

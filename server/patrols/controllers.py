@@ -17,6 +17,7 @@ from server.patrols import patrol_routes, round_facts, round_schedules, supervis
 from server.patrols.wire import (
     CheckpointReport,
     PatrolDay,
+    Patroller,
     PatrolMonth,
     PersonRounds,
     RoundCancel,
@@ -139,6 +140,11 @@ class PatrolViewController(Controller):
     ) -> PatrolMonth:
         """The completion grid (days × windows) of each schedule for a month (`YYYY-MM`)."""
         return await supervision.patrol_month(caller, site_id, month)
+
+    @get("/people")
+    async def patrollers(self, caller: CurrentCaller, site_id: Id) -> list[Patroller]:
+        """Who may walk a round here (names and roles), for any member of the site."""
+        return await supervision.patrollers(caller, site_id)
 
     @get("/people/{user_id:uuid}")
     async def person_rounds(

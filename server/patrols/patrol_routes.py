@@ -88,6 +88,8 @@ async def _checkpoints(
                 location_id=tag.location_id,
                 name=checkpoint.name or tag.name,
                 name_en=checkpoint.name_en or tag.name_en,
+                label=checkpoint.name,
+                label_en=checkpoint.name_en,
                 checklist=checklist,
                 min_gap_seconds=checkpoint.min_gap_seconds,
                 position=checkpoint.position,
@@ -220,7 +222,7 @@ def pure_version(row: dict[str, Any]) -> pure.RouteVersion:
         checkpoints=tuple(
             pure.Checkpoint(
                 tag=c.tag,
-                name=c.name[:200],
+                name=c.name,
                 checklist=c.checklist.key if c.checklist else None,
                 min_gap_seconds=c.min_gap_seconds,
                 position=c.position,

@@ -8,11 +8,19 @@ from server.patrols.tables import (
     PatrolRoute,
     PatrolRouteVersion,
     PatrolSchedule,
+    PatrolScheduleVersion,
 )
 
 APP_CONFIG = AppConfig(
     app_name="patrols",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[PatrolRoute, PatrolRouteVersion, PatrolSchedule, PatrolFact, PatrolRound],
+    table_classes=[
+        PatrolRoute,
+        PatrolRouteVersion,
+        PatrolSchedule,
+        PatrolScheduleVersion,
+        PatrolFact,
+        PatrolRound,
+    ],
     migration_dependencies=["server.accounts.piccolo_app", "server.registry.piccolo_app"],
 )

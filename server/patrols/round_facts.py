@@ -26,7 +26,7 @@ from server.accounts.sites import site_timezones
 from server.errors import DomainError
 from server.facts import FUTURE_TOLERANCE, Candidate, FactHandler, Plan
 from server.patrols.patrol_routes import route_versions
-from server.patrols.round_schedules import schedules_by_id, window_named
+from server.patrols.round_schedules import books_of
 from server.patrols.rounds import rejudge, rounds_by_id, site_context
 from server.patrols.tables import PatrolFact, PatrolRound, PatrolRoute
 from server.patrols.windows import round_id_for
@@ -180,6 +180,7 @@ class _Context:
         self.rounds: dict[uuid.UUID, dict[str, Any]] = {}
         self.routes: dict[uuid.UUID, tuple[uuid.UUID, set[int]]] = {}
         self.schedules: dict[uuid.UUID, Any] = {}
+        self.books: dict[uuid.UUID, Any] = {}
         self.zones: dict[uuid.UUID, str] = {}
 
     @classmethod
@@ -188,7 +189,8 @@ class _Context:
         self.rounds = {r["id"]: r for r in await rounds_by_id(b.round_id for b in bodies)}
         schedule_ids = {b.schedule_id for b in bodies if getattr(b, "schedule_id", None)}
         schedule_ids |= {r["schedule"] for r in self.rounds.values() if r["schedule"]}
-        self.schedules = await schedules_by_id(schedule_ids)
+        self.books = await books_of(ids=schedule_ids)
+        self.schedules = {id: book.out for id, book in self.books.items()}
         route_ids = {b.route_id for b in bodies if isinstance(b, RoundFactIn)}
         route_ids |= {r["route"] for r in self.rounds.values() if r["route"]}
         route_ids |= {s.route_id for s in self.schedules.values()}
@@ -224,7 +226,8 @@ class _Context:
         caller.require(schedule.site_id, allowed, "round")
         self._check_id(body.round_id, schedule.id, body.window, schedule.site_id)
         context = await site_context(schedule.site_id)
-        if window_named(schedule, context.calendar, body.window, context.tz) is None:
+        book = self.books[schedule.id]
+        if book.window_named(context.calendar, body.window, context.tz) is None:
             raise self.refusal(
                 "round.unknown_window",
                 "the schedule has no round in this window",

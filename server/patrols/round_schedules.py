@@ -1,15 +1,18 @@
 """Round schedules: when a route is walked and by whom, and the windows that follow.
 
-A schedule is reference data: managers write it, phones pull it (entity `patrol_schedule`)
-and compute the windows offline as the server does (server/patrols/windows.py). A change
-replaces the rule; rounds already walked keep the window key they named, and a window
-key the new rule no longer makes is judged as voluntary, never lost.
+A schedule is reference data: managers write it, phones pull it (entity `patrol_schedule`,
+the rule in force now) and compute the windows offline as the server does
+(server/patrols/windows.py). Its rules are versions from the moment each was made (`Book`):
+nothing is owed before the schedule was made, and a change or a retirement never rewrites
+a past window (a missed round stays missed). A round walked in a window the new rule no
+longer makes keeps its facts and is judged as voluntary, never lost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -22,11 +25,13 @@ from server.db import is_sqlite, transaction
 from server.errors import DomainError, not_found
 from server.feeds import Audience, Feed
 from server.patrols.patrol_routes import route_site
-from server.patrols.tables import PatrolSchedule
+from server.patrols.tables import PatrolSchedule, PatrolScheduleVersion
 from server.patrols.windows import (
+    FixedTimes,
     ForPeople,
     ForRole,
     ForRoster,
+    RepeatingTimes,
     RoundSchedule,
     RoundWindow,
     round_windows,
@@ -34,6 +39,10 @@ from server.patrols.windows import (
 from server.patrols.wire import ScheduleChange, ScheduleCreate, ScheduleOut
 
 _TIMES = msgspec.json.Decoder(Any)
+_PARTS: msgspec.json.Decoder[Any] = msgspec.json.Decoder(
+    FixedTimes | RepeatingTimes | ForRole | ForPeople | ForRoster
+)
+"""A version's `times` or `who` as stored (their tags tell them apart)."""
 
 
 async def create_schedule(caller: Caller, site_id: uuid.UUID, data: ScheduleCreate) -> ScheduleOut:
@@ -51,6 +60,7 @@ async def create_schedule(caller: Caller, site_id: uuid.UUID, data: ScheduleCrea
                 **_columns(data, now),
             )
         )
+        await _add_version(caller, schedule_id, data, now)
         out = await _schedule_out(schedule_id)
         record_schedule(out)
     return out
@@ -78,6 +88,7 @@ async def change_schedule(
         await PatrolSchedule.update(
             {getattr(PatrolSchedule, k): v for k, v in columns.items()}
         ).where(PatrolSchedule.id == schedule_id)
+        await _add_version(caller, schedule_id, data, now)
         out = await _schedule_out(schedule_id)
         record_schedule(out)
     return out
@@ -88,13 +99,18 @@ async def retire_schedule(caller: Caller, schedule_id: uuid.UUID) -> ScheduleOut
     caller.require(row["site"], MANAGERS, "schedule")
     async with transaction():
         row = await _locked(schedule_id)
+        if row["status"] != "active":
+            return await _schedule_out(schedule_id)
+        now = clock.utcnow()
         await PatrolSchedule.update(
             {
                 PatrolSchedule.status: "retired",
                 PatrolSchedule.version: row["version"] + 1,
-                PatrolSchedule.updated_at: clock.utcnow(),
+                PatrolSchedule.updated_at: now,
             }
         ).where(PatrolSchedule.id == schedule_id)
+        current = _out(row)
+        await _add_version(caller, schedule_id, current, now, ended=True)
         out = await _schedule_out(schedule_id)
         record_schedule(out)
     return out
@@ -137,18 +153,87 @@ def windows_of(
     return round_windows(pure_schedule(schedule), calendar, first_day, last_day, tz)
 
 
-def window_named(
-    schedule: ScheduleOut, calendar: SchoolCalendar | None, key: str, tz: str
-) -> RoundWindow | None:
-    """The window of `schedule` with this key under its current rule, or None."""
-    try:
-        day = dt.date.fromisoformat(key[:10])
-    except ValueError:
+@dataclass(frozen=True)
+class Book:
+    """A schedule with its rules over time: (in force from, the rule or None once ended),
+    oldest first."""
+
+    out: ScheduleOut
+    rules: tuple[tuple[dt.datetime, ScheduleOut | None], ...]
+
+    def windows(
+        self, calendar: SchoolCalendar | None, first_day: dt.date, last_day: dt.date, tz: str
+    ) -> list[tuple[ScheduleOut, RoundWindow]]:
+        """The windows dated `first_day` to `last_day`, each with the rule it is owed under.
+        A rule owes the windows it opens before the next rule takes over, and, from the
+        moment it was made, those still open or in their grace: a schedule made at 09:45
+        owes the round of 09:30 to 10:30, not the one of 07:30. A window both rules make
+        (the same key) is the older rule's."""
+        found: dict[str, tuple[ScheduleOut, RoundWindow]] = {}
+        for index, (since, rule) in enumerate(self.rules):
+            if rule is None:
+                continue
+            until = self.rules[index + 1][0] if index + 1 < len(self.rules) else None
+            for window in windows_of(rule, calendar, first_day, last_day, tz):
+                if window.grace_end > since and (until is None or window.start < until):
+                    found.setdefault(window.key, (rule, window))
+        return sorted(found.values(), key=lambda rw: (rw[1].start, rw[1].key))
+
+    def window_named(
+        self, calendar: SchoolCalendar | None, key: str, tz: str
+    ) -> tuple[ScheduleOut, RoundWindow] | None:
+        """The window with this key and the rule it opened under, or None."""
+        try:
+            day = dt.date.fromisoformat(key[:10])
+        except ValueError:
+            return None
+        for rule, window in self.windows(calendar, day, day, tz):
+            if window.key == key:
+                return rule, window
         return None
-    for window in windows_of(schedule, calendar, day, day, tz):
-        if window.key == key:
-            return window
-    return None
+
+
+async def books_of(
+    site_id: uuid.UUID | None = None, ids: set[uuid.UUID] | None = None
+) -> dict[uuid.UUID, Book]:
+    """The schedules of a site, or these schedules, retired ones too, with their rules."""
+    query = PatrolSchedule.select()
+    if site_id is not None:
+        query = query.where(PatrolSchedule.site == site_id)
+    if ids is not None:
+        if not ids:
+            return {}
+        query = query.where(PatrolSchedule.id.is_in(sorted(ids)))
+    rows = await query.order_by(PatrolSchedule.created_at)
+    if not rows:
+        return {}
+    versions = await PatrolScheduleVersion.select().where(
+        PatrolScheduleVersion.schedule.is_in([r["id"] for r in rows])
+    )
+    by_schedule: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for version in sorted(versions, key=lambda v: (v["effective_at"], v["id"])):
+        by_schedule.setdefault(version["schedule"], []).append(version)
+    books = {}
+    for row in rows:
+        out = _out(row)
+        rules = tuple(
+            (
+                v["effective_at"],
+                None
+                if v["ended"]
+                else msgspec.structs.replace(
+                    out,
+                    route_id=v["route"],
+                    times=_PARTS.decode(_json(v["times"])),
+                    who=_PARTS.decode(_json(v["who"])),
+                    days=v["days"],
+                    countersign=v["countersign"],
+                ),
+            )
+            for v in by_schedule.get(row["id"], [])
+        )
+        books[row["id"]] = Book(out=out, rules=rules)
+    return books
 
 
 def record_schedule(out: ScheduleOut) -> None:
@@ -197,6 +282,30 @@ async def _check(site_id: uuid.UUID, data: ScheduleCreate) -> None:
                 f"{person} is not a member of this site",
                 field=field,
             )
+
+
+async def _add_version(
+    caller: Caller,
+    schedule_id: uuid.UUID,
+    rule: ScheduleCreate | ScheduleOut,
+    now: dt.datetime,
+    *,
+    ended: bool = False,
+) -> None:
+    await PatrolScheduleVersion.insert(
+        PatrolScheduleVersion(
+            id=clock.new_id(),
+            schedule=schedule_id,
+            effective_at=now,
+            route=rule.route_id,
+            times=msgspec.json.encode(rule.times).decode(),
+            who=msgspec.json.encode(rule.who).decode(),
+            days=rule.days,
+            countersign=rule.countersign,
+            ended=ended,
+            added_by=caller.user_id,
+        )
+    )
 
 
 def _columns(data: ScheduleCreate, now: dt.datetime) -> dict[str, Any]:

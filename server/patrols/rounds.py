@@ -27,7 +27,7 @@ from server.feeds import Audience, Feed
 from server.patrols import judging
 from server.patrols.judging import SERIOUS, RoundFact, TagState, Verdict
 from server.patrols.patrol_routes import route_names, route_versions
-from server.patrols.round_schedules import pure_schedule, schedules_by_id, window_named
+from server.patrols.round_schedules import Book, books_of, pure_schedule
 from server.patrols.routes import RouteVersion
 from server.patrols.tables import PatrolFact, PatrolRound
 from server.patrols.windows import OnDuty, RoundWindow, round_id_for, who_is_due
@@ -57,6 +57,8 @@ class Judged:
     window: RoundWindow | None
     on_duty: OnDuty | None
     facts: list[dict[str, Any]]
+    now: dt.datetime
+    """The moment it was judged as of."""
 
 
 @dataclass
@@ -97,7 +99,7 @@ async def judge_rounds(
     rows: list[dict[str, Any]],
     now: dt.datetime,
     contexts: dict[uuid.UUID, SiteContext] | None = None,
-    schedules: dict[uuid.UUID, ScheduleOut] | None = None,
+    books: dict[uuid.UUID, Book] | None = None,
 ) -> dict[uuid.UUID, Judged]:
     """Judge these `patrol_round` rows as of `now`, reading their facts, routes, schedules
     and tags in bulk."""
@@ -111,9 +113,9 @@ async def judge_rounds(
     contexts = dict(contexts or {})
     for site in {r["site"] for r in rows} - contexts.keys():
         contexts[site] = await site_context(site)
-    schedules = dict(schedules or {})
-    missing = {r["schedule"] for r in rows if r["schedule"]} - schedules.keys()
-    schedules |= await schedules_by_id(missing)
+    books = dict(books or {})
+    missing = {r["schedule"] for r in rows if r["schedule"]} - books.keys()
+    books |= await books_of(ids=missing)
     pure = {r["id"]: [pure_fact(f, r) for f in facts[r["id"]]] for r in rows}
     wanted = {(r["route"], _started_version(pure[r["id"]])) for r in rows if r["route"] is not None}
     versions = await route_versions(wanted)
@@ -124,20 +126,26 @@ async def judge_rounds(
         route = versions.get((row["route"], _started_version(pure[row["id"]])))
         if route is None:
             continue
-        schedule = schedules.get(row["schedule"]) if row["schedule"] else None
+        book = books.get(row["schedule"]) if row["schedule"] else None
         context = contexts[row["site"]]
-        window = on_duty = None
-        if schedule is not None and row["window"]:
-            window = window_named(schedule, context.calendar, row["window"], context.tz)
-            if window is not None:
+        schedule = window = on_duty = None
+        if book is not None and row["window"]:
+            found = book.window_named(context.calendar, row["window"], context.tz)
+            if found is not None:
+                schedule, window = found
                 on_duty = who_is_due(pure_schedule(schedule), window.local_date)
+            else:
+                # Walked in a window its schedule does not make (changed since): voluntary.
+                schedule = book.out
         known: dict[str, TagState] = {
             code: "active" if tag.status == "active" else "retired"
             for code, tag in tags.items()
             if tag.site_id == row["site"]
         }
         verdict = judging.judge(route, window, pure[row["id"]], now, known, on_duty=on_duty)
-        judged[row["id"]] = Judged(row, verdict, route, schedule, window, on_duty, facts[row["id"]])
+        judged[row["id"]] = Judged(
+            row, verdict, route, schedule, window, on_duty, facts[row["id"]], now
+        )
     return judged
 
 
@@ -209,6 +217,7 @@ def summary(
         and v.state in ("completed", "incomplete"),
         countersigned=countersigned,
         closed=countersigned or bool(v.explanations),
+        window_open=_open(j.window, j.now),
     )
 
 
@@ -260,7 +269,12 @@ def unwalked_summary(
         needs_countersign=False,
         countersigned=False,
         closed=False,
+        window_open=_open(window, now),
     )
+
+
+def _open(window: RoundWindow | None, now: dt.datetime) -> bool:
+    return window is not None and window.start <= now < window.grace_end
 
 
 def _person(user_id: uuid.UUID | None, names: dict[uuid.UUID, str]) -> PersonRef | None:

@@ -20,7 +20,7 @@ from server.accounts.users import display_names, members_of
 from server.errors import DomainError, not_found
 from server.patrols.judging import OUTSIDE_WINDOW
 from server.patrols.patrol_routes import route_names, route_versions, routes_out
-from server.patrols.round_schedules import schedules_of, windows_of
+from server.patrols.round_schedules import books_of
 from server.patrols.rounds import (
     Judged,
     SiteContext,
@@ -32,7 +32,7 @@ from server.patrols.rounds import (
 )
 from server.patrols.routes import Position
 from server.patrols.tables import PatrolFact, PatrolRound, PatrolRoute
-from server.patrols.windows import round_id_for
+from server.patrols.windows import ForPeople, ForRoster, round_id_for
 from server.patrols.wire import (
     CheckpointReport,
     CheckpointStats,
@@ -42,6 +42,7 @@ from server.patrols.wire import (
     MatrixSchedule,
     MissingCheckpoint,
     PatrolDay,
+    Patroller,
     PatrolMonth,
     PersonRounds,
     RoundDetail,
@@ -71,31 +72,25 @@ async def rounds_between(
     schedule no longer makes, in order of their start."""
     now = now or clock.utcnow()
     context = context or await site_context(site_id)
-    schedules = await schedules_of(site_id, include_retired=True)
-    by_id = {s.id: s for s in schedules}
+    books = await books_of(site_id)
     rows = await PatrolRound.select().where(
         (PatrolRound.site == site_id)
         & (PatrolRound.local_date >= first)
         & (PatrolRound.local_date <= last)
     )
-    judged = await judge_rounds(rows, now, {site_id: context}, by_id)
-    windows = []
-    for schedule in schedules:
-        if schedule.status != "active" and not any(r["schedule"] == schedule.id for r in rows):
-            continue
-        for window in windows_of(schedule, context.calendar, first, last, context.tz):
-            windows.append((schedule, window))
+    judged = await judge_rounds(rows, now, {site_id: context}, books)
+    windows = [
+        found
+        for book in books.values()
+        for found in book.windows(context.calendar, first, last, context.tz)
+    ]
     windows.sort(key=lambda sw: (sw[1].start, sw[0].name))
     walked = await summaries(judged.values())
     by_round = {s.id: s for s in walked}
-    routes = await route_names({s.route_id for s in schedules})
-    newest = await route_versions({(s.route_id, None) for s in schedules})
-    people = {
-        uuid.UUID(p)
-        for schedule, _ in windows
-        if schedule.who.__struct_config__.tag in ("people", "roster")
-        for p in _named(schedule)
-    }
+    route_ids = {rule.route_id for book in books.values() for _, rule in book.rules if rule}
+    routes = await route_names(route_ids)
+    newest = await route_versions({(route_id, None) for route_id in route_ids})
+    people = {uuid.UUID(p) for schedule, _ in windows for p in _named(schedule)}
     names = await display_names(sorted(people))
     out: list[RoundSummary] = []
     used: set[uuid.UUID] = set()
@@ -105,7 +100,7 @@ async def rounds_between(
         if found is not None:
             out.append(found)
             used.add(round_id)
-        elif schedule.status == "active":
+        else:
             route = newest.get((schedule.route_id, None))
             out.append(unwalked_summary(site_id, schedule, window, route, routes, names, now))
     rest = [s for s in walked if s.id not in used]
@@ -113,11 +108,24 @@ async def rounds_between(
     return out + rest
 
 
+async def patrollers(caller: Caller, site_id: uuid.UUID) -> list[Patroller]:
+    """Who may walk a round at the site (everyone but auditors), names and roles only: for
+    choosing whose history to read, by any member, auditors included."""
+    caller.require(site_id, EVERYONE)
+    return [
+        Patroller(id=m.user_id, name=m.display_name, role=m.role)
+        for m in await members_of(site_id)
+        if m.role != "auditor"
+    ]
+
+
 def _named(schedule: ScheduleOut) -> list[str]:
-    who: Any = schedule.who
-    if hasattr(who, "people"):
+    who = schedule.who
+    if isinstance(who, ForPeople):
         return list(who.people)
-    return [d.person for d in who.duties] + [s.person for s in who.substitutes]
+    if isinstance(who, ForRoster):
+        return [d.person for d in who.duties] + [s.person for s in who.substitutes]
+    return []
 
 
 def counts_of(rounds: Iterable[RoundSummary]) -> DayCounts:
@@ -158,11 +166,10 @@ async def patrol_month(caller: Caller, site_id: uuid.UUID, month: str | None) ->
         raise DomainError("request.invalid", "month is YYYY-MM", field="month") from None
     last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     rounds = await rounds_between(site_id, first, last, context=context)
-    schedules = await schedules_of(site_id, include_retired=True)
     grids = []
-    for schedule in schedules:
+    for schedule in [book.out for book in (await books_of(site_id)).values()]:
         mine = [r for r in rounds if r.schedule_id == schedule.id and not r.voluntary]
-        if not mine and schedule.status != "active":
+        if not mine:
             continue
         times = sorted({_column(r.window) for r in mine if r.window}, key=_column_order)
         days = []
@@ -178,6 +185,9 @@ async def patrol_month(caller: Caller, site_id: uuid.UUID, month: str | None) ->
                         late=r.late,
                         flagged=bool(r.flags),
                         coverage=r.covered / r.expected if r.expected else 0.0,
+                        closed=r.closed,
+                        needs_countersign=r.needs_countersign,
+                        countersigned=r.countersigned,
                     )
             days.append(MatrixDay(date=day, cells=cells))
         grids.append(

@@ -49,8 +49,7 @@ class PatrolRouteVersion(Table, tablename="patrol_route_version"):
 
 class PatrolSchedule(Table, tablename="patrol_schedule"):
     """When a route is walked and by whom (server.patrols.windows.RoundSchedule's parts as
-    JSON). A change replaces the rule: past rounds keep their facts and the window key
-    they named."""
+    JSON), as the newest version says; the versions keep what was in force when."""
 
     id = UUID(primary_key=True)
     site: ForeignKey[Table] = ForeignKey(SITE, on_delete=OnDelete.restrict, null=False, index=True)
@@ -65,6 +64,25 @@ class PatrolSchedule(Table, tablename="patrol_schedule"):
     version = Integer(default=1)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+
+
+class PatrolScheduleVersion(Table, tablename="patrol_schedule_version"):
+    """A schedule's rule from `effective_at` until the next version (see
+    round_schedules.Book): a change or a retirement never rewrites the past, and nothing is
+    owed before the schedule was made. `ended`: no rounds from then on."""
+
+    id = UUID(primary_key=True)
+    schedule = ForeignKey(PatrolSchedule, on_delete=OnDelete.restrict, null=False, index=True)
+    effective_at = Timestamptz()
+    route = ForeignKey(PatrolRoute, on_delete=OnDelete.restrict, null=False)
+    times = JSON()
+    who = JSON()
+    days = Varchar(length=16)
+    countersign = Boolean(default=False)
+    ended = Boolean(default=False)
+    added_by: ForeignKey[Table] = ForeignKey(
+        USER, on_delete=OnDelete.restrict, null=True, default=None
+    )
 
 
 class PatrolFact(Table, tablename="patrol_fact"):

@@ -73,7 +73,9 @@ class ChecklistRef(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CheckpointOut(msgspec.Struct, frozen=True, kw_only=True):
-    """`name` falls back to the tagged thing's name when the route gives none."""
+    """`name` is what people read: the route's own name for the checkpoint (`label`), else
+    the tagged thing's name. An edit sends `label` back, so a thing renamed later renames
+    the checkpoints that have no name of their own."""
 
     tag: str
     tag_id: uuid.UUID
@@ -81,6 +83,8 @@ class CheckpointOut(msgspec.Struct, frozen=True, kw_only=True):
     location_id: uuid.UUID | None
     name: str
     name_en: str
+    label: str = ""
+    label_en: str = ""
     checklist: ChecklistRef | None
     min_gap_seconds: int | None
     position: Position | None
@@ -257,6 +261,9 @@ class RoundSummary(msgspec.Struct, frozen=True, kw_only=True):
     needs_countersign: bool
     countersigned: bool
     closed: bool
+    window_open: bool
+    """Its window has opened and its grace not yet passed (as of when this was judged):
+    an upcoming round nobody has started is due now."""
 
 
 class ScanOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -332,6 +339,10 @@ class MatrixCell(msgspec.Struct, frozen=True, kw_only=True):
     late: bool
     flagged: bool
     coverage: float
+    closed: bool
+    """A supervisor commented on it (a missed round explained)."""
+    needs_countersign: bool
+    countersigned: bool
 
 
 class MatrixDay(msgspec.Struct, frozen=True, kw_only=True):
@@ -384,6 +395,12 @@ class CheckpointStats(msgspec.Struct, frozen=True, kw_only=True):
     last_scanned_at: datetime | None
     days_since_last_scan: int | None
     flagged_scans: int
+
+
+class Patroller(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    name: str
+    role: str
 
 
 class CheckpointReport(msgspec.Struct, frozen=True, kw_only=True):

@@ -14,6 +14,7 @@ from typing import Any
 
 from uuid_utils.compat import uuid7
 
+from server.patrols.tables import PatrolScheduleVersion
 from server.patrols.windows import round_id_for
 from tests.factories import Person, School, make_location, make_person, make_school, make_tag
 from tests.syncing.device import Device, device_of
@@ -107,10 +108,21 @@ async def patrol_school(
         headers=admin.headers,
     )
     assert schedule.status_code == 201, schedule.text
+    await made_long_ago(schedule.json()["id"])
     phone = await device_of(api, guard)
     return Patrol(
         school, admin, guard, manager, auditor, tags, route.json(), schedule.json(), phone
     )
+
+
+async def made_long_ago(schedule_id: str, days: int = 30) -> None:
+    """Date a schedule back (a month): it owes the rounds of the days the tests look at."""
+    await PatrolScheduleVersion.update(
+        {
+            PatrolScheduleVersion.effective_at: PatrolScheduleVersion.effective_at
+            - timedelta(days=days)
+        }
+    ).where(PatrolScheduleVersion.schedule == schedule_id)
 
 
 async def round_detail(api, patrol: Patrol, round_id: str) -> dict[str, Any]:

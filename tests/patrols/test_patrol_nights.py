@@ -9,7 +9,15 @@ from typing import Any
 
 from server.patrols.windows import round_id_for
 from tests.factories import make_person
-from tests.patrols.patrolling import FRIDAY, Patrol, day, local, patrol_school, round_detail
+from tests.patrols.patrolling import (
+    FRIDAY,
+    Patrol,
+    day,
+    local,
+    made_long_ago,
+    patrol_school,
+    round_detail,
+)
 from tests.schedules.scheduling import set_now
 from tests.syncing.device import device_of
 
@@ -33,6 +41,7 @@ async def night_schedule(api, p: Patrol, who: dict[str, Any], every: int = 120) 
         headers=p.admin.headers,
     )
     assert made.status_code == 201, made.text
+    await made_long_ago(made.json()["id"])
     return made.json()
 
 
@@ -63,6 +72,7 @@ async def test_night_windows_tile_both_clock_change_nights_in_berlin(api, monkey
     set_now(monkeypatch, datetime(2026, 10, 26, 12, 0, tzinfo=UTC))
     p = await patrol_school(api, min_gap=None, timezone="Europe/Berlin")
     p.schedule = await night_schedule(api, p, {"kind": "role", "role": "guard"}, every=60)
+    await made_long_ago(p.schedule["id"], days=365)
 
     async def night(date: str) -> list[dict]:
         rounds = (await day(api, p, date=date))["rounds"]

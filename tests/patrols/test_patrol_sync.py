@@ -275,6 +275,17 @@ async def test_a_supervisor_countersigns_and_closes_a_missed_round(api, monkeypa
     assert closed.json()["round"]["state"] == "missed"
     assert closed.json()["round"]["closed"] is True
     assert closed.json()["explanations"][0]["text"].startswith("门卫")
+    month = await api.get(
+        f"/api/sites/{p.school.site_id}/patrol/month",
+        params={"month": "2026-11"},
+        headers=p.auditor.headers,
+    )
+    cells = next(d for d in month.json()["schedules"][0]["days"] if d["date"] == "2026-11-20")
+    assert [(c["state"], c["closed"], c["countersigned"]) for c in cells["cells"]] == [
+        ("completed", True, True),
+        ("missed", False, False),
+        ("missed", True, False),
+    ]
     nowhere = explain | {"id": _uuid7(), "window": "2026-11-20T16:00"}
     nowhere["round_id"] = str(round_id_for(p.schedule["id"], "2026-11-20T16:00"))
     refused = await api.post("/api/patrol/explanations", json=nowhere, headers=p.manager.headers)
@@ -306,6 +317,9 @@ async def test_the_month_grid_the_people_and_the_checkpoints(api, monkeypatch):
     )
     assert person.status_code == 200, person.text
     assert [r["state"] for r in person.json()["rounds"]] == ["missed", "completed", "missed"]
+    people = await api.get(f"/api/sites/{site}/patrol/people", headers=p.auditor.headers)
+    assert people.status_code == 200, people.text
+    assert sorted(x["role"] for x in people.json()) == ["admin", "guard", "manager"]
     report = await api.get(
         f"/api/sites/{site}/patrol/checkpoints",
         params={"since": "2026-11-01", "until": "2026-11-20"},

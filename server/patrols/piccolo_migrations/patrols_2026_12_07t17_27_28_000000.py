@@ -1,6 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-ID = "2026-12-07T17:14:31:000000"
+ID = "2026-12-07T17:27:28:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "one row per route version; a site's rounds found by date"
 

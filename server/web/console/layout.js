@@ -16,6 +16,7 @@ export const SECTIONS = [
   { key: "checklists", page: () => import("./pages/checklists.js"), strings: "checklists" },
   { key: "plan", page: () => import("./pages/plan.js"), strings: "plan" },
   { key: "repairs", page: () => import("./pages/repairs.js"), strings: "repairs" },
+  { key: "patrol", page: () => import("./pages/patrol.js"), strings: "patrol" },
   // Usernames, phones and login locks are for those who run the site, not for auditors.
   { key: "people", page: () => import("./pages/people.js"), roles: ["admin", "manager"] },
   // A webhook's address holds its robot's key: admins only, as the API says.

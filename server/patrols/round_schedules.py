@@ -361,6 +361,8 @@ def _out(row: dict[str, Any]) -> ScheduleOut:
             "countersign": row["countersign"],
             "status": row["status"],
             "version": row["version"],
+            # Every version is written with the schedule's `updated_at`.
+            "rule_since": row["updated_at"],
         },
         ScheduleOut,
     )

@@ -139,6 +139,9 @@ class ScheduleOut(msgspec.Struct, frozen=True, kw_only=True):
     countersign: bool
     status: Literal["active", "retired"]
     version: int
+    rule_since: datetime
+    """When the rule above took effect: it owes no window whose grace ended before (earlier
+    windows are owed under the rules before it, kept on the server)."""
 
 
 # --- the facts of a round (sync ops; the supervisor's also REST) -------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 from uuid_utils.compat import uuid7
 
-from server.patrols.tables import PatrolScheduleVersion
+from server.patrols.tables import PatrolSchedule, PatrolScheduleVersion
 from server.patrols.windows import round_id_for
 from tests.factories import Person, School, make_location, make_person, make_school, make_tag
 from tests.syncing.device import Device, device_of
@@ -123,6 +123,9 @@ async def made_long_ago(schedule_id: str, days: int = 30) -> None:
             - timedelta(days=days)
         }
     ).where(PatrolScheduleVersion.schedule == schedule_id)
+    await PatrolSchedule.update(
+        {PatrolSchedule.updated_at: PatrolSchedule.updated_at - timedelta(days=days)}
+    ).where(PatrolSchedule.id == schedule_id)
 
 
 async def round_detail(api, patrol: Patrol, round_id: str) -> dict[str, Any]:

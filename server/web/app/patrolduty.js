@@ -58,10 +58,14 @@ export async function myWindows(records, user, now = Date.now(), kept = null) {
   const found = [];
   for (const schedule of records.schedules) {
     const route = routes.get(schedule.route_id);
-    if (!route) continue;
+    if (!route || schedule.status !== "active") continue;
+    // The rule owes no window whose grace ended before it took effect (the server keeps
+    // what earlier rules owed).
+    const since = schedule.rule_since ? Date.parse(schedule.rule_since) : -Infinity;
     const windows = roundWindows(schedule, { firstDay: today - 1, lastDay: today, tz, calendar: records.calendar, wall });
     for (const window of windows) {
       if (window.localDate < today && window.end <= midnight) continue;
+      if (window.graceEnd <= since) continue;
       if (!isOnDuty(schedule, window.localDate, user?.id, role)) continue;
       const roundId = await roundIdFor(schedule.id, window.key);
       const mine = byId.get(roundId) ?? null;

@@ -1,5 +1,6 @@
-"""A realistic demo school: 阳光实验小学, three buildings, ~60 rooms, ~120 assets, a tag on
-every asset and room, and one account per role. Loading it twice changes nothing."""
+"""A realistic demo school: 阳光实验小学, three teaching buildings and a boarding dormitory,
+~60 rooms, ~130 assets, a tag on every asset and room, one account per role and the people
+who walk its patrols. Loading it twice changes nothing."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from server.accounts.access import Caller
 from server.accounts.wire import SiteCreate
 from server.db import transaction
 from server.demo_history import HISTORY_DAYS, keep_routine
+from server.demo_patrols import walk_patrols
 from server.registry import assets, locations, tags
 from server.registry.wire import AssetCreate, LocationCreate
 from server.settings import Settings
@@ -26,7 +28,10 @@ PEOPLE = (
     ("admin", "王建国（系统管理员）", "admin"),
     ("manager", "李明（总务主任）", "manager"),
     ("inspector", "张伟（安全员）", "inspector"),
+    ("nurse", "李芳（校医）", "inspector"),
     ("guard", "刘强（保安）", "guard"),
+    ("guard2", "孙涛（保安）", "guard"),
+    ("guard3", "吴海（保安）", "guard"),
     ("gatekeeper", "陈师傅（门卫）", "gatekeeper"),
     ("maintainer", "赵师傅（维修工）", "maintainer"),
     ("auditor", "周敏（区教育局检查组）", "auditor"),
@@ -42,6 +47,8 @@ class _Builder:
     assets: int = 0
     places: list[tuple[uuid.UUID, str, str]] = field(default_factory=list)
     """(id, kind, code) of every location, for the schedules."""
+    spots: dict[str, uuid.UUID] = field(default_factory=dict)
+    """The places the patrol routes visit, by a name of the demo's own (`A1_corridor`)."""
 
     async def place(
         self, parent: uuid.UUID | None, kind: str, name: str, name_en: str = "", code: str = ""
@@ -141,10 +148,12 @@ async def load_demo(settings: Settings) -> str:
         manager = await users.load_caller(keepers["manager"])
         assert inspector is not None and manager is not None
         kept, checked = await keep_routine(manager, inspector, site_id, builder.places)
+        patrols = await walk_patrols(site_id, keepers, builder.spots)
     return (
         f"demo school {SITE} loaded: {builder.assets} assets, "
         f"{issued.issued} tags, {len(PEOPLE)} accounts, a school calendar, {kept} schedules, "
-        f"{checked} inspections over the last {HISTORY_DAYS} days"
+        f"{checked} inspections over the last {HISTORY_DAYS} days, {patrols.schedules} patrol "
+        f"routes with their schedules and {patrols.rounds} rounds walked on them"
     )
 
 
@@ -183,6 +192,12 @@ async def _build_school(b: _Builder) -> None:
             stairs = await b.place(
                 floor_id, "stairwell", f"{floor}楼楼梯间", f"Floor {floor} stairwell"
             )
+            toilets = await b.place(floor_id, "room", f"{floor}楼卫生间", f"Floor {floor} toilets")
+            b.spots |= {
+                f"{code}{floor}_corridor": corridor,
+                f"{code}{floor}_stairs": stairs,
+                f"{code}{floor}_toilets": toilets,
+            }
             await b.extinguisher(stairs, 2020 + floor % 4)
             await b.asset(stairs, "emergency_light", "应急照明灯", "Emergency light", "YJD")
             await b.asset(stairs, "exit_sign", "安全出口指示标志", "Exit sign", "CKB")
@@ -226,6 +241,7 @@ async def _build_school(b: _Builder) -> None:
     store = await b.place(ground, "room", "食品库房", "Food storeroom", "C103")
     clinic = await b.place(ground, "room", "医务室", "School clinic", "C104")
     duty = await b.place(ground, "room", "总务处", "General affairs office", "C105")
+    b.spots |= {"kitchen": kitchen, "dining": dining, "clinic": clinic, "duty": duty}
     for name, name_en in (
         ("双眼燃气灶（一）", "Double gas range 1"),
         ("双眼燃气灶（二）", "Double gas range 2"),
@@ -282,6 +298,7 @@ async def _build_school(b: _Builder) -> None:
             start=1,
         ):
             room_id = await b.place(floor_id, "room", name, name_en, f"C{floor}{room:02d}")
+            b.spots[f"C{floor}{room:02d}"] = room_id
             if room in (1, 4):
                 await b.extinguisher(room_id, 2020 + room)
             if room == 3:
@@ -315,10 +332,46 @@ async def _build_school(b: _Builder) -> None:
         ("双杠", "Parallel bars"),
     ):
         await b.asset(field_id, "playground_equipment", name, name_en, "YL", keeper="manager")
+    b.spots |= {"play_area": playground, "field": field_id}
     gate = await b.place(grounds, "gate", "学校大门门卫室", "Main gate lodge", "G1")
+    b.spots["gate"] = gate
     await b.extinguisher(gate, 2022)
     await b.asset(gate, "emergency_light", "应急照明灯", "Emergency light", "YJD")
     await b.place(grounds, "gate", "北侧门", "North side gate", "G2")
     garage = await b.place(grounds, "area", "非机动车棚", "Bicycle shed", "S1")
+    b.spots["bicycle_shed"] = garage
     await b.extinguisher(garage, 2021)
     await b.extinguisher(garage, 2023)
+    await _build_dormitory(b)
+
+
+async def _build_dormitory(b: _Builder) -> None:
+    # 学生宿舍楼: the boarders' three floors of six rooms, a housemaster's duty room at the
+    # door; patrolled every two hours at night.
+    dorm = await b.place(None, "building", "学生宿舍楼", "Student dormitory", "D")
+    for floor in (1, 2, 3):
+        floor_id = await b.place(dorm, "floor", f"{floor}F", f"Floor {floor}")
+        if floor == 1:
+            b.spots["D_duty"] = await b.place(
+                floor_id, "room", "宿管值班室", "Housemaster's duty room", "D100"
+            )
+        corridor = await b.place(floor_id, "corridor", f"{floor}楼走廊", f"Floor {floor} corridor")
+        stairs = await b.place(
+            floor_id, "stairwell", f"{floor}楼楼梯间", f"Floor {floor} stairwell"
+        )
+        b.spots |= {f"D{floor}_corridor": corridor, f"D{floor}_stairs": stairs}
+        for room in range(1, 7):
+            await b.place(
+                floor_id,
+                "dormitory",
+                f"{floor}{room:02d}宿舍",
+                f"Dormitory room {floor}{room:02d}",
+                f"D{floor}{room:02d}",
+            )
+        await b.extinguisher(corridor, 2022 + floor % 2)
+        await b.asset(stairs, "emergency_light", "应急照明灯", "Emergency light", "YJD")
+        await b.asset(stairs, "exit_sign", "安全出口指示标志", "Exit sign", "CKB")
+        if floor == 1:
+            await b.asset(
+                corridor, "electrical_panel", "宿舍楼配电箱", "Dormitory distribution box", "PDX"
+            )

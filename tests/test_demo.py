@@ -7,6 +7,7 @@ from server.actions.tables import CorrectiveAction
 from server.demo import DEMO_PASSWORD, SITE, load_demo
 from server.demo_history import school_calendar
 from server.inspections.tables import Finding, Inspection
+from server.patrols.tables import PatrolFact, PatrolRound, PatrolRoute, PatrolSchedule
 from server.registry import assets, locations, tags
 from server.registry.tables import Asset, Location, Tag
 from server.schedules.tables import Schedule, ScheduleVersion, SiteCalendar
@@ -23,6 +24,10 @@ async def counts() -> tuple[int, ...]:
         await Inspection.count().run(),
         await Finding.count().run(),
         await CorrectiveAction.count().run(),
+        await PatrolRoute.count().run(),
+        await PatrolSchedule.count().run(),
+        await PatrolRound.count().run(),
+        await PatrolFact.count().run(),
     )
 
 
@@ -35,6 +40,7 @@ async def test_the_demo_school_is_realistic_and_loading_it_twice_changes_nothing
     assert n_tags == n_assets + n_locations  # a tag on every asset and every location
     assert before[3:6] == (1, 13, 13)  # a calendar, and the schedules a school keeps
     assert before[6] >= 250 and before[7] >= 4 and before[8] >= 4
+    assert before[9:11] == (3, 3) and before[11] >= 200 and before[12] >= 5 * before[11]
     second = await load_demo(clean.settings)
     assert "nothing changed" in second
     assert await counts() == before
@@ -42,20 +48,25 @@ async def test_the_demo_school_is_realistic_and_loading_it_twice_changes_nothing
     site = await sites.find_site(SITE)
     members = {m.username: m.role for m in await users.members_of(site["id"])}
     assert members == {
-        role: role
-        for role in (
-            "admin",
-            "manager",
-            "inspector",
-            "guard",
-            "gatekeeper",
-            "maintainer",
-            "auditor",
-        )
+        **{
+            role: role
+            for role in (
+                "admin",
+                "manager",
+                "inspector",
+                "guard",
+                "gatekeeper",
+                "maintainer",
+                "auditor",
+            )
+        },
+        "nurse": "inspector",
+        "guard2": "guard",
+        "guard3": "guard",
     }
     admin = await users.load_caller((await users.find_user("admin"))["id"])
     buildings = await locations.list_locations(admin, site_id=site["id"], kind="building")
-    assert len(buildings.items) == 3
+    assert len(buildings.items) == 4  # two teaching buildings, the complex, the dormitory
     rooms = await locations.list_locations(admin, site_id=site["id"], kind="room", limit=500)
     assert len(rooms.items) >= 55
     by_category: dict[str, int] = {}
@@ -78,7 +89,7 @@ async def test_the_demo_school_is_realistic_and_loading_it_twice_changes_nothing
 
 async def test_demo_accounts_can_log_in_with_the_printed_password(api, clean):
     await load_demo(clean.settings)
-    for username in ("admin", "auditor"):
+    for username in ("admin", "auditor", "nurse"):
         response = await api.post(
             "/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}
         )
@@ -144,6 +155,66 @@ async def test_the_demo_school_has_due_work_some_done_some_late_and_a_few_overdu
     # Running it again changes none of it.
     await load_demo(clean.settings)
     assert len(await listed("manager", "/api/due", scope="overdue")) == len(overdue)
+
+
+async def test_the_demo_school_walks_three_patrols_with_a_month_of_rounds(clean):
+    """The nurse's five rounds a day, the dormitory's night rounds by a roster with a
+    substitute, the countersigned fire patrol; their rounds mostly on time, a few missed or
+    late, today's later windows still to come."""
+    from server.patrols import patrol_routes, round_schedules, supervision
+    from server.schedules.calendars import local_today
+
+    await load_demo(clean.settings)
+    site_id = (await sites.find_site(SITE))["id"]
+    manager = await users.load_caller((await users.find_user("manager"))["id"])
+    nurse = (await users.find_user("nurse"))["id"]
+    routes = {r.name: r for r in await patrol_routes.list_routes(manager, site_id)}
+    assert set(routes) == {"校医每日五巡", "宿舍夜间巡查", "每日防火巡查"}
+    fire_patrol = routes["每日防火巡查"].checkpoints[0].checklist
+    assert fire_patrol is not None and fire_patrol.key == "fire_patrol_daily"
+    schedules = {s.name: s for s in await round_schedules.list_schedules(manager, site_id)}
+    assert set(schedules) == {"每日五巡", "宿舍夜间巡查（每2小时）", "每日防火巡查"}
+    five = schedules["每日五巡"]
+    assert [w.start for w in five.times.windows] == ["07:30", "10:00", "12:30", "15:00", "17:30"]
+    assert five.days == "school_days" and five.who.people == (str(nurse),)
+    night = schedules["宿舍夜间巡查（每2小时）"]
+    assert (night.times.every_minutes, night.times.start, night.times.end) == (
+        120,
+        "22:00",
+        "06:00",
+    )
+    assert len({d.person for d in night.who.duties}) == 3 and len(night.who.substitutes) == 1
+    assert schedules["每日防火巡查"].countersign is True
+
+    today = local_today("Asia/Shanghai")
+    months = sorted({(today - dt.timedelta(days=n)).isoformat()[:7] for n in (0, 35)})
+    cells = []
+    for month in months:
+        grid = await supervision.patrol_month(manager, site_id, month)
+        assert {g.name for g in grid.schedules} == set(schedules)
+        cells += [c for g in grid.schedules for d in g.days for c in d.cells if c is not None]
+    states = [c.state for c in cells]
+    # The nurse walks on school days only: in the holidays only the other two patrols count.
+    assert states.count("completed") > 100
+    assert 3 <= states.count("missed") <= 6
+    assert 1 <= states.count("incomplete") <= 3
+    assert sum(c.late for c in cells) >= 4
+    assert sum(c.flagged for c in cells) >= 3
+    walked = [c for c in cells if c.state in ("completed", "incomplete")]
+    assert states.count("completed") > 0.9 * (len(walked) + states.count("missed"))
+
+    day = await supervision.patrol_day(manager, site_id, today)
+    assert "upcoming" in {r.state for r in day.rounds}
+    assert "missed" not in {r.state for r in day.rounds}
+    since = today - dt.timedelta(days=35)
+    rounds = await supervision.rounds_between(site_id, since, today)
+    fire = [r for r in rounds if r.schedule_name == "每日防火巡查" and r.state == "completed"]
+    assert sum(r.countersigned for r in fire) > len(fire) / 2
+    assert any(r.needs_countersign for r in fire)
+    assert [r.state for r in rounds if r.closed and not r.countersigned] == ["missed"]
+    assert any("scan.too_fast" in r.flags for r in rounds)
+    assert any("scan.out_of_sequence" in r.flags for r in rounds)
+    assert not any("scan.off_duty" in r.flags for r in rounds)
 
 
 def test_the_demo_calendar_is_the_current_school_year():

@@ -18,7 +18,7 @@ def demo() -> None:
 
     summary, tag_url = run(work)
     click.echo(summary)
-    click.echo(f"Demo accounts, one per role (password for all: {DEMO_PASSWORD}):")
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for username, display_name, role in PEOPLE:
         click.echo(f"  {username:<11} {role:<11} {display_name}")
     if tag_url:

@@ -90,6 +90,8 @@ async def _checkpoints(
                 name_en=checkpoint.name_en or tag.name_en,
                 label=checkpoint.name,
                 label_en=checkpoint.name_en,
+                thing_name=tag.name,
+                thing_name_en=tag.name_en,
                 checklist=checklist,
                 min_gap_seconds=checkpoint.min_gap_seconds,
                 position=checkpoint.position,

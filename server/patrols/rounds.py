@@ -217,6 +217,7 @@ def summary(
         and v.state in ("completed", "incomplete"),
         countersigned=countersigned,
         closed=countersigned or bool(v.explanations),
+        explained=bool(v.explanations),
         window_open=_open(j.window, j.now),
     )
 
@@ -269,6 +270,7 @@ def unwalked_summary(
         needs_countersign=False,
         countersigned=False,
         closed=False,
+        explained=False,
         window_open=_open(window, now),
     )
 

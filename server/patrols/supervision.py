@@ -186,6 +186,7 @@ async def patrol_month(caller: Caller, site_id: uuid.UUID, month: str | None) ->
                         flagged=bool(r.flags),
                         coverage=r.covered / r.expected if r.expected else 0.0,
                         closed=r.closed,
+                        explained=r.explained,
                         needs_countersign=r.needs_countersign,
                         countersigned=r.countersigned,
                     )

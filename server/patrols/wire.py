@@ -85,6 +85,9 @@ class CheckpointOut(msgspec.Struct, frozen=True, kw_only=True):
     name_en: str
     label: str = ""
     label_en: str = ""
+    thing_name: str = ""
+    thing_name_en: str = ""
+    """The tagged thing's names when the route version was written."""
     checklist: ChecklistRef | None
     min_gap_seconds: int | None
     position: Position | None
@@ -264,6 +267,8 @@ class RoundSummary(msgspec.Struct, frozen=True, kw_only=True):
     needs_countersign: bool
     countersigned: bool
     closed: bool
+    explained: bool
+    """A supervisor closed it with a comment (`round.explained`)."""
     window_open: bool
     """Its window has opened and its grace not yet passed (as of when this was judged):
     an upcoming round nobody has started is due now."""
@@ -343,7 +348,8 @@ class MatrixCell(msgspec.Struct, frozen=True, kw_only=True):
     flagged: bool
     coverage: float
     closed: bool
-    """A supervisor commented on it (a missed round explained)."""
+    """A supervisor commented on it: explained it, or countersigned it."""
+    explained: bool
     needs_countersign: bool
     countersigned: bool
 

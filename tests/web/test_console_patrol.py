@@ -89,10 +89,12 @@ class Walk:
 
 async def a_school_on_patrol(api, monkeypatch: pytest.MonkeyPatch) -> dict:
     """Today at the school it is 23:00 (the server's clock, set for the test, so the day is
-    the same whenever it runs)."""
+    the same whenever it runs). The school, its route and its schedules were set up at
+    07:00, before the day's first window: a schedule owes no window that had passed when it
+    was made."""
     today = datetime.now(SHANGHAI).date()
     now = at(today, "23:00")
-    monkeypatch.setattr(clock, "utcnow", lambda: now)
+    monkeypatch.setattr(clock, "utcnow", lambda: at(today, "07:00"))
     school = await make_school("阳光实验小学")
     admin = await make_person(school, "admin")
     manager = await make_person(school, "manager")
@@ -161,6 +163,8 @@ async def a_school_on_patrol(api, monkeypatch: pytest.MonkeyPatch) -> dict:
             "countersign": True,
         }
     )
+    # The day goes by: it is 23:00.
+    monkeypatch.setattr(clock, "utcnow", lambda: now)
     phone = await device_of(api, guard)
     phone.clock_offset = now - datetime.now(UTC)
     rounds = Walk(phone, route, five, today)
@@ -206,6 +210,7 @@ async def a_school_on_patrol(api, monkeypatch: pytest.MonkeyPatch) -> dict:
         "walking": rounds.round_id("22:30"),
         "fire": patrol.round_id("14:00"),
         "five": five,
+        "fire_schedule": fire,
     }
 
 
@@ -344,14 +349,28 @@ async def test_a_manager_reads_the_days_rounds_closes_the_missed_one_and_counter
     row = grid.locator(f'[data-testid="grid-day"][data-date="{today.isoformat()}"]')
     cells = row.get_by_test_id("cell")
     await expect(cells).to_have_count(3)
+    # Missed and explained: the explanation said under the mark, in words (on paper too).
     await expect(cells.nth(0)).to_have_attribute("data-state", "missed")
-    await expect(cells.nth(0)).to_have_text("✗")
+    await expect(cells.nth(0)).to_have_attribute("data-note", "explained")
+    await expect(cells.nth(0)).to_have_text("✗已说明")
     await expect(cells.nth(1)).to_have_attribute("data-state", "completed")
     await expect(cells.nth(1)).to_have_attribute("data-flagged", "true")
     await expect(cells.nth(1)).to_have_text("✓!")
     await expect(cells.nth(2)).to_have_attribute("data-state", "in_progress")
     await expect(grid.locator("thead th")).to_have_text(["日期", "08:00", "10:00", "22:30"])
-    await expect(page.get_by_test_id("legend")).to_contain_text("漏巡")
+    # The fire patrol, countersigned: nothing left to sign.
+    fire_grid = page.locator(
+        f'[data-testid="month-schedule"][data-schedule="{world["fire_schedule"]["id"]}"]'
+    )
+    fire_cell = fire_grid.locator(
+        f'[data-testid="grid-day"][data-date="{today.isoformat()}"]'
+    ).get_by_test_id("cell")
+    await expect(fire_cell).to_have_text("✓")
+    await expect(fire_cell).to_have_attribute("data-note", "")
+    legend = page.get_by_test_id("legend")
+    await expect(legend).to_contain_text("漏巡")
+    await expect(legend.get_by_test_id("legend-explained")).to_have_text("已说明已由主管写明原因")
+    await expect(legend.get_by_test_id("legend-to_sign")).to_have_text("待签已巡查，待主管会签")
     await expect(page.get_by_test_id("print")).to_be_visible()
     await cells.nth(1).locator("a").click()
     await expect(page.get_by_test_id("round-detail")).to_have_attribute("data-id", world["flagged"])
@@ -359,8 +378,13 @@ async def test_a_manager_reads_the_days_rounds_closes_the_missed_one_and_counter
     await expect(page.get_by_test_id("round-grid").first).to_be_visible()
     await looks_right(page, "console-patrol-month-desktop-zh", clean.backend)
 
-    # A person's rounds, and the checkpoints' report.
+    # A person's rounds, and the checkpoints' report. Offered: everyone who may patrol
+    # here (no auditor).
     await page.get_by_test_id("tab-people").click()
+    choice = page.get_by_test_id("person-choice")
+    for person, offered in (("guard", 1), ("admin", 1), ("manager", 1), ("auditor", 0)):
+        option = choice.locator(f'option[value="{world[person].user_id}"]')
+        await expect(option).to_have_count(offered)
     await page.get_by_test_id("person-choice").select_option(str(world["guard"].user_id))
     await page.get_by_test_id("person-show").click()
     await expect(page.get_by_test_id("person-round").first).to_be_visible()
@@ -385,6 +409,9 @@ async def test_a_manager_reads_the_days_rounds_closes_the_missed_one_and_counter
     await route.get_by_test_id("route-open-edit").click()
     edit = route.get_by_test_id("route-edit")
     await expect(edit.get_by_test_id("cp-row")).to_have_count(3)
+    # The route's own names for its checkpoints, to change or to clear.
+    for n, label in enumerate(("南大门", "教学楼一楼大厅", "配电房")):
+        await expect(edit.get_by_test_id("cp-name").nth(n)).to_have_value(label)
     await edit.get_by_test_id("route-name-en").fill("Campus safety round")
     await edit.get_by_test_id("route-save").click()
     await expect(page.get_by_test_id("page-message")).to_contain_text("第 2 版")
@@ -412,6 +439,8 @@ async def test_a_manager_reads_the_days_rounds_closes_the_missed_one_and_counter
     await looks_right(page, "console-patrol-round-desktop-en", clean.backend)
     await page.get_by_test_id("tab-month").click()
     await expect(page.get_by_test_id("month-title").first).to_contain_text("Patrol completion")
+    await expect(page.get_by_test_id("legend-explained")).to_contain_text("explained")
+    await expect(page.get_by_test_id("legend-to_sign")).to_contain_text("to sign")
     await looks_right(page, "console-patrol-month-desktop-en", clean.backend)
     assert errors == [], errors
     await context.close()
@@ -473,7 +502,11 @@ async def test_a_manager_sets_up_a_route_and_a_night_schedule_and_calls_off_a_ro
     night_route = next(r for r in routes if r["name"] == "宿舍夜间巡查路线")
     assert [c["tag"] for c in night_route["checkpoints"]] == [world["tags"][2], world["tags"][0]]
     assert night_route["checkpoints"][0]["name"] == "3号宿舍楼配电房"
+    assert night_route["checkpoints"][0]["label"] == "3号宿舍楼配电房"
     assert night_route["checkpoints"][1]["min_gap_seconds"] == 90
+    # Not named here: the gate's own name is read, never fixed as the route's.
+    assert night_route["checkpoints"][1]["label"] == ""
+    assert night_route["checkpoints"][1]["name"] == "南大门"
 
     # A night schedule: every two hours from 22:00 to 06:00, walked by the guards.
     await page.get_by_test_id("tab-schedules").click()
@@ -500,12 +533,20 @@ async def test_a_manager_sets_up_a_route_and_a_night_schedule_and_calls_off_a_ro
         page.locator(f'[data-testid="schedule"][data-id="{night["id"]}"]')
     ).to_contain_text("22:00–06:00 每 120 分钟一次")
 
-    # A typhoon: the 02:00 round of tonight is called off before anyone walks it.
+    # Made at 23:00: the 22:00 round is open now (on the server's clock, whatever this
+    # computer's says) and nobody has started it.
     await page.get_by_test_id("tab-day").click()
+    open_round = page.locator(f'[data-testid="round"][data-window="{today.isoformat()}T22:00"]')
+    await expect(open_round).to_have_attribute("data-state", "upcoming")
+    await expect(open_round.get_by_test_id("open-not-started")).to_have_text(
+        "时段已开始，尚无人巡查"
+    )
+    # A typhoon: the 02:00 round of tonight is called off before anyone walks it.
     window = f"{today.isoformat()}T02:00+1"
     late_round = page.locator(f'[data-testid="round"][data-window="{window}"]')
     await expect(late_round).to_contain_text("次日 02:00–04:00")
     await expect(late_round).to_have_attribute("data-state", "upcoming")
+    await expect(late_round.get_by_test_id("open-not-started")).to_have_count(0)
     await late_round.click()
     cancel = page.get_by_test_id("cancel-form")
     await cancel.get_by_test_id("cancel-text").fill("台风红色预警，停止室外巡查")
@@ -542,6 +583,22 @@ async def test_a_manager_sets_up_a_route_and_a_night_schedule_and_calls_off_a_ro
     await expect(page.get_by_test_id("page-message")).to_contain_text("刚被别人修改过")
     await expect(item).to_have_attribute("data-version", "2")
     await expect(item.locator("h3")).to_have_text("宿舍夜巡路线")
+    # Their version names no checkpoint: the things' names show, as hints, and a save
+    # keeps them the things' (renaming a thing renames its checkpoint).
+    await item.get_by_test_id("route-open-edit").click()
+    names = item.get_by_test_id("cp-name")
+    for n, thing in enumerate(("配电房", "南大门")):
+        await expect(names.nth(n)).to_have_value("")
+        await expect(names.nth(n)).to_have_attribute("placeholder", thing)
+    await item.get_by_test_id("route-save").click()
+    await expect(item).to_have_attribute("data-version", "3")
+    saved = (
+        await api.get(f"/api/patrol/routes/{night_route['id']}", headers=manager.headers)
+    ).json()
+    assert [(c["name"], c["label"], c["label_en"]) for c in saved["checkpoints"]] == [
+        ("配电房", "", ""),
+        ("南大门", "", ""),
+    ]
 
     # The night schedule retired: no more windows, the called-off round kept.
     await page.get_by_test_id("tab-schedules").click()
@@ -599,7 +656,28 @@ async def test_an_auditor_reads_every_part_of_the_patrols_and_changes_nothing(
     await expect(page.get_by_test_id("round-detail")).to_have_attribute("data-state", "in_progress")
     await page.get_by_test_id("tab-month").click()
     await expect(page.get_by_test_id("month-schedule")).to_have_count(2)
+    # The fire patrol walked and not yet countersigned, the missed round not explained:
+    # each told apart in words.
+    row = f'[data-testid="grid-day"][data-date="{world["today"].isoformat()}"]'
+    fire = page.locator(
+        f'[data-testid="month-schedule"][data-schedule="{world["fire_schedule"]["id"]}"] {row}'
+    ).get_by_test_id("cell")
+    await expect(fire).to_have_attribute("data-note", "to_sign")
+    await expect(fire).to_have_text("✓待签")
+    missed = (
+        page.locator(f'[data-testid="month-schedule"][data-schedule="{world["five"]["id"]}"] {row}')
+        .get_by_test_id("cell")
+        .first
+    )
+    await expect(missed).to_have_attribute("data-note", "")
+    await expect(missed).to_have_text("✗")
+    await looks_right(page, "console-patrol-month-auditor-zh", clean.backend)
+    # Everyone who may patrol here, offered to an auditor too.
     await page.get_by_test_id("tab-people").click()
+    choice = page.get_by_test_id("person-choice")
+    for person, offered in (("guard", 1), ("admin", 1), ("manager", 1), ("auditor", 0)):
+        option = choice.locator(f'option[value="{world[person].user_id}"]')
+        await expect(option).to_have_count(offered)
     await page.get_by_test_id("person-choice").select_option(str(world["guard"].user_id))
     await page.get_by_test_id("person-show").click()
     await expect(page.get_by_test_id("person-round").first).to_be_visible()

@@ -19,11 +19,13 @@ from server.templates.templates import install_library
 from tests.factories import make_asset, make_location, make_person, make_school, make_tag
 from tests.web.conftest import PHONE
 from tests.web.test_client import ConsoleErrors, log_in, snap
+from tests.web.test_console import console_login
 from tests.web.test_homes import first_part, no_wider_than_the_phone
 from tests.web.test_lifecycle import waiting_ops
 from tests.web.test_scan import camera_browser, camera_video
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+DESKTOP = {"width": 1280, "height": 800}
 NFC_SERIAL = "04:A2:1B:7C:5D:80:00"
 DOOR = {"lat": 31.2304, "lon": 121.4737}
 
@@ -324,6 +326,65 @@ async def test_a_guard_walks_a_night_round_offline_and_the_server_judges_it(
     )
     assert [a["report_id"] for a in actions.json()["items"]] == [hazard["id"]]
     assert errors == []
+    await context.close()
+
+    # The supervisor's page on a desktop: the round the server holds, its flags in words,
+    # and its timeline. (The schedule was made as its first window opened, ten minutes
+    # before: a window open when its schedule is made is owed.)
+    await the_supervisor_reads_the_round(browser, clean.url, world, backend)
+
+
+async def the_supervisor_reads_the_round(browser, url: str, world: dict, backend: str) -> None:
+    codes, round_id = world["codes"], world["round_id"]
+    manager = await make_person(world["school"], "manager")
+    context = await browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    errors = ConsoleErrors()
+    page = errors.watch(await context.new_page())
+    await console_login(page, url, manager.username)
+    await expect(page.get_by_test_id("site")).to_have_count(1)
+    # The window's own day (a round opened just before midnight belongs to that day).
+    day = world["window"][:10]
+    await page.goto(f"{url}/console/patrol?site={world['school'].site_id}&date={day}")
+    tile = page.locator(f"[data-testid=round][data-id='{round_id}']")
+    await expect(tile).to_have_attribute("data-state", "completed")
+    await expect(tile).to_contain_text("已完成")
+    await expect(tile).to_contain_text("4/4 个点")
+    said = tile.get_by_test_id("flag")
+    await expect(said.first).to_be_visible()
+    assert {"顺序不对", "太快", "其他路线的点"} <= set(await said.all_inner_texts())
+    attention = page.locator(f"[data-testid=attention][data-id='{round_id}']")
+    await expect(attention).to_contain_text("顺序不对")
+    await expect(attention).to_contain_text("太快")
+    await snap(page, "console-patrol-night-day-desktop-zh", backend)
+
+    await tile.click()
+    await expect(page.get_by_test_id("round-detail")).to_have_attribute("data-id", round_id)
+    await expect(page.get_by_test_id("round-title")).to_contain_text("夜间巡逻")
+    scans = page.get_by_test_id("scan")
+    await expect(scans).to_have_count(5)
+    await expect(page.locator(f"[data-testid=scan][data-tag='{codes[1]}']")).to_contain_text(
+        "顺序不对：在路线上更靠前的点之后才扫了这个点。"
+    )
+    await expect(page.locator(f"[data-testid=scan][data-tag='{codes[1]}']")).to_contain_text(
+        "NFC 芯片"
+    )
+    await expect(page.locator(f"[data-testid=scan][data-tag='{codes[3]}']")).to_contain_text(
+        "太快：离上一个点的时间比步行所需的最短时间还短。"
+    )
+    stray = page.locator(f"[data-testid=scan][data-tag='{world['stray']}']")
+    await expect(stray).to_contain_text("不在路线上")
+    await expect(page.get_by_test_id("finished-note")).to_have_text("宿舍楼门已锁")
+    await snap(page, "console-patrol-night-round-desktop-zh", backend)
+
+    await page.get_by_test_id("lang").click()
+    await expect(page.locator(f"[data-testid=scan][data-tag='{codes[3]}']")).to_contain_text(
+        "Too fast: less time since the previous checkpoint than the walk between them takes."
+    )
+    await expect(page.locator(f"[data-testid=scan][data-tag='{codes[1]}']")).to_contain_text(
+        "Out of order"
+    )
+    await snap(page, "console-patrol-night-round-desktop-en", backend)
+    assert errors == [], errors
     await context.close()
 
 

@@ -186,8 +186,8 @@ export function badge(text, kind, testid) {
 // What a round's supervisor must still do or has done, as badges.
 export function roundBadges(round) {
   // Upcoming is the state until the grace passes: a window open now that no one started is
-  // said so.
-  const open = round.state === "upcoming" && round.window_start && Date.parse(round.window_start) <= Date.now();
+  // said so, as the server judged it (its clock, not this computer's).
+  const open = round.state === "upcoming" && round.window_open === true;
   return [
     open ? badge(t("patrol.open_not_started"), "badge-ask", "open-not-started") : null,
     round.late ? badge(t("patrol.late"), "badge-warn", "late") : null,

@@ -1,8 +1,10 @@
 // The month's completion grid (GET /api/sites/{id}/patrol/month): per schedule, a day to a
 // row and a window to a column, each cell its state's colour and mark (a letter or symbol
-// that reads without colour and on paper), late and flagged marked apart, each cell a
-// link to its round. The month is in the address (month=YYYY-MM); printing shows the grid
-// and its legend only.
+// that reads without colour and on paper), late and flagged marked apart, and under the
+// mark in words what a supervisor did or owes: a round explained (a missed one closed
+// with a comment) and a walked round still waiting for its countersignature. Each cell is
+// a link to its round. The month is in the address (month=YYYY-MM); printing shows the
+// grid and its legend only.
 
 import * as api from "../../api.js";
 import { h } from "../../dom.js";
@@ -22,6 +24,20 @@ const TOTALS = [
   ["cancelled", "patrol.count_cancelled"],
 ];
 
+// What a supervisor did or still owes about a round, a word under its mark (on paper too):
+// a walked round waiting for its countersignature, or a round explained (closed with a
+// comment; a countersignature closes a round too, and is no explanation).
+const NOTES = {
+  explained: { kind: "explained", mark: "patrol.mark_explained", name: "patrol.cell_explained", legend: "patrol.legend_explained" },
+  to_sign: { kind: "to_sign", mark: "patrol.mark_to_sign", name: "patrol.cell_to_sign", legend: "patrol.legend_to_sign" },
+};
+
+function cellNote(found) {
+  if (found.needs_countersign) return NOTES.to_sign;
+  if (found.explained) return NOTES.explained;
+  return null;
+}
+
 function cell(site, day, found) {
   if (!found) return h("td", { class: "cell-none", "data-testid": "cell", "data-state": "none" },
     h("span", { "aria-hidden": "true" }, ""), h("span", { class: "sr-only" }, t("patrol.cell_none")));
@@ -29,12 +45,19 @@ function cell(site, day, found) {
   if (found.late) words.push(t("patrol.late"));
   if (found.flagged) words.push(t("patrol.flagged"));
   if (["completed", "incomplete", "in_progress"].includes(found.state)) words.push(t("patrol.percent", { n: Math.round(found.coverage * 100) }));
+  const note = cellNote(found);
+  if (note) words.push(t(note.name));
+  else if (found.countersigned) words.push(t("patrol.countersigned"));
   const label = words.join(t("list.separator"));
-  return h("td", { class: `cell state-${found.state}`, "data-testid": "cell", "data-state": found.state, "data-window": found.window, "data-late": String(found.late), "data-flagged": String(found.flagged) },
-    h("a", { href: address(site.id, { round: found.round_id, date: day.date }), title: label, "aria-label": `${dayText(day.date)} ${label}` },
-      h("span", { class: "cell-mark" }, stateMark(found.state)),
-      found.late ? h("span", { class: "cell-extra" }, t("patrol.mark_late")) : null,
-      found.flagged ? h("span", { class: "cell-extra" }, t("patrol.mark_flagged")) : null));
+  return h("td", {
+    class: `cell state-${found.state}${note ? ` cell-${note.kind}` : ""}`, "data-testid": "cell", "data-state": found.state, "data-window": found.window,
+    "data-late": String(found.late), "data-flagged": String(found.flagged), "data-note": note?.kind ?? "",
+  },
+  h("a", { href: address(site.id, { round: found.round_id, date: day.date }), title: label, "aria-label": `${dayText(day.date)} ${label}` },
+    h("span", { class: "cell-mark" }, stateMark(found.state)),
+    found.late ? h("span", { class: "cell-extra" }, t("patrol.mark_late")) : null,
+    found.flagged ? h("span", { class: "cell-extra" }, t("patrol.mark_flagged")) : null,
+    note ? h("span", { class: "cell-note", "data-testid": "cell-note" }, t(note.mark)) : null));
 }
 
 function grid(site, schedule, today) {
@@ -63,6 +86,8 @@ function legend() {
         h("span", { class: `legend-swatch cell state-${state}` }, stateMark(state)), stateName(state))),
       h("li", {}, h("span", { class: "legend-swatch" }, t("patrol.mark_late")), t("patrol.late")),
       h("li", {}, h("span", { class: "legend-swatch" }, t("patrol.mark_flagged")), t("patrol.flagged")),
+      Object.values(NOTES).map((note) => h("li", { "data-testid": `legend-${note.kind}` },
+        h("span", { class: "legend-swatch legend-note" }, t(note.mark)), t(note.legend))),
       h("li", {}, h("span", { class: "legend-swatch cell-none" }, ""), t("patrol.cell_none"))));
 }
 

@@ -1,15 +1,15 @@
 // A person's rounds over a period (GET /api/sites/{id}/patrol/people/{user_id}): those they
 // walked or were on duty for, newest first, with the period's counts, for the monthly
-// appraisal (考核) without a separate log. Admins and managers choose among the site's
-// people; an auditor (who may not list the site's members) among the people the recent
-// rounds name. The person and the period are in the address.
+// appraisal (考核) without a separate log. Everyone who reads the page, an auditor too,
+// chooses among the people who may patrol here (GET /api/sites/{id}/patrol/people). The
+// person and the period are in the address.
 
 import * as api from "../../api.js";
 import { h } from "../../dom.js";
 import { t } from "../../i18n.js";
 import {
-  address, coverageText, dayText, flagChip, isDay, ordered, personName, roundAddress, roundBadges, scheduleName, shiftDay,
-  stateChip, windowText,
+  address, coverageText, dayText, flagChip, isDay, ordered, personName, roundAddress, roundBadges, scheduleName, stateChip,
+  windowText,
 } from "./common.js";
 
 const COUNTS = [
@@ -21,20 +21,10 @@ const COUNTS = [
   ["flagged", "patrol.count_flagged"],
 ];
 
-// The people offered: the site's members for those who run it, else those the last days'
-// rounds name.
+// The people offered: everyone who may walk a round here, with their role.
 async function peopleOf(ctx) {
-  if (ctx.canChange) {
-    const members = await api.get(`/api/sites/${ctx.site.id}/members`);
-    return members.filter((m) => m.role !== "auditor").map((m) => ({ id: m.user_id, name: m.display_name, role: m.role }));
-  }
-  const latest = await api.get(`/api/sites/${ctx.site.id}/patrol/day`);
-  const days = [latest, await api.get(`/api/sites/${ctx.site.id}/patrol/day?date=${shiftDay(latest.date, -1)}`)];
-  const found = new Map();
-  for (const round of days.flatMap((d) => d.rounds)) {
-    for (const person of [round.person, ...round.on_duty].filter(Boolean)) found.set(person.id, { id: person.id, name: person.name });
-  }
-  return [...found.values()];
+  const people = await api.get(`/api/sites/${ctx.site.id}/patrol/people`);
+  return people.map((p) => ({ id: p.id, name: p.name || t("patrol.someone"), role: p.role }));
 }
 
 function roundRow(site, round) {

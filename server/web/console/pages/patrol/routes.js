@@ -1,6 +1,9 @@
 // Routes: the checkpoints a round visits, in order (or in any order), each an active tag
-// of the site with its own name, a checklist to fill in there, the walking time from the
-// checkpoint before it, where it is and an NFC sticker bound to it. Every change is a new
+// of the site with a name of its own if the route gives one (`label`; without one, people
+// read the tagged thing's name, and a thing renamed renames the checkpoint), a checklist
+// to fill in there, the walking time from the checkpoint before it, where it is and an
+// NFC sticker bound to it. The editor loads and sends back the route's own name only, so
+// saving never turns the thing's name into a fixed one. Every change is a new
 // version: rounds already started keep the version they began on. A change made against a
 // version someone else has changed since is refused and the route shown as it is now.
 
@@ -20,11 +23,25 @@ function field(id, label, control, problem) {
   return h("div", {}, h("label", { for: id }, label), control, problem === undefined ? null : problemSlot(problem));
 }
 
+// A checkpoint as the editor holds it: the route's own names (`label`, empty when it has
+// none) and, when known, the tagged thing's, which a checkpoint without a label shows.
+function editable(checkpoint) {
+  return {
+    ...checkpoint,
+    label: checkpoint.label ?? "",
+    label_en: checkpoint.label_en ?? "",
+    thing_name: checkpoint.thing_name || (checkpoint.label ? "" : checkpoint.name ?? ""),
+    thing_name_en: checkpoint.thing_name_en || (checkpoint.label_en ? "" : checkpoint.name_en ?? ""),
+  };
+}
+
 // One checkpoint's row in the editor: its tag and names in view, the rest folded.
 function checkpointRow(prefix, checkpoint, templates) {
   const p = (name) => `${prefix}-${name}`;
-  const name = h("input", { id: p("name"), value: checkpoint.name ?? "", maxlength: "200", "data-testid": "cp-name" });
-  const nameEn = h("input", { id: p("name-en"), value: checkpoint.name_en ?? "", maxlength: "200", "data-testid": "cp-name-en" });
+  const name = h("input", { id: p("name"), value: checkpoint.label, maxlength: "200", "data-testid": "cp-name",
+    placeholder: checkpoint.thing_name || t("patrol.cp_name_placeholder") });
+  const nameEn = h("input", { id: p("name-en"), value: checkpoint.label_en, maxlength: "200", "data-testid": "cp-name-en",
+    placeholder: checkpoint.thing_name_en || t("patrol.cp_name_en_placeholder") });
   const checklist = h("select", { id: p("checklist"), "data-testid": "cp-checklist" },
     h("option", { value: "" }, t("patrol.cp_no_checklist")),
     templates.map((x) => h("option", { value: x.key, selected: x.key === (checkpoint.checklist?.key ?? checkpoint.checklist) }, titleOf(x))));
@@ -106,7 +123,7 @@ function checkpointEditor(ctx, route, templates) {
     renumber();
     return true;
   };
-  for (const checkpoint of route?.checkpoints ?? []) add(checkpoint);
+  for (const checkpoint of route?.checkpoints ?? []) add(editable(checkpoint));
   const search = h("input", { id: `${route?.id ?? "new"}-tag-q`, type: "search", autocomplete: "off", placeholder: t("patrol.tag_search_hint"), "data-testid": "tag-q" });
   const found = h("ul", { class: "plain-list found", "data-testid": "tag-found" });
   const run = async () => {
@@ -128,7 +145,8 @@ function checkpointEditor(ctx, route, templates) {
         button.setAttribute("aria-label", t("patrol.tag_added_named", { code: tag.printed_code || tag.code }));
       };
       button.addEventListener("click", () => {
-        add({ tag: tag.code, name: tag.target_name, thing });
+        // No name of the route's own: the thing's shows (and follows it if renamed).
+        add({ tag: tag.code, label: "", label_en: "", thing_name: tag.target_name, thing_name_en: "", thing });
         added();
       });
       if (rows.some((r) => r.dataset.tag === tag.code)) added();

@@ -273,14 +273,14 @@ function scheduleItem(ctx, redraw, routes, people, schedule) {
 }
 
 export async function draw(ctx, redraw) {
-  const [schedules, routes, members] = await Promise.all([
+  const [schedules, routes, patrollers] = await Promise.all([
     api.get(`/api/sites/${ctx.site.id}/patrol/schedules?include_retired=true`),
     api.get(`/api/sites/${ctx.site.id}/patrol/routes?include_retired=true`),
-    // Only those who run the site may list its members (and only they choose people here).
-    ctx.canChange ? api.get(`/api/sites/${ctx.site.id}/members`) : [],
+    // Who may walk a round here: the people a schedule may name, and whose names it shows
+    // (to an auditor too).
+    api.get(`/api/sites/${ctx.site.id}/patrol/people`),
   ]);
-  const people = members.filter((m) => m.role !== "auditor")
-    .map((m) => ({ id: m.user_id, name: t("person.with_role", { name: m.display_name, role: t(`role.${m.role}`) }) }));
+  const people = patrollers.map((p) => ({ id: p.id, name: t("person.with_role", { name: p.name || t("patrol.someone"), role: t(`role.${p.role}`) }) }));
   schedules.sort((a, b) => (a.status === "retired") - (b.status === "retired"));
   const active = routes.filter((r) => r.status === "active");
   return [

@@ -50,5 +50,7 @@ bench: setup
 	$(BIN)/python bench/bench_phone.py
 	$(BIN)/python bench/bench_taps.py
 	$(BIN)/python bench/bench_rounds.py
+	$(BIN)/python bench/bench_patrol_views.py
+	$(BIN)/python bench/bench_patrol_views.py --postgres
 	$(BIN)/python bench/bench_console.py
 	$(BIN)/python bench/bench_console.py --postgres

@@ -12,7 +12,8 @@ another, each from its own routes and facts.
 
     python bench/bench_rounds.py [--sites 1,2,5,10] [--runs 3]
 
-Figures are the best of the runs.
+Figures are the best of the runs. The same sites judged from the database, as the
+supervisors' views read them: bench/bench_patrol_views.py.
 """
 
 import argparse

@@ -72,8 +72,20 @@ def database(backend: str, tmp: str) -> Iterator[str]:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+_PROFILED = """
+import cProfile, runpy, signal, sys
+# uvicorn raises the signal again once it has shut down: exit through Python instead, so the
+# profile is written.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+out, sys.argv = sys.argv[1], sys.argv[2:]
+cProfile.run("runpy.run_path(sys.argv[0], run_name='__main__')", out)
+"""
+
+
 @contextlib.contextmanager
-def demo_server(backend: str, *, workers: int = 1) -> Iterator[Running]:
+def demo_server(backend: str, *, workers: int = 1, profile: str | None = None) -> Iterator[Running]:
+    """`profile`: run the server (one process) under cProfile and write its profile there
+    when it stops."""
     with tempfile.TemporaryDirectory() as tmp, database(backend, tmp) as url:
         port = free_port()
         env = {
@@ -84,8 +96,11 @@ def demo_server(backend: str, *, workers: int = 1) -> Iterator[Running]:
         }
         roundkeeper(env, "db", "upgrade")
         roundkeeper(env, "demo")
+        command = [str(BIN), "serve", "--port", str(port), "--workers", str(workers)]
+        if profile:
+            command = [sys.executable, "-c", _PROFILED, profile, *command]
         server = subprocess.Popen(
-            [str(BIN), "serve", "--port", str(port), "--workers", str(workers)],
+            command,
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
@@ -104,4 +119,4 @@ def demo_server(backend: str, *, workers: int = 1) -> Iterator[Running]:
             yield Running(base=base, env=env, database=name)
         finally:
             server.terminate()
-            server.wait(timeout=10)
+            server.wait(timeout=60 if profile else 10)

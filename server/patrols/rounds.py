@@ -121,6 +121,8 @@ async def judge_rounds(
     versions = await route_versions(wanted)
     codes = {f.tag for fs in pure.values() for f in fs if isinstance(f, judging.CheckpointScanned)}
     tags = await tags_by_code(codes)
+    known_at: dict[uuid.UUID, dict[str, TagState]] = {}
+    days: dict[tuple[uuid.UUID, str], dict[str, tuple[ScheduleOut, RoundWindow]]] = {}
     judged = {}
     for row in rows:
         route = versions.get((row["route"], _started_version(pure[row["id"]])))
@@ -130,23 +132,39 @@ async def judge_rounds(
         context = contexts[row["site"]]
         schedule = window = on_duty = None
         if book is not None and row["window"]:
-            found = book.window_named(context.calendar, row["window"], context.tz)
+            # A day's windows once per schedule, not once per round (Book.window_named).
+            day = (row["schedule"], row["window"][:10])
+            if day not in days:
+                days[day] = _windows_of_day(book, context, day[1])
+            found = days[day].get(row["window"])
             if found is not None:
                 schedule, window = found
                 on_duty = who_is_due(pure_schedule(schedule), window.local_date)
             else:
                 # Walked in a window its schedule does not make (changed since): voluntary.
                 schedule = book.out
-        known: dict[str, TagState] = {
-            code: "active" if tag.status == "active" else "retired"
-            for code, tag in tags.items()
-            if tag.site_id == row["site"]
-        }
+        known = known_at.get(row["site"])
+        if known is None:
+            known = known_at[row["site"]] = {
+                code: "active" if tag.status == "active" else "retired"
+                for code, tag in tags.items()
+                if tag.site_id == row["site"]
+            }
         verdict = judging.judge(route, window, pure[row["id"]], now, known, on_duty=on_duty)
         judged[row["id"]] = Judged(
             row, verdict, route, schedule, window, on_duty, facts[row["id"]], now
         )
     return judged
+
+
+def _windows_of_day(
+    book: Book, context: SiteContext, day: str
+) -> dict[str, tuple[ScheduleOut, RoundWindow]]:
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        return {}
+    return {w.key: (rule, w) for rule, w in book.windows(context.calendar, date, date, context.tz)}
 
 
 def _started_version(facts: list[RoundFact]) -> int | None:

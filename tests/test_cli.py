@@ -173,5 +173,6 @@ def test_serve_refuses_an_unmigrated_database_then_setup_works(empty_database, t
 def test_demo_is_idempotent_from_the_command_line(empty_database, tmp_path):
     run(empty_database, tmp_path, "db", "upgrade")
     first = run(empty_database, tmp_path, "demo").stdout
-    assert "120 assets" in first and "roundkeeper-demo" in first and "auditor" in first
+    assert "130 assets" in first and "roundkeeper-demo" in first and "auditor" in first
+    assert "nurse" in first  # the patrols' people are printed with the others
     assert "nothing changed" in run(empty_database, tmp_path, "demo").stdout

@@ -29,6 +29,8 @@ from server.actions.controllers import (
 )
 from server.blobs.controllers import BlobController
 from server.errors import EXCEPTION_HANDLERS, DomainError, Problem, problem_response
+from server.gate.controllers import CONTROLLERS as GATE_CONTROLLERS
+from server.gate.visit_facts import use_secret_key
 from server.inputs import FILE_BODY_ROUTES, json_bodies_only, refuse_nul_characters
 from server.inspections.controllers import (
     AssetHistoryController,
@@ -143,6 +145,7 @@ class ApiPage(OpenAPIRenderPlugin):
 def create_app(settings: Settings) -> Litestar:
     engine = db.engine_from_url(settings.database_url)
     notifier = BackgroundDispatcher.from_settings(settings)
+    use_secret_key(settings.secret_key)
 
     async def on_startup() -> None:
         await db.start(engine)
@@ -188,6 +191,7 @@ def create_app(settings: Settings) -> Litestar:
             WebhookController,
             TodayController,
             *PATROL_CONTROLLERS,
+            *GATE_CONTROLLERS,
             WebAppController,
         ],
         dependencies={

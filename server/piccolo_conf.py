@@ -16,6 +16,7 @@ APP_REGISTRY = AppRegistry(
         "server.blobs.piccolo_app",
         "server.notifications.piccolo_app",
         "server.patrols.piccolo_app",
+        "server.gate.piccolo_app",
         "sync.piccolo_app",
     ]
 )

@@ -5,7 +5,7 @@ as each role, a device's push and pull, the labels PDF, the OpenAPI description,
 webhook deliveries as the API shows them, and every log line the server wrote meanwhile.
 Searched for: the people's API tokens (shown once, when made, and nowhere after), their
 password, password hashes, session ids, the webhook's signing secret, and the server's own
-secret key. Once the gate exists, visitors' full ID numbers join the list.
+secret key; and visitors' full ID numbers, also in every row of every table.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
+from server import db
 from server.accounts.tables import ApiToken, UserSession
 from tests.factories import PASSWORD
 from tests.inspections.helpers import extinguisher_answers, submission
 from tests.syncing.device import device_of
-from tests.tenancy_world import build_world
+from tests.tenancy_world import VISITOR_ID_NUMBER, build_world, visitor
 from tests.test_tenancy_matrix import api_routes, request_of
 
 SECRET = "s3cret-webhook-signing-key-1234567890"
@@ -102,6 +103,21 @@ async def test_no_response_log_line_or_export_carries_a_credential_or_a_secret(
     )
     said.append(_text(pulled))
 
+    # The gate's work: a visitor checked in through sync, and the gate's scope pulled by a
+    # manager's device (visitor records never reach an inspector's).
+    gate = await device_of(api, world.manager)
+    check_in = visitor(world.inspector) | {"site_id": site}
+    pushed = await gate.push([gate.op(check_in, "visit.checked_in")])
+    assert pushed.json()["results"][0]["status"] == "applied", pushed.text
+    said.append(_text(pushed))
+    gate_pull = await api.post(
+        "/api/sync/pull",
+        json={"protocol": 1, "app_version": "t", "device_id": str(gate.id), "cursors": {}},
+        headers=world.manager.headers,
+    )
+    assert f"{site}/gate" in gate_pull.text and world.ids["visit_id"] in gate_pull.text
+    said.append(_text(gate_pull))
+
     # Every read of the API, as each role; exports and the API description.
     reads = [r for r in api_routes(clean) if r.method == "GET"]
     assert len(reads) > 30
@@ -122,6 +138,7 @@ async def test_no_response_log_line_or_export_carries_a_credential_or_a_secret(
         **{f"{p.username}'s token": p.token for p in people},
         **browser,
         **{f"a stored token hash ({n})": h for n, h in enumerate(stored_hashes)},
+        "a visitor's full ID number": VISITOR_ID_NUMBER,
     }
     assert all(secrets.values())
     everything = {"responses": "\n".join(said), "logs": "\n".join(logs.lines)}
@@ -134,3 +151,10 @@ async def test_no_response_log_line_or_export_carries_a_credential_or_a_secret(
     assert found == set()
     # The scan saw what it searched: the run's responses name the site and its records.
     assert site in everything["responses"] and world.ids["asset_id"] in everything["responses"]
+    assert world.ids["visit_id"] in everything["responses"]
+    # The tables hold credentials' hashes by design; a visitor's number, not even that: only
+    # its keyed hash and masked form.
+    rows = [repr(row) for table in db.table_classes() for row in await table.select()]
+    stored = "\n".join(rows)
+    assert world.ids["visit_id"] in stored
+    assert VISITOR_ID_NUMBER not in stored

@@ -37,6 +37,7 @@ from tests.tenancy_world import (
     build_world,
     local_day,
     table_digests,
+    visitor,
 )
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -196,6 +197,16 @@ BODIES: dict[tuple[str, str], Callable[[World], Body]] = {
         "round_id": w.ids["round_id"],
         "explained_at": datetime.now(UTC).isoformat(),
         "reason": "抽查",
+    },
+    ("POST", "/api/sites/{site_id}/visits"): lambda w: visitor(w.inspector),
+    ("POST", "/api/visits/{visit_id}/decisions"): lambda w: {
+        "id": str(uuid7()),
+        "decision": "approved",
+        "decided_at": datetime.now(UTC).isoformat(),
+    },
+    ("POST", "/api/visits/{visit_id}/checkout"): lambda w: {
+        "id": str(uuid7()),
+        "checked_out_at": datetime.now(UTC).isoformat(),
     },
     ("POST", "/api/patrol/cancellations"): lambda w: {
         "id": str(uuid7()),

@@ -14,6 +14,7 @@ from server.accounts.sites import SITE_FEED
 from server.accounts.users import PERSON_FEED
 from server.actions.actions import ACTION_EVENT_FEED, ACTION_FEED
 from server.feeds import Audience, Feed
+from server.gate.register import VISIT_FEED
 from server.inspections.findings import FINDING_FEED
 from server.inspections.inspection_feed import INSPECTION_FEED
 from server.patrols.patrol_routes import ROUTE_FEED
@@ -48,6 +49,7 @@ FEEDS: tuple[Feed, ...] = (
     ROUTE_FEED,
     PATROL_SCHEDULE_FEED,
     ROUND_FEED,
+    VISIT_FEED,
 )
 
 

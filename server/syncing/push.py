@@ -18,6 +18,7 @@ from server.actions import ops as action_ops
 from server.blobs.blobs import missing_blobs
 from server.db import transaction
 from server.errors import DomainError
+from server.gate import ops as gate_ops
 from server.inspections import ops as inspection_ops
 from server.patrols import ops as patrol_ops
 from server.schedules import ops as schedule_ops
@@ -36,6 +37,7 @@ HANDLERS: dict[str, engine.OpHandler] = {
         *action_ops.HANDLERS,
         *schedule_ops.HANDLERS,
         *patrol_ops.HANDLERS,
+        *gate_ops.HANDLERS,
     )
 }
 

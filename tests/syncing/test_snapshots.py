@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from uuid_utils.compat import uuid7
 
 from server.accounts import users
+from server.feeds import Scope
 from server.inspections.tables import Finding
 from server.patrols.tables import PatrolRound
 from server.schedules.tables import OccurrenceExcusal
@@ -26,6 +27,7 @@ from tests.inspections.helpers import extinguisher_answers, submission, submit
 from tests.syncing.device import device_of
 from tests.syncing.recorded import encoded, feed, page_through, recorded
 from tests.templates.test_templates import SIMPLE, publish
+from tests.tenancy_world import visitor
 
 NAMES = (
     "site",
@@ -46,6 +48,7 @@ NAMES = (
     "patrol_route",
     "patrol_schedule",
     "patrol_round",
+    "visit",
 )
 
 
@@ -167,6 +170,7 @@ async def a_busy_school(api) -> tuple[School, School, dict[str, set[tuple[str, s
     )
 
     patrolled = await _patrols(api, admin, inspector, school, building)
+    await _visits(api, admin, inspector, school)
 
     other = await make_school(organization_id=school.organization_id)
     other_admin = await make_person(other, "admin")
@@ -271,6 +275,33 @@ async def _patrols(api, admin, walker, school, building) -> dict[str, str]:
     }
 
 
+async def _visits(api, admin, host, school) -> None:
+    """Three visitors of today: one waiting, one inside, one gone (the gate's audience)."""
+    made = []
+    for name in ("王访客", "李访客", "张访客"):
+        answer = await api.post(
+            f"/api/sites/{school.site_id}/visits",
+            json=visitor(host, name=name),
+            headers=admin.headers,
+        )
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json()["id"])
+    now = datetime.now(UTC).isoformat()
+    for visit_id in made[1:]:
+        decided = await api.post(
+            f"/api/visits/{visit_id}/decisions",
+            json={"id": str(uuid7()), "decision": "approved", "decided_at": now},
+            headers=admin.headers,
+        )
+        assert decided.status_code == 200, decided.text
+    left = await api.post(
+        f"/api/visits/{made[2]}/checkout",
+        json={"id": str(uuid7()), "checked_out_at": now},
+        headers=admin.headers,
+    )
+    assert left.status_code == 200, left.text
+
+
 async def snapshot(name: str, site_id: uuid.UUID, limit: int = 2) -> list[tuple[str, int, object]]:
     return [row for page in await page_through(name, site_id, limit) for row in page]
 
@@ -279,7 +310,7 @@ async def replayed(name: str, site_id: uuid.UUID) -> dict[str, tuple[int, str]]:
     """What a device that replayed the site's whole change log would hold: per id, the
     version and data of its last change, unless that was a deletion."""
     held: dict[str, tuple[int, str]] = {}
-    for change in await recorded(name, scope=site_id):
+    for change in await recorded(name, scope=Scope(site_id, feed(name).audience)):
         if change.op == "put":
             held[change.id] = (change.version, change.raw)
         else:

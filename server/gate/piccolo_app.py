@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from server.gate.tables import VisitFactRow, VisitRow
+
+APP_CONFIG = AppConfig(
+    app_name="gate",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[VisitFactRow, VisitRow],
+    migration_dependencies=["server.accounts.piccolo_app"],
+)

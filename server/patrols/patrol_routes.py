@@ -179,7 +179,7 @@ async def list_routes(
     query = PatrolRoute.select(PatrolRoute.id).where(PatrolRoute.site == site_id)
     if not include_retired:
         query = query.where(PatrolRoute.status == "active")
-    rows = await query.order_by(PatrolRoute.created_at)
+    rows = await query.order_by(PatrolRoute.created_at, PatrolRoute.id)
     return await routes_out([r["id"] for r in rows])
 
 

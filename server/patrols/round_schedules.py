@@ -127,7 +127,7 @@ async def schedules_of(site_id: uuid.UUID, *, include_retired: bool = False) -> 
     query = PatrolSchedule.select().where(PatrolSchedule.site == site_id)
     if not include_retired:
         query = query.where(PatrolSchedule.status == "active")
-    return [_out(r) for r in await query.order_by(PatrolSchedule.created_at)]
+    return [_out(r) for r in await query.order_by(PatrolSchedule.created_at, PatrolSchedule.id)]
 
 
 async def schedules_by_id(ids: set[uuid.UUID]) -> dict[uuid.UUID, ScheduleOut]:
@@ -204,7 +204,7 @@ async def books_of(
         if not ids:
             return {}
         query = query.where(PatrolSchedule.id.is_in(sorted(ids)))
-    rows = await query.order_by(PatrolSchedule.created_at)
+    rows = await query.order_by(PatrolSchedule.created_at, PatrolSchedule.id)
     if not rows:
         return {}
     versions = await PatrolScheduleVersion.select().where(

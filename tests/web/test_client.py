@@ -23,10 +23,20 @@ EXTINGUISHER_EN = "ABC dry powder extinguisher 4 kg"
 
 
 class ConsoleErrors(list):
+    """The page's errors. A request the browser could not send because the test took the
+    phone offline is not one: the browser logs it whatever the app does with the failure
+    (a sync that was under way when the network went is retried)."""
+
+    OFFLINE = "net::ERR_INTERNET_DISCONNECTED"
+
     def watch(self, page: Page) -> Page:
-        page.on("console", lambda m: self.append(m.text) if m.type == "error" else None)
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.append(str(e)))
         return page
+
+    def _console(self, message) -> None:
+        if message.type == "error" and self.OFFLINE not in message.text:
+            self.append(message.text)
 
 
 async def new_phone(browser) -> BrowserContext:

@@ -370,8 +370,9 @@ async def test_logging_out_names_the_records_and_photos_it_would_delete(
     kept = await counts(page, everything)
     assert kept["outbox"] == 1 and kept["blobs"] == 1 and kept["records"] > 0 and kept["meta"]
 
-    # In English, the same counts.
+    # In English, the same counts (once the page has redrawn in English).
     await page.get_by_test_id("lang").click()
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
     warning = await log_out(page, accept=False)
     assert re.search(r"^1 records .* 1 photos ", warning), warning
     await page.get_by_test_id("lang").click()

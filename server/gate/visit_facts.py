@@ -19,6 +19,7 @@ anyone trying the ~36,500 birth dates its 6+4 mask hides.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import uuid
 from datetime import datetime
@@ -169,11 +170,11 @@ class _VisitFacts(FactHandler[F], Generic[F]):
             results.append(candidate.accept(site, row))
         return results
 
+    @abc.abstractmethod
     def check(
         self, caller: Caller, body: F, site: uuid.UUID, context: _Context, now: datetime
     ) -> dict[str, Any]:
         """Authorise and validate one fact: what its stored body keeps."""
-        raise NotImplementedError
 
     async def store(self, caller: Caller, plans: list[Plan[F]]) -> None:
         await insert_rows(VisitFactRow, [p.row for p in plans])

@@ -186,8 +186,18 @@ def test_a_plate_without_a_province_says_so() -> None:
     assert checked.codes == (PLATE_FORMAT,) and "province" in checked.faults[0].reason
 
 
-def test_there_are_31_provinces_on_plates() -> None:
-    assert len(set(PROVINCES)) == len(PROVINCES) == 31
+MAINLAND = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+"""The 31 provincial-level abbreviations of the mainland, written out here on their own."""
+
+
+@pytest.mark.parametrize("province", list(MAINLAND))
+def test_every_mainland_province_is_taken_on_a_plate(province: str) -> None:
+    assert check_plate(f"{province}A12345").codes == ()
+
+
+@pytest.mark.parametrize("first", ["台", "港", "澳", "中", "A"])
+def test_a_plate_from_no_mainland_province_is_refused(first: str) -> None:
+    assert check_plate(f"{first}A12345").codes == (PLATE_FORMAT,)
 
 
 SERIAL = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"

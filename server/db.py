@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import msgspec
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
 from piccolo.apps.migrations.tables import Migration
@@ -265,3 +266,11 @@ async def connected(url: str) -> AsyncIterator[Engine]:
         yield engine
     finally:
         await stop(engine)
+
+
+def json_bytes(value: Any) -> bytes:
+    """A JSON column's value as JSON bytes, for msgspec to decode into its type. Piccolo
+    hands a JSON column back as its text (or, read with `load_json`, as the value)."""
+    if isinstance(value, bytes):
+        return value
+    return value.encode() if isinstance(value, str) else msgspec.json.encode(value)

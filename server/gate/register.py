@@ -19,6 +19,7 @@ from server import clock
 from server.accounts.access import GATE_STAFF, MANAGERS, Caller
 from server.accounts.sites import site_timezones
 from server.accounts.users import display_names, members_of
+from server.db import json_bytes
 from server.errors import not_found
 from server.feeds import Audience, Feed
 from server.gate import visits
@@ -221,7 +222,7 @@ async def visit_out(visit_id: uuid.UUID) -> VisitOut:
     rows = await VisitRow.select(VisitRow.summary).where(VisitRow.id == visit_id)
     if not rows:
         raise not_found("visit")
-    return _SUMMARY.decode(_raw(rows[0]["summary"]))
+    return _SUMMARY.decode(json_bytes(rows[0]["summary"]))
 
 
 async def list_visits(
@@ -238,7 +239,7 @@ async def list_visits(
     )
     if state is not None:
         query = query.where(VisitRow.state == state)
-    found = [_SUMMARY.decode(_raw(r["summary"])) for r in await query]
+    found = [_SUMMARY.decode(json_bytes(r["summary"])) for r in await query]
 
     def order(v: VisitOut) -> tuple[dt.datetime, str]:
         at = v.entered_at if state == "inside" else v.checked_in_at
@@ -261,21 +262,15 @@ async def snapshot_visits(
     if after is not None:
         query = query.where(VisitRow.id > uuid.UUID(after))
     rows = await query.order_by(VisitRow.id).limit(limit)
-    return [(str(r["id"]), r["version"], _SUMMARY.decode(_raw(r["summary"]))) for r in rows]
+    return [(str(r["id"]), r["version"], _SUMMARY.decode(json_bytes(r["summary"]))) for r in rows]
 
 
 _SUMMARY = msgspec.json.Decoder(VisitOut)
 
 
-def _raw(value: Any) -> bytes:
-    return value.encode() if isinstance(value, str) else msgspec.json.encode(value)
-
-
 def _decoded(value: Any) -> dict[str, Any]:
-    if isinstance(value, str | bytes):
-        decoded: dict[str, Any] = msgspec.json.decode(value)
-        return decoded
-    return dict(value)
+    decoded: dict[str, Any] = msgspec.json.decode(json_bytes(value))
+    return decoded
 
 
 VISIT_FEED = Feed("visit", Audience.GATE, snapshot_visits)

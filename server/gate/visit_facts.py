@@ -31,6 +31,7 @@ import msgspec
 from server import clock
 from server.accounts.access import MANAGERS, Caller
 from server.accounts.sites import site_timezones
+from server.db import json_bytes
 from server.errors import DomainError, forbidden
 from server.facts import FUTURE_TOLERANCE, Candidate, FactHandler, Plan
 from server.gate.contacts import check_phone, check_plate
@@ -94,8 +95,7 @@ class _Context:
             VisitFactRow.visit_id.is_in(sorted(ids)) & (VisitFactRow.type == "visit.checked_in")
         )
         for row in sorted(check_ins, key=lambda r: (r["occurred_at"], str(r["id"]))):
-            body = row["body"]
-            fields = msgspec.json.decode(body) if isinstance(body, str | bytes) else body
+            fields = msgspec.json.decode(json_bytes(row["body"]))
             self.hosts.setdefault(row["visit_id"], uuid.UUID(fields["host_id"]))
         sites = ({b.site_id for b in bodies} | set(self.sites.values())) & set(caller.roles)
         self.members = await site_members(sites)

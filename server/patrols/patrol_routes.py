@@ -15,7 +15,7 @@ import msgspec
 
 from server import clock
 from server.accounts.access import EVERYONE, MANAGERS, Caller
-from server.db import is_sqlite, transaction
+from server.db import is_sqlite, json_bytes, transaction
 from server.errors import DomainError, not_found
 from server.feeds import Audience, Feed
 from server.patrols import routes as pure
@@ -238,9 +238,7 @@ def pure_version(row: dict[str, Any]) -> pure.RouteVersion:
 
 def checkpoints_of(row: dict[str, Any]) -> list[CheckpointOut]:
     value = row["checkpoints"]
-    return _CHECKPOINTS.decode(
-        value if isinstance(value, str | bytes) else msgspec.json.encode(value)
-    )
+    return _CHECKPOINTS.decode(json_bytes(value))
 
 
 async def routes_out(route_ids: list[uuid.UUID]) -> list[RouteOut]:

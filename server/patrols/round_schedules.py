@@ -21,7 +21,7 @@ from checklists import SchoolCalendar
 from server import clock
 from server.accounts.access import EVERYONE, MANAGERS, ROLES, Caller
 from server.accounts.users import members_of
-from server.db import is_sqlite, transaction
+from server.db import is_sqlite, json_bytes, transaction
 from server.errors import DomainError, not_found
 from server.feeds import Audience, Feed
 from server.patrols.patrol_routes import route_site
@@ -224,8 +224,8 @@ async def books_of(
                 else msgspec.structs.replace(
                     out,
                     route_id=v["route"],
-                    times=_PARTS.decode(_json(v["times"])),
-                    who=_PARTS.decode(_json(v["who"])),
+                    times=_PARTS.decode(json_bytes(v["times"])),
+                    who=_PARTS.decode(json_bytes(v["who"])),
                     days=v["days"],
                     countersign=v["countersign"],
                 ),
@@ -343,10 +343,6 @@ async def _schedule_out(schedule_id: uuid.UUID) -> ScheduleOut:
     return _out(row)
 
 
-def _json(value: Any) -> bytes:
-    return value.encode() if isinstance(value, str) else msgspec.json.encode(value)
-
-
 def _out(row: dict[str, Any]) -> ScheduleOut:
     return msgspec.convert(
         {
@@ -355,8 +351,8 @@ def _out(row: dict[str, Any]) -> ScheduleOut:
             "name": row["name"],
             "name_en": row["name_en"],
             "route_id": row["route"],
-            "times": _TIMES.decode(_json(row["times"])),
-            "who": _TIMES.decode(_json(row["who"])),
+            "times": _TIMES.decode(json_bytes(row["times"])),
+            "who": _TIMES.decode(json_bytes(row["who"])),
             "days": row["days"],
             "countersign": row["countersign"],
             "status": row["status"],

@@ -23,6 +23,7 @@ from checklists import SchoolCalendar
 from server import clock
 from server.accounts.sites import site_timezones
 from server.accounts.users import display_names
+from server.db import json_bytes
 from server.feeds import Audience, Feed
 from server.patrols import judging
 from server.patrols.judging import SERIOUS, RoundFact, TagState, Verdict
@@ -76,7 +77,7 @@ async def site_context(site_id: uuid.UUID) -> SiteContext:
 
 def pure_fact(row: dict[str, Any], round_row: dict[str, Any]) -> RoundFact:
     body = row["body"]
-    fields = msgspec.json.decode(body) if isinstance(body, str | bytes) else dict(body)
+    fields = msgspec.json.decode(json_bytes(body))
     if row["type"] == "round.started":
         # The route and window are the round's (every fact of it names the same ones).
         fields |= {"route": str(round_row["route"]), "window": round_row["window"]}
@@ -376,17 +377,13 @@ async def snapshot_rounds(
     # A round is judged in the transaction that makes it; an empty summary is one whose
     # route could not be read, never sent.
     return [
-        (str(r["id"]), r["version"], _SUMMARY.decode(_raw(r["summary"])))
+        (str(r["id"]), r["version"], _SUMMARY.decode(json_bytes(r["summary"])))
         for r in rows
         if r["version"] > 0
     ]
 
 
 _SUMMARY = msgspec.json.Decoder(RoundSummary)
-
-
-def _raw(value: Any) -> bytes:
-    return value.encode() if isinstance(value, str) else msgspec.json.encode(value)
 
 
 ROUND_FEED = Feed("patrol_round", Audience.SITE, snapshot_rounds)

@@ -17,6 +17,7 @@ import msgspec
 from server import clock
 from server.accounts.access import EVERYONE, Caller
 from server.accounts.users import display_names, members_of
+from server.db import json_bytes
 from server.errors import DomainError, not_found
 from server.patrols.judging import OUTSIDE_WINDOW
 from server.patrols.patrol_routes import route_names, route_versions, routes_out
@@ -428,7 +429,8 @@ async def detail_of(j: Judged) -> RoundDetail:
 
 def _body(fact: dict[str, Any]) -> dict[str, Any]:
     body = fact["body"]
-    return msgspec.json.decode(body) if isinstance(body, str | bytes) else dict(body)
+    decoded: dict[str, Any] = msgspec.json.decode(json_bytes(body))
+    return decoded
 
 
 def _position(value: dict[str, Any]) -> Position:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from uuid_utils.compat import uuid7
+
 from server.patrols.windows import round_id_for
 from tests.patrols.patrolling import (
     FRIDAY,
@@ -360,6 +362,4 @@ async def test_phones_pull_routes_schedules_and_rounds(api, monkeypatch):
 
 
 def _uuid7() -> str:
-    from uuid_utils.compat import uuid7
-
     return str(uuid7())

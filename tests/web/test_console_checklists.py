@@ -8,6 +8,7 @@ nothing that writes; no serious accessibility violation."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -365,4 +366,55 @@ async def test_a_manager_places_checklists_and_an_auditor_reads_them_changing_no
     await expect(page.get_by_test_id("rule-text")).to_contain_text("Places: Stairwell")
     await snap(page, "console-checklists-auditor-en", clean.backend)
     assert errors == [], errors
+    await context.close()
+
+
+async def test_a_save_whose_redraw_is_slow_does_not_undo_going_back_to_the_library(
+    browser, clean, api
+) -> None:
+    """A save redraws the page; a click on "back" meanwhile draws the library. The
+    library stays, however late the save's redraw finishes."""
+    school = await make_school("阳光实验小学")
+    admin = await make_person(school, "admin")
+    await install_library(school.organization_id)
+    context = await a_desktop(browser)
+    errors = ConsoleErrors()
+    page = errors.watch(await context.new_page())
+    await console_login(page, clean.url, admin.username)
+    await page.get_by_test_id("nav-checklists").click()
+    await open_template(page, "emergency_lighting_monthly")
+
+    held = asyncio.Event()
+    released = asyncio.Event()
+    saved = False
+
+    async def note_the_save(route) -> None:
+        nonlocal saved
+        saved = saved or route.request.method == "PUT"
+        await route.continue_()
+
+    async def hold_the_first_reload(route) -> None:
+        if saved and not held.is_set():
+            held.set()
+            await released.wait()
+        await route.continue_()
+
+    await page.route(f"**/api/sites/{school.site_id}/checklists/**", note_the_save)
+    await page.route("**/api/templates/emergency_lighting_monthly", hold_the_first_reload)
+    await page.get_by_test_id("rule-enabled").uncheck()
+    await page.get_by_test_id("save-rule").click()
+    await asyncio.wait_for(held.wait(), 10)
+    await page.get_by_test_id("back-to-library").click()
+    await expect(page.get_by_test_id("template")).to_have_count(len(load_library()))
+    async with page.expect_response(lambda r: r.url.endswith("/emergency_lighting_monthly")):
+        released.set()
+    # The save's redraw has everything it asked for; give it the time to draw.
+    await page.evaluate("new Promise((done) => setTimeout(done, 300))")
+    await expect(page.get_by_test_id("template-page")).to_have_count(0)
+    await expect(page.get_by_test_id("template")).to_have_count(len(load_library()))
+    assert (await rule_of(api, admin, school, "emergency_lighting_monthly"))["enabled"] is False
+    await expect(
+        row(page, "emergency_lighting_monthly").get_by_test_id("applies-here")
+    ).to_contain_text("本校不使用")
+    assert list(errors) == [], errors
     await context.close()

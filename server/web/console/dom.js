@@ -25,8 +25,28 @@ function append(el, children) {
   }
 }
 
-export function show(container, ...children) {
+// A page may be drawn again while an earlier draw is still loading (a save's redraw, then
+// a click on "back"): the draw asked for last is the one shown, whichever finishes last.
+// A page's draw claims the view when it starts and shows through its claim; a plain show
+// is always the latest and drops any draw still loading.
+const claims = new WeakMap();
+
+export function claim(container) {
+  const ticket = (claims.get(container) ?? 0) + 1;
+  claims.set(container, ticket);
+  return ticket;
+}
+
+// Shows the children if no draw of the container was started after `ticket`; says whether
+// it did.
+export function showFor(ticket, container, ...children) {
+  if (claims.get(container) !== ticket) return false;
   container.replaceChildren(...children.filter((c) => c !== null && c !== undefined));
+  return true;
+}
+
+export function show(container, ...children) {
+  showFor(claim(container), container, ...children);
 }
 
 // A page's own styles (css/{name}.css), linked once: a page adds its look without

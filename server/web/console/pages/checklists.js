@@ -5,7 +5,7 @@
 // all of it.
 
 import * as api from "../api.js";
-import { h, show, useStyles } from "../dom.js";
+import { h, claim, showFor, useStyles } from "../dom.js";
 import { pageMessage } from "../forms.js";
 import { formatDate, language, t } from "../i18n.js";
 import { differenceView } from "./checklists/diff.js";
@@ -209,10 +209,10 @@ function intro(role) {
 }
 
 async function draw(view, ctx, state) {
+  const ticket = claim(view);
   const { site, chooser, describeError } = ctx;
   const redraw = async (message, failed = false) => {
-    await draw(view, ctx, state);
-    if (!message) return;
+    if (!(await draw(view, ctx, state)) || !message) return;
     // The page is long: the line is brought into sight, wherever the change was made.
     const note = pageMessage(message, failed);
     view.prepend(note);
@@ -231,7 +231,7 @@ async function draw(view, ctx, state) {
   } catch (error) {
     body = [h("p", { class: "card warn", role: "alert", "data-testid": "load-error" }, describeError(error))];
   }
-  show(view,
+  return showFor(ticket, view,
     h("section", { class: "card" }, h("h1", {}, t("nav.checklists")), chooser, h("p", { class: "muted" }, intro(site.role))),
     ...body);
 }

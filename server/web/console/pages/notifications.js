@@ -4,7 +4,7 @@
 // webhook's address holds its robot's key.
 
 import * as api from "../api.js";
-import { h, show } from "../dom.js";
+import { h, claim, showFor } from "../dom.js";
 import { pageMessage, problemSlot, showProblem } from "../forms.js";
 import { formatDateTime, t } from "../i18n.js";
 
@@ -189,20 +189,20 @@ function hookCard(hook, ctx, redraw) {
 }
 
 export async function render(view, ctx) {
+  const ticket = claim(view);
   const { site, chooser, describeError } = ctx;
   const redraw = async (message, failed = false) => {
-    await render(view, ctx);
+    if (!(await render(view, ctx))) return;
     view.prepend(pageMessage(message, failed));
   };
   let hooks;
   try {
     hooks = await api.get(`/api/sites/${site.id}/webhooks`);
   } catch (error) {
-    show(view, h("section", { class: "card" }, h("h1", {}, t("nav.notifications")), chooser,
+    return showFor(ticket, view, h("section", { class: "card" }, h("h1", {}, t("nav.notifications")), chooser,
       h("p", { class: "warn", role: "alert", "data-testid": "load-error" }, describeError(error))));
-    return;
   }
-  show(view,
+  return showFor(ticket, view,
     h("section", { class: "card" }, h("h1", {}, t("nav.notifications")), chooser,
       h("p", { class: "muted" }, t("notify.intro"))),
     hooks.length

@@ -8,7 +8,7 @@
 // walked over and when. Admins and managers change; an auditor reads every part and is
 // offered nothing that writes.
 
-import { h, show, useStyles } from "../dom.js";
+import { h, claim, showFor, useStyles } from "../dom.js";
 import { pageMessage } from "../forms.js";
 import { t } from "../i18n.js";
 import { address, canChange, loadError } from "./patrol/common.js";
@@ -23,13 +23,14 @@ const TABS = [
 ];
 
 export async function render(view, ctx) {
+  const ticket = claim(view);
   const { site, chooser, describeError } = ctx;
   useStyles("patrol");
   const query = new URLSearchParams(location.search);
   const roundId = query.get("round");
   const tab = TABS.find((x) => x.key === query.get("view")) ?? TABS[0];
   const redraw = async (message, failed = false) => {
-    await render(view, ctx);
+    if (!(await render(view, ctx))) return;
     if (message) view.prepend(pageMessage(message, failed));
   };
   const tabs = h("nav", { class: "tabs", "aria-label": t("patrol.tabs") },
@@ -48,5 +49,5 @@ export async function render(view, ctx) {
   } catch (error) {
     body = [loadError(error, describeError)];
   }
-  show(view, h("section", { class: "card patrol-head" }, h("h1", {}, t("nav.patrol")), chooser, intro, tabs), ...body);
+  return showFor(ticket, view, h("section", { class: "card patrol-head" }, h("h1", {}, t("nav.patrol")), chooser, intro, tabs), ...body);
 }

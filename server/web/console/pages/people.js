@@ -3,7 +3,7 @@
 // is locked out after failed logins. Admins change; managers and auditors read.
 
 import * as api from "../api.js";
-import { h, show } from "../dom.js";
+import { h, claim, showFor } from "../dom.js";
 import { pageMessage, problemSlot, showProblem } from "../forms.js";
 import { formatDateTime, t } from "../i18n.js";
 
@@ -160,9 +160,10 @@ function addForm(ctx, redraw) {
 }
 
 export async function render(view, ctx) {
+  const ticket = claim(view);
   const { site, chooser, describeError } = ctx;
   const redraw = async (message, failed = false) => {
-    await render(view, ctx);
+    if (!(await render(view, ctx))) return;
     const note = pageMessage(message, failed);
     view.prepend(note);
   };
@@ -170,9 +171,8 @@ export async function render(view, ctx) {
   try {
     people = await api.get(`/api/sites/${site.id}/people`);
   } catch (error) {
-    show(view, h("section", { class: "card" }, h("h1", {}, t("nav.people")), chooser,
+    return showFor(ticket, view, h("section", { class: "card" }, h("h1", {}, t("nav.people")), chooser,
       h("p", { class: "warn", role: "alert", "data-testid": "load-error" }, describeError(error))));
-    return;
   }
   const isAdmin = site.role === "admin";
   const table = h("table", { class: "people", "data-testid": "people" },
@@ -183,7 +183,7 @@ export async function render(view, ctx) {
       h("th", { scope: "col" }, t("people.until")),
       h("th", { scope: "col" }, t("people.phones")))),
     h("tbody", {}, people.map((m) => memberRow(m, ctx, redraw))));
-  show(view,
+  return showFor(ticket, view,
     h("section", { class: "card" },
       h("h1", {}, t("nav.people")), chooser,
       h("p", { class: "muted" }, isAdmin ? t("people.intro_admin") : t("people.intro_read"))),

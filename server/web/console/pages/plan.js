@@ -4,7 +4,7 @@
 // (行事表, view=month&month=YYYY-MM), the schedules and the school calendar. Managers and
 // admins change them; an auditor reads every part and is offered nothing that writes.
 
-import { h, show, useStyles } from "../dom.js";
+import { h, claim, showFor, useStyles } from "../dom.js";
 import { pageMessage } from "../forms.js";
 import { t } from "../i18n.js";
 
@@ -16,12 +16,13 @@ const TABS = [
 ];
 
 export async function render(view, ctx) {
+  const ticket = claim(view);
   const { site, chooser, describeError } = ctx;
   useStyles("plan");
   const query = new URLSearchParams(location.search);
   const tab = TABS.find((x) => x.key === query.get("view")) ?? TABS[0];
   const redraw = async (message, failed = false) => {
-    await render(view, ctx);
+    if (!(await render(view, ctx))) return;
     if (message) view.prepend(pageMessage(message, failed));
   };
   const tabs = h("nav", { class: "tabs", "aria-label": t("plan.tabs") },
@@ -36,5 +37,5 @@ export async function render(view, ctx) {
   } catch (error) {
     body = [h("p", { class: "card warn", role: "alert", "data-testid": "load-error" }, describeError(error))];
   }
-  show(view, h("section", { class: "card" }, h("h1", {}, t("nav.plan")), chooser, tabs), ...body);
+  return showFor(ticket, view, h("section", { class: "card" }, h("h1", {}, t("nav.plan")), chooser, tabs), ...body);
 }

@@ -3,7 +3,7 @@
 // (assets, import, tags, labels) are tabs of this page.
 
 import * as api from "../api.js";
-import { h, show } from "../dom.js";
+import { h, claim, showFor } from "../dom.js";
 import { pageMessage, problemSlot, showProblem } from "../forms.js";
 import { PLACE_KINDS } from "../kinds.js";
 import { loadStrings, t } from "../i18n.js";
@@ -185,11 +185,12 @@ async function drawLocations(ctx, redraw) {
 }
 
 export async function render(view, ctx) {
+  const ticket = claim(view);
   const { site, chooser, describeError } = ctx;
   const query = new URLSearchParams(location.search);
   const tab = TABS.find((x) => x.key === query.get("view")) ?? TABS[0];
   const redraw = async (message, failed = false) => {
-    await render(view, ctx);
+    if (!(await render(view, ctx))) return;
     if (message) view.prepend(pageMessage(message, failed));
   };
   const tabs = h("nav", { class: "tabs", "aria-label": t("register.tabs") },
@@ -201,5 +202,5 @@ export async function render(view, ctx) {
   } catch (error) {
     body = [h("p", { class: "card warn", role: "alert", "data-testid": "load-error" }, describeError(error))];
   }
-  show(view, h("section", { class: "card" }, h("h1", {}, t("nav.register")), chooser, tabs), ...body);
+  return showFor(ticket, view, h("section", { class: "card" }, h("h1", {}, t("nav.register")), chooser, tabs), ...body);
 }

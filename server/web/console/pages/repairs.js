@@ -6,7 +6,7 @@
 // findings behind them (pages/repairs/). Admins and managers change; auditors read.
 
 import * as api from "../api.js";
-import { h, show, useStyles } from "../dom.js";
+import { h, claim, showFor, useStyles } from "../dom.js";
 import { pageMessage } from "../forms.js";
 import { formatDateTime, t } from "../i18n.js";
 import { address, badge, canChange, isOverdue, loadError, pick, replaceAddress, STATES } from "./repairs/common.js";
@@ -187,6 +187,7 @@ const DRAW = {
 };
 
 export async function render(view, ctx) {
+  const ticket = claim(view);
   const { site, chooser, describeError } = ctx;
   useStyles("repairs");
   const query = new URLSearchParams(location.search);
@@ -195,7 +196,7 @@ export async function render(view, ctx) {
   const inspectionId = query.get("inspection");
   const shown = VIEWS[query.get("view")] ? query.get("view") : (inspectionId ? "inspections" : "actions");
   const redraw = async (message, failed = false) => {
-    await render(view, ctx);
+    if (!(await render(view, ctx))) return;
     if (message) view.prepend(pageMessage(message, failed));
   };
   const tabs = h("nav", { class: "tabs", "aria-label": t("repairs.tabs") },
@@ -214,5 +215,5 @@ export async function render(view, ctx) {
   } catch (error) {
     body = [loadError(error, describeError)];
   }
-  show(view, h("section", { class: "card" }, h("h1", {}, t("nav.repairs")), chooser, intro, tabs), ...body);
+  return showFor(ticket, view, h("section", { class: "card" }, h("h1", {}, t("nav.repairs")), chooser, intro, tabs), ...body);
 }

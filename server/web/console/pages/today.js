@@ -6,7 +6,7 @@
 // changes anything: an auditor sees the same page, without the phones.
 
 import * as api from "../api.js";
-import { h, show, useStyles } from "../dom.js";
+import { h, claim, showFor, useStyles } from "../dom.js";
 import { formatDate, formatDateTime, t } from "../i18n.js";
 
 const DAY_MS = 86_400_000;
@@ -267,6 +267,7 @@ function emptyCard(site) {
 }
 
 export async function render(view, ctx) {
+  const ticket = claim(view);
   const { site, chooser, describeError } = ctx;
   useStyles("today");
   const manages = site.role === "admin" || site.role === "manager";
@@ -278,9 +279,8 @@ export async function render(view, ctx) {
       manages ? api.get(`/api/sync/refused?site_id=${encodeURIComponent(site.id)}&limit=${REFUSED_FIRST}`) : [],
     ]);
   } catch (error) {
-    show(view, h("section", { class: "card" }, h("h1", {}, t("nav.today")), chooser,
+    return showFor(ticket, view, h("section", { class: "card" }, h("h1", {}, t("nav.today")), chooser,
       h("p", { class: "warn", role: "alert", "data-testid": "load-error" }, describeError(error))));
-    return;
   }
   const empty = !figures.things;
   const intro = empty ? null : (manages ? t("today.intro") : t("today.intro_read"));
@@ -291,10 +291,9 @@ export async function render(view, ctx) {
   const sync = figures.sync;
   const syncWorth = sync && (sync.refused || sync.quiet_total || refused.length);
   if (empty) {
-    show(view, head, emptyCard(site), syncWorth ? syncCard(site, sync, refused, figures.as_of, describeError) : null);
-    return;
+    return showFor(ticket, view, head, emptyCard(site), syncWorth ? syncCard(site, sync, refused, figures.as_of, describeError) : null);
   }
-  show(view, head,
+  return showFor(ticket, view, head,
     checksCard(site, figures.due, figures.high_findings),
     actionsCard(site, figures.actions),
     sync ? syncCard(site, sync, refused, figures.as_of, describeError) : null);

@@ -2,7 +2,17 @@
 visit's state as its facts make it. No column holds a full ID number: a check-in keeps the
 number's keyed hash and its masked form only (server/gate/documents.py)."""
 
-from piccolo.columns import JSON, UUID, Boolean, Date, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from server.references import SITE, USER

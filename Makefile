@@ -38,6 +38,8 @@ bench: setup
 	$(BIN)/python bench/bench_inspections.py --postgres
 	$(BIN)/python bench/bench_push.py
 	$(BIN)/python bench/bench_push.py --postgres
+	$(BIN)/python bench/bench_gate.py
+	$(BIN)/python bench/bench_gate.py --postgres
 	$(BIN)/python bench/bench_evaluation.py
 	$(BIN)/python bench/bench_labels.py
 	$(BIN)/python bench/bench_occurrences.py

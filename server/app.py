@@ -30,6 +30,8 @@ from server.actions.controllers import (
 from server.blobs.controllers import BlobController
 from server.errors import EXCEPTION_HANDLERS, DomainError, Problem, problem_response
 from server.gate.controllers import CONTROLLERS as GATE_CONTROLLERS
+from server.gate.daily_purge import daily_purge
+from server.gate.host import use_public_url
 from server.gate.visit_facts import use_secret_key
 from server.inputs import FILE_BODY_ROUTES, json_bodies_only, refuse_nul_characters
 from server.inspections.controllers import (
@@ -39,6 +41,7 @@ from server.inspections.controllers import (
 )
 from server.notifications.controllers import WebhookController
 from server.notifications.runner import BackgroundDispatcher
+from server.notifications.visitor_notices import forget_visitor_notices
 from server.openapi import describe
 from server.overview.controllers import TodayController
 from server.patrols.controllers import CONTROLLERS as PATROL_CONTROLLERS
@@ -146,6 +149,7 @@ def create_app(settings: Settings) -> Litestar:
     engine = db.engine_from_url(settings.database_url)
     notifier = BackgroundDispatcher.from_settings(settings)
     use_secret_key(settings.secret_key)
+    use_public_url(settings.public_url)
 
     async def on_startup() -> None:
         await db.start(engine)
@@ -202,6 +206,7 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[refuse_nul_characters, json_bodies_only, shell_headers_on_pages],
         on_startup=[on_startup, notifier.start],
+        lifespan=[daily_purge(forget_visitor_notices)],
         on_shutdown=[notifier.stop, on_shutdown],
         request_max_body_size=JSON_BODY_LIMIT,
         openapi_config=OpenAPIConfig(

@@ -13,8 +13,10 @@ from server.accounts import sites, users
 from server.accounts.access import Caller
 from server.accounts.wire import SiteCreate
 from server.db import transaction
+from server.demo_gate import register_week
 from server.demo_history import HISTORY_DAYS, keep_routine
 from server.demo_patrols import walk_patrols
+from server.gate.keys import use_secret_key
 from server.registry import assets, locations, tags
 from server.registry.wire import AssetCreate, LocationCreate
 from server.settings import Settings
@@ -149,11 +151,23 @@ async def load_demo(settings: Settings) -> str:
         assert inspector is not None and manager is not None
         kept, checked = await keep_routine(manager, inspector, site_id, builder.places)
         patrols = await walk_patrols(site_id, keepers, builder.spots)
+        # The visitors' ID numbers are hashed with the key the server will use.
+        use_secret_key(settings.secret_key)
+        gatekeeper = await users.load_caller(keepers["gatekeeper"])
+        assert gatekeeper is not None
+        gate = await register_week(
+            site_id,
+            keepers,
+            {"gatekeeper": gatekeeper, "manager": manager, "inspector": inspector},
+            "Asia/Shanghai",
+        )
     return (
         f"demo school {SITE} loaded: {builder.assets} assets, "
         f"{issued.issued} tags, {len(PEOPLE)} accounts, a school calendar, {kept} schedules, "
         f"{checked} inspections over the last {HISTORY_DAYS} days, {patrols.schedules} patrol "
-        f"routes with their schedules and {patrols.rounds} rounds walked on them"
+        f"routes with their schedules and {patrols.rounds} rounds walked on them, and a week "
+        f"of {gate.visits} visits at the gate ({gate.inside} inside now), {gate.passes} "
+        f"early-leave passes and {gate.cards} pick-up cards"
     )
 
 

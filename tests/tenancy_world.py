@@ -78,12 +78,20 @@ class World:
         named = {"site_id", "asset_id", "location_id", "code", "inspection_id", "finding_id"}
         named |= {"action_id", "schedule_id", "excusal_id", "webhook_id", "sha256", "token_id"}
         named |= {"user_id", "route_id", "round_schedule_id", "round_id", "visit_id"}
+        named |= {"entry_id"}
+        named |= {"pass_id", "card_id"}
         return {value for name, value in self.ids.items() if name in named}
 
 
 VISITOR_ID_NUMBER = "11010519491231002" + check_character("11010519491231002")
 """The world's visitor's resident ID (of the right form, no real person's): no answer, log
 line, pulled change or table may ever hold it whole."""
+
+
+VISITOR_PHONE = "13812345678"
+"""The world's visitor's phone: no answer may hold it whole, only masked."""
+WATCHED_NAME = "张某某"
+"""The name on the world's watchlist entry: for managers, never on a gate device."""
 
 
 def visitor(host: Person, **over: Any) -> dict[str, Any]:
@@ -94,11 +102,44 @@ def visitor(host: Person, **over: Any) -> dict[str, Any]:
         "name": "王访客",
         "id_type": "resident_id",
         "id_number": VISITOR_ID_NUMBER,
-        "phone": "13812345678",
+        "phone": VISITOR_PHONE,
         "organisation": "区教育局",
         "host_id": str(host.user_id),
         "purpose": "检查食堂",
         "checked_in_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+    } | over
+
+
+PASS_PHONES = ("13987654321", "13711112222", "13633334444")
+"""The world's parent's, pass collector's and card collector's phones: answered masked only."""
+
+
+def leave_pass(**over: Any) -> dict[str, Any]:
+    """An early-leave pass's body: a window from an hour ago to two hours ahead."""
+    now = datetime.now(UTC)
+    return {
+        "id": str(uuid7()),
+        "pass_id": str(uuid7()),
+        "pupil": "王小明",
+        "class_name": "三年级二班",
+        "reason": "发烧",
+        "leave_from": (now - timedelta(hours=1)).isoformat(),
+        "leave_until": (now + timedelta(hours=2)).isoformat(),
+        "collector": "王芳",
+        "collector_phone": PASS_PHONES[1],
+        "created_at": (now - timedelta(minutes=1)).isoformat(),
+    } | over
+
+
+def pickup_card(**over: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "id": str(uuid7()),
+        "child": "刘小雨",
+        "class_name": "一年级一班",
+        "valid_from": (now - timedelta(days=30)).isoformat(),
+        "valid_until": (now + timedelta(days=200)).isoformat(),
+        "collectors": [{"key": "card-001", "name": "刘芳", "phone": PASS_PHONES[2]}],
     } | over
 
 
@@ -231,6 +272,41 @@ async def build_world(api: httpx.AsyncClient) -> World:
         api.post(f"/api/sites/{site}/visits", json=visitor(inspector), headers=manager.headers),
         201,
     )
+    # The visitor's document on the watchlist after their visit: later check-ins match it.
+    watched = await _ok(
+        api.post(
+            f"/api/sites/{site}/gate/watchlist",
+            json={
+                "id": str(uuid7()),
+                "id_type": "resident_id",
+                "id_number": VISITOR_ID_NUMBER,
+                "name": WATCHED_NAME,
+                "reason": "法院禁止令",
+            },
+            headers=manager.headers,
+        ),
+        201,
+    )
+
+    made_pass = await _ok(
+        api.post(f"/api/sites/{site}/passes", json=leave_pass(), headers=inspector.headers), 201
+    )
+    await _ok(
+        api.post(
+            f"/api/passes/{made_pass['id']}/confirmations",
+            json={
+                "id": str(uuid7()),
+                "parent_name": "王芳",
+                "parent_phone": PASS_PHONES[0],
+                "confirmed_at": datetime.now(UTC).isoformat(),
+            },
+            headers=inspector.headers,
+        )
+    )
+    card = await _ok(
+        api.post(f"/api/sites/{site}/pickup-cards", json=pickup_card(), headers=manager.headers),
+        201,
+    )
 
     other_org = await make_school()
     sister = await make_school(organization_id=school.organization_id)
@@ -256,6 +332,9 @@ async def build_world(api: httpx.AsyncClient) -> World:
         "round_schedule_id": round_schedule["id"],
         "round_id": round_id,
         "visit_id": visit["id"],
+        "entry_id": watched["id"],
+        "pass_id": made_pass["id"],
+        "card_id": card["id"],
     }
     strangers = {
         "other organization": await make_person(other_org, "admin"),

@@ -10,18 +10,30 @@ secret key; and visitors' full ID numbers, also in every row of every table.
 
 from __future__ import annotations
 
+import base64
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pypdfium2
 import pytest
+from uuid_utils.compat import uuid7
 
 from server import db
 from server.accounts.tables import ApiToken, UserSession
+from server.gate.keys import id_secret
 from tests.factories import PASSWORD
 from tests.inspections.helpers import extinguisher_answers, submission
 from tests.syncing.device import device_of
-from tests.tenancy_world import VISITOR_ID_NUMBER, build_world, visitor
+from tests.tenancy_world import (
+    PASS_PHONES,
+    VISITOR_ID_NUMBER,
+    VISITOR_PHONE,
+    WATCHED_NAME,
+    build_world,
+    visitor,
+)
 from tests.test_tenancy_matrix import api_routes, request_of
 
 SECRET = "s3cret-webhook-signing-key-1234567890"
@@ -117,6 +129,52 @@ async def test_no_response_log_line_or_export_carries_a_credential_or_a_secret(
     )
     assert f"{site}/gate" in gate_pull.text and world.ids["visit_id"] in gate_pull.text
     said.append(_text(gate_pull))
+    # The visitor is on the watchlist now: the check-in matched, a manager decides, the host
+    # signs; the gate's own feeds (settings and key, watch keys, repeat visitors) pulled.
+    matched = check_in["visit_id"]
+    decided = await gate.push(
+        [
+            gate.op(
+                {
+                    "id": str(uuid7()),
+                    "visit_id": matched,
+                    "site_id": site,
+                    "decision": "admit",
+                    "decided_at": datetime.now(UTC).isoformat(),
+                },
+                "visit.watch_decided",
+            )
+        ]
+    )
+    assert decided.json()["results"][0]["status"] == "applied", decided.text
+    said.append(_text(decided))
+    host_phone = device  # the inspector is the visit's host; the phone numbers on from
+    host_phone.seq = (await host_phone.push_ok([]))["last_applied_seq"]  # what it stored
+    signed = await host_phone.push(
+        [
+            host_phone.op(
+                {
+                    "id": str(uuid7()),
+                    "visit_id": matched,
+                    "site_id": site,
+                    "signed_at": datetime.now(UTC).isoformat(),
+                    "strokes": [[1.0, 2.0, 3.0, 4.0]],
+                },
+                "visit.signed",
+            )
+        ]
+    )
+    assert signed.json()["results"][0]["status"] == "applied", signed.text
+    said.append(_text(signed))
+    gate_pull = await api.post(
+        "/api/sync/pull",
+        json={"protocol": 1, "app_version": "t", "device_id": str(gate.id), "cursors": {}},
+        headers=world.manager.headers,
+    )
+    for entity in ("gate_settings", "watch_key", "known_visitor"):
+        assert f'"entity":"{entity}"' in gate_pull.text.replace(" ", ""), entity
+    assert WATCHED_NAME not in gate_pull.text and '"watch":"admitted"' in gate_pull.text
+    said.append(_text(gate_pull))
 
     # Every read of the API, as each role; exports and the API description.
     reads = [r for r in api_routes(clean) if r.method == "GET"]
@@ -129,6 +187,24 @@ async def test_no_response_log_line_or_export_carries_a_credential_or_a_secret(
             said.append(_text(answer))
     for extra in ("/schema/openapi.json", f"/api/labels.pdf?site_id={site}", "/healthz"):
         said.append(_text(await api.get(extra, headers=world.admin.headers)))
+    # The visitor's slip is among the reads; its PDF's text is compressed, so read out too.
+    # A slip leaves the gate in the visitor's hand: never their phone, even masked.
+    slips = {f"/api/visits/{{visit_id}}/{name}" for name in ("slip", "slip.pdf")}
+    assert slips <= {route.path for route in reads}
+    visit_slips = [
+        await api.get(f"/api/visits/{world.ids['visit_id']}/slip", headers=world.manager.headers),
+        await api.get(
+            f"/api/visits/{world.ids['visit_id']}/slip.pdf", headers=world.manager.headers
+        ),
+    ]
+    assert [s.status_code for s in visit_slips] == [200, 200], [s.text for s in visit_slips]
+    slip_texts = [
+        visit_slips[0].text,
+        pypdfium2.PdfDocument(visit_slips[1].content)[0].get_textpage().get_text_range(),
+    ]
+    for text in slip_texts:
+        assert "王访客" in text and "13812345678" not in text and "138****5678" not in text
+    said += slip_texts
 
     secrets = {
         "the webhook's secret": SECRET,
@@ -139,6 +215,14 @@ async def test_no_response_log_line_or_export_carries_a_credential_or_a_secret(
         **browser,
         **{f"a stored token hash ({n})": h for n, h in enumerate(stored_hashes)},
         "a visitor's full ID number": VISITOR_ID_NUMBER,
+        "a visitor's full phone": VISITOR_PHONE,
+        "the deployment's ID key (hex)": id_secret(clean.settings.secret_key).hex(),
+        "the deployment's ID key (base64)": base64.urlsafe_b64encode(
+            id_secret(clean.settings.secret_key)
+        )
+        .rstrip(b"=")
+        .decode(),
+        **{f"a parent's or collector's full phone ({n})": p for n, p in enumerate(PASS_PHONES)},
     }
     assert all(secrets.values())
     everything = {"responses": "\n".join(said), "logs": "\n".join(logs.lines)}
@@ -152,6 +236,8 @@ async def test_no_response_log_line_or_export_carries_a_credential_or_a_secret(
     # The scan saw what it searched: the run's responses name the site and its records.
     assert site in everything["responses"] and world.ids["asset_id"] in everything["responses"]
     assert world.ids["visit_id"] in everything["responses"]
+    assert world.ids["pass_id"] in everything["responses"]
+    assert world.ids["card_id"] in everything["responses"]
     # The tables hold credentials' hashes by design; a visitor's number, not even that: only
     # its keyed hash and masked form.
     rows = [repr(row) for table in db.table_classes() for row in await table.select()]

@@ -35,7 +35,9 @@ from tests.tenancy_world import (
     UNWATCHED_TABLES,
     World,
     build_world,
+    leave_pass,
     local_day,
+    pickup_card,
     table_digests,
     visitor,
 )
@@ -57,6 +59,7 @@ OWN_SCOPE = {
     ("POST", "/api/sync/push"): "device-scoped, answered per op: see the push test below",
     ("POST", "/api/sync/pull"): "device-scoped, answered per scope: see the pull test below",
     ("GET", "/api/blobs"): "which of the named photos the caller's own sites hold: see below",
+    ("GET", "/api/me/visits"): "the visits naming the caller as host, at their own sites",
 }
 """Routes outside the matrix: they name no site and no record of one. Each is still
 checked below for what it shows a stranger."""
@@ -207,6 +210,52 @@ BODIES: dict[tuple[str, str], Callable[[World], Body]] = {
     ("POST", "/api/visits/{visit_id}/checkout"): lambda w: {
         "id": str(uuid7()),
         "checked_out_at": datetime.now(UTC).isoformat(),
+    },
+    ("PUT", "/api/sites/{site_id}/gate/settings"): lambda w: {
+        "vehicles_allowed": True,
+        "version": 0,
+    },
+    ("POST", "/api/sites/{site_id}/gate/watchlist"): lambda w: {
+        "id": str(uuid7()),
+        "id_type": "passport",
+        "id_number": "E12345678",
+        "name": "李某",
+        "reason": "家长纠纷",
+    },
+    ("POST", "/api/gate/watchlist/{entry_id}/remove"): lambda w: None,
+    ("POST", "/api/visits/{visit_id}/watch-decisions"): lambda w: {
+        "id": str(uuid7()),
+        "decision": "admit",
+        "decided_at": datetime.now(UTC).isoformat(),
+    },
+    ("POST", "/api/visits/{visit_id}/signatures"): lambda w: {
+        "id": str(uuid7()),
+        "signed_at": datetime.now(UTC).isoformat(),
+        "strokes": [[10.0, 10.0, 20.0, 15.0]],
+    },
+    ("POST", "/api/sites/{site_id}/passes"): lambda w: leave_pass(),
+    ("POST", "/api/passes/{pass_id}/confirmations"): lambda w: {
+        "id": str(uuid7()),
+        "parent_name": "王芳",
+        "parent_phone": "13987654321",
+        "confirmed_at": datetime.now(UTC).isoformat(),
+    },
+    ("POST", "/api/passes/{pass_id}/parent-links"): lambda w: None,
+    ("POST", "/api/passes/{pass_id}/cancellations"): lambda w: {
+        "id": str(uuid7()),
+        "cancelled_at": datetime.now(UTC).isoformat(),
+    },
+    ("POST", "/api/passes/{pass_id}/exits"): lambda w: {
+        "id": str(uuid7()),
+        "exited_at": datetime.now(UTC).isoformat(),
+    },
+    ("POST", "/api/sites/{site_id}/pickup-cards"): lambda w: pickup_card(),
+    ("PUT", "/api/pickup-cards/{card_id}"): lambda w: pickup_card(id=w.ids["card_id"], version=1),
+    ("POST", "/api/pickup-cards/{card_id}/revoke"): lambda w: None,
+    ("POST", "/api/pickup-cards/{card_id}/checks"): lambda w: {
+        "id": str(uuid7()),
+        "collector_key": "card-001",
+        "checked_at": datetime.now(UTC).isoformat(),
     },
     ("POST", "/api/patrol/cancellations"): lambda w: {
         "id": str(uuid7()),
@@ -507,9 +556,11 @@ async def test_routes_of_the_callers_own_scope_never_show_the_site_to_a_stranger
 
 async def test_every_body_in_the_table_is_accepted_from_the_sites_admin(api, server, world):
     """So that a refusal in the matrix is the server's doing, not a bad body's (deletions
-    and retirements go last, so that every other write still finds its record)."""
+    and retirements, withdrawals, cancellations and a pupil's exit go last, so that every
+    other write still finds its record open)."""
     writes = [r for r in matrix_routes(server) if r.method in UNSAFE]
-    writes.sort(key=lambda r: r.method == "DELETE" or r.path.endswith("/retire"))
+    ending = ("/retire", "/revoke", "/cancellations", "/exits")
+    writes.sort(key=lambda r: r.method == "DELETE" or r.path.endswith(ending))
     answers = {}
     for route in writes:
         response = await send(api, request_of(world, route, world.ids), world.admin.headers)

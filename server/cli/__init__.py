@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from server.cli import db, demo, device, ops, people, registry, templates
+from server.cli import db, demo, device, gate, ops, people, registry, templates
 
 
 @click.group(
@@ -25,6 +25,7 @@ from server.cli import db, demo, device, ops, people, registry, templates
         registry.assets_group,
         registry.labels,
         device.device,
+        gate.gate_group,
     ]
 )
 def main() -> None:

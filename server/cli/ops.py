@@ -91,9 +91,11 @@ def notify_group() -> None:
 def notify_run_once() -> None:
     """One dispatcher pass: find new events, send what is due (safe beside running servers
     and other passes; for a cron job or systemd timer)."""
+    from server.gate.host import use_public_url
     from server.notifications.dispatcher import DispatchPolicy, run_pass
 
     async def work(settings: Settings) -> Any:
+        use_public_url(settings.public_url)
         return await run_pass(policy=DispatchPolicy.from_settings(settings))
 
     report = run(work)

@@ -14,6 +14,9 @@ from litestar.params import Body, FromQuery, Parameter, QueryParameter
 
 from server.deps import CurrentCaller
 from server.gate import register, visit_facts
+from server.gate.pass_controllers import CONTROLLERS as PASS_CONTROLLERS
+from server.gate.setting_controllers import CONTROLLERS as SETTING_CONTROLLERS
+from server.gate.slip_controllers import SlipController
 from server.gate.visits import State
 from server.gate.wire import CheckInIn, CheckOutIn, DecisionIn, VisitOut
 from server.wire import in_range
@@ -71,4 +74,10 @@ class VisitController(Controller):
         return await visit_facts.check_out_visitor(caller, visit_id, data)
 
 
-CONTROLLERS = (SiteVisitController, VisitController)
+CONTROLLERS = (
+    SiteVisitController,
+    VisitController,
+    SlipController,
+    *PASS_CONTROLLERS,
+    *SETTING_CONTROLLERS,
+)

@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import uuid
 from typing import Literal
 
 from server.gate.faults import Checked, Fault
@@ -144,6 +145,17 @@ def id_key(kind: DocumentKind, number: str, secret: bytes) -> str:
         raise ValueError(f"the ID key's secret must be at least {MIN_SECRET_BYTES} bytes")
     message = f"{kind}:{normalise_number(kind, number)}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def site_lookup_key(secret: bytes, site_id: uuid.UUID) -> bytes:
+    """The key a site's `id_key`s are made with: HMAC-SHA256 of the site's id under the
+    deployment's secret. Gate devices receive it (the gate settings feed) so that they can
+    match a visitor against the watchlist and the repeat visitors offline; a device that
+    leaks it gives away the numbers of one site's hashes, never another site's, and never
+    the deployment's secret."""
+    if len(secret) < MIN_SECRET_BYTES:
+        raise ValueError(f"the ID key's secret must be at least {MIN_SECRET_BYTES} bytes")
+    return hmac.new(secret, b"site lookup key\0" + site_id.bytes, hashlib.sha256).digest()
 
 
 def _resident_id(number: str, today: dt.date) -> list[Fault]:

@@ -19,6 +19,7 @@ from server.gate.faults import Fault
 Instant = Annotated[dt.datetime, Meta(tz=True)]
 
 CARD_EXPIRED = "card.expired"
+CARD_NOT_YET = "card.not_yet_valid"
 CARD_REVOKED = "card.revoked"
 NOT_A_COLLECTOR = "card.not_a_collector"
 COLLECTOR_EXPIRED = "card.collector_expired"
@@ -46,10 +47,13 @@ class Collector(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 class PickupCard(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     child: Annotated[str, Meta(min_length=1, max_length=100)]
     collectors: Annotated[tuple[Collector, ...], Meta(max_length=20)]
+    valid_from: Instant | None = None
     valid_until: Instant | None = None
     revoked: bool = False
 
     def __post_init__(self) -> None:
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            raise ValueError("a card's validity ends after it starts")
         keys = [collector.key for collector in self.collectors]
         if len(keys) != len(set(keys)):
             raise ValueError("two collectors of one card share a key")
@@ -72,6 +76,10 @@ def may_collect(card: PickupCard, person: str, at: dt.datetime) -> Collection:
     faults = []
     if card.revoked:
         faults.append(Fault(code=CARD_REVOKED, reason="this pick-up card was withdrawn"))
+    elif card.valid_from is not None and at < card.valid_from:
+        faults.append(
+            Fault(code=CARD_NOT_YET, reason=f"the card is valid from {card.valid_from.isoformat()}")
+        )
     elif card.valid_until is not None and at >= card.valid_until:
         faults.append(
             Fault(code=CARD_EXPIRED, reason=f"the card expired {card.valid_until.isoformat()}")

@@ -24,6 +24,7 @@ from server.errors import not_found
 from server.feeds import Audience, Feed
 from server.gate import visits
 from server.gate.contacts import mask_phone
+from server.gate.known_visitors import latest, record_known
 from server.gate.tables import VisitFactRow, VisitRow
 from server.gate.visits import State
 from server.gate.wire import VisitOut
@@ -83,10 +84,23 @@ def pure_fact(row: dict[str, Any]) -> visits.VisitFact:
             "purpose": body["purpose"],
             "badge": body["badge"] or None,
             "plate": body["plate"] or None,
-            "expected_stay_minutes": body["expected_stay_minutes"],
+            "expected_stay_minutes": body["expected_stay_minutes"]
+            or body.get("stay_default_minutes"),
+            "watch_match": bool(body.get("watch_match") or body.get("watch_listed")),
+            "missing_fields": tuple(body.get("missing_fields", ())),
+            "vehicles_allowed": body.get("vehicles_allowed", True),
         }
     elif row["type"] == "visit.checked_out":
-        fields = {"method": body["method"]}
+        fields = {"method": body["method"], "sign_required": body.get("sign_required", False)}
+    elif row["type"] == "visit.signed":
+        fields = {}
+    elif row["type"] == "visit.watch_decided":
+        fields = {
+            "by": body["by_id"],
+            "channel": body["channel"],
+            "decision": body["decision"],
+            "reason": body.get("reason", ""),
+        }
     else:
         fields = {"by": body["by_id"], "channel": body["channel"]}
         if row["type"] == "visit.refused":
@@ -111,11 +125,12 @@ async def rejudge(visit_ids: set[uuid.UUID]) -> None:
         managers = {str(u) for u, role in members[row["site"]].items() if role in MANAGERS}
         visit = visits.judge_visit([pure_fact(f) for f in facts[row["id"]]], managers=managers)
         judged[row["id"]] = visit
-        people |= {uuid.UUID(p) for p in (visit.decided_by,) if p}
+        people |= {uuid.UUID(p) for p in (visit.decided_by, visit.watch_decided_by) if p}
         if visit.check_in is not None:
             people.add(uuid.UUID(visit.check_in.host))
     names = await display_names(sorted(people))
     now = clock.utcnow()
+    keys: dict[uuid.UUID, set[str]] = defaultdict(set)
     for row in rows:
         visit = judged[row["id"]]
         own = facts[row["id"]]
@@ -146,6 +161,10 @@ async def rejudge(visit_ids: set[uuid.UUID]) -> None:
             }
         ).where(VisitRow.id == row["id"])
         VISIT_FEED.record(row["site"], row["id"], version=version, data=out)
+        if check_in and check_in.get("id_key"):
+            keys[row["site"]].add(check_in["id_key"])
+    for site, site_keys in keys.items():
+        record_known(site, await latest(site, site_keys))
 
 
 def _standing_check_in(facts: list[dict[str, Any]], visit: visits.Visit) -> dict[str, Any] | None:
@@ -200,6 +219,9 @@ def _out(
         checked_out_at=visit.checked_out_at,
         flags=list(visit.flags),
         version=version,
+        watch=visit.watch,
+        watch_decided_by=person(visit.watch_decided_by),
+        signed_at=visit.signed_at,
     )
 
 
@@ -213,9 +235,39 @@ async def visit_site(caller: Caller, visit_id: uuid.UUID) -> uuid.UUID:
 
 
 async def get_visit(caller: Caller, visit_id: uuid.UUID) -> VisitOut:
+    """Gate staff and managers read any visit of their site; the host reads the visits
+    naming them (to decide, and to sign), nobody else at the site (403)."""
     site = await visit_site(caller, visit_id)
-    caller.require(site, READERS, "visit")
+    if caller.roles[site] not in READERS:
+        visit = await visit_out(visit_id)
+        if visit.host is None or visit.host.id != caller.user_id:
+            caller.require(site, READERS, "visit")
+        return visit
     return await visit_out(visit_id)
+
+
+async def my_visits(caller: Caller, state: State | None) -> list[VisitOut]:
+    """The visits naming the caller as host, at all their sites, oldest check-in first:
+    `pending` (the default) is who waits at a gate for them. Other states reach back 30
+    days, enough for a host's "my visitors" screen."""
+    sites = list(caller.roles)
+    if not sites:
+        return []
+    query = VisitRow.select(VisitRow.summary).where(
+        VisitRow.site.is_in(sites) & (VisitRow.version > 0) & VisitRow.purged_at.is_null()
+    )
+    if state is not None:
+        query = query.where(VisitRow.state == state)
+    if state != "pending":
+        since = clock.utcnow().date() - dt.timedelta(days=30)
+        query = query.where(VisitRow.local_date >= since)
+    found = [
+        visit
+        for visit in (_SUMMARY.decode(json_bytes(r["summary"])) for r in await query)
+        if visit.host is not None and visit.host.id == caller.user_id
+    ]
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(found, key=lambda v: (v.checked_in_at or far, str(v.id)))
 
 
 async def visit_out(visit_id: uuid.UUID) -> VisitOut:

@@ -10,17 +10,22 @@ cannot be a register entry: a document number that fails its check, a phone or p
 known form, a host who is not at the site, a decision by someone who may not make it, a
 time beyond the server's clock (R47).
 
-The ID number is checked, then kept only as its keyed hash (HMAC-SHA256 with a secret
-derived from the server's secret key) and its masked form. The content digest that tells a
-duplicate from a conflict is taken over the body with the number replaced by its keyed
-hash: a plain digest of a body whose other fields are stored would give the number back to
-anyone trying the ~36,500 birth dates its 6+4 mask hides.
+The ID number is checked, then kept only as its keyed hash (HMAC-SHA256 with the site's
+lookup key, server/gate/keys.py) and its masked form (as the site's settings mask it). The
+content digest that tells a duplicate from a conflict is taken over the body with the
+number replaced by its keyed hash: a plain digest of a body whose other fields are stored
+would give the number back to anyone trying the ~36,500 birth dates its 6+4 mask hides.
+
+What the site's settings ask is noted on the fact as the server receives it, never
+refused (server/gate/settings.py): the required fields a check-in left empty, whether
+vehicles were allowed, the stay a check-in without one is expected to keep, whether a
+check-out wanted the host's signature first. A check-in is matched against the site's
+watchlist here too, whatever the gate device found (server/gate/watchlist.py).
 """
 
 from __future__ import annotations
 
 import abc
-import hashlib
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
@@ -35,43 +40,45 @@ from server.db import json_bytes
 from server.errors import DomainError, forbidden
 from server.facts import FUTURE_TOLERANCE, Candidate, FactHandler, Plan
 from server.gate.contacts import check_phone, check_plate
-from server.gate.documents import NO_DOCUMENT_REASON, check_document, id_key, mask_id
+from server.gate.documents import (
+    NO_DOCUMENT_REASON,
+    check_document,
+    id_key,
+    mask_id,
+)
 from server.gate.faults import Fault
+from server.gate.keys import id_secret, site_key, use_secret_key
 from server.gate.register import READERS, rejudge, site_members, visit_out, visit_site, visits_by_id
-from server.gate.tables import VisitFactRow, VisitRow
+from server.gate.settings import GateSettings, missing_fields, settings_of
+from server.gate.tables import VisitFactRow, VisitRow, WatchEntryRow
 from server.gate.wire import (
     CheckInIn,
     CheckOutIn,
     DecisionIn,
+    SignatureIn,
     VisitApprove,
     VisitCheckIn,
     VisitCheckOut,
     VisitOut,
     VisitRefuse,
+    VisitSign,
+    VisitWatchDecide,
+    WatchDecisionIn,
 )
 from sync.bulk import insert_rows
 
-F = TypeVar("F", VisitCheckIn, VisitApprove, VisitRefuse, VisitCheckOut)
+__all__ = ["id_secret", "use_secret_key"]
 
-_secret: bytes | None = None
-
-
-def id_secret(secret_key: str) -> bytes:
-    """The deployment's key for ID numbers, derived from the server's secret key (as the
-    pull cursors' signing key is), so that no second secret must be kept and backed up."""
-    return hashlib.sha256(b"roundkeeper visitor id key\0" + secret_key.encode()).digest()
+F = TypeVar(
+    "F", VisitCheckIn, VisitApprove, VisitRefuse, VisitCheckOut, VisitWatchDecide, VisitSign
+)
 
 
-def use_secret_key(secret_key: str) -> None:
-    """Set by `create_app` from the settings, before any request is served."""
-    global _secret
-    _secret = id_secret(secret_key)
-
-
-def _key_secret() -> bytes:
-    if _secret is None:
-        raise RuntimeError("the visitor ID key is not set: create_app sets it from the settings")
-    return _secret
+def _number_key(body: VisitCheckIn) -> str | None:
+    """The keyed hash of the number as typed (normalised, not yet checked), or None."""
+    if body.id_type == "none" or not body.id_number.strip():
+        return None
+    return id_key(body.id_type, body.id_number, site_key(body.site_id))
 
 
 class _Context:
@@ -83,6 +90,9 @@ class _Context:
         self.hosts: dict[uuid.UUID, uuid.UUID] = {}
         self.members: dict[uuid.UUID, dict[uuid.UUID, str]] = {}
         self.zones: dict[uuid.UUID, str] = {}
+        self.settings: dict[uuid.UUID, GateSettings] = {}
+        self.watch: dict[tuple[uuid.UUID, str], list[datetime | None]] = {}
+        """(site, id_key) -> when each entry listing it was removed (None: active)."""
 
     @classmethod
     async def load(cls, caller: Caller, bodies: list[Any]) -> _Context:
@@ -100,7 +110,29 @@ class _Context:
         sites = ({b.site_id for b in bodies} | set(self.sites.values())) & set(caller.roles)
         self.members = await site_members(sites)
         self.zones = await site_timezones(sites)
+        self.settings = {site: found for site, (found, _) in (await settings_of(sites)).items()}
+        keys = set()
+        for body in bodies:
+            if isinstance(body, VisitCheckIn) and body.site_id in sites:
+                try:
+                    key = _number_key(body)
+                except ValueError:
+                    continue
+                if key is not None:
+                    keys.add(key)
+        if keys:
+            rows = await WatchEntryRow.select(
+                WatchEntryRow.site, WatchEntryRow.id_key, WatchEntryRow.removed_at
+            ).where(
+                WatchEntryRow.site.is_in(sorted(sites)) & WatchEntryRow.id_key.is_in(sorted(keys))
+            )
+            for row in rows:
+                self.watch.setdefault((row["site"], row["id_key"]), []).append(row["removed_at"])
         return self
+
+    def listed(self, site: uuid.UUID, key: str, at: datetime) -> bool:
+        """An entry of the site lists the key as of `at` (one removed before does not)."""
+        return any(gone is None or gone > at for gone in self.watch.get((site, key), ()))
 
     def place(self, caller: Caller, body: Any) -> uuid.UUID:
         site: uuid.UUID = body.site_id
@@ -216,10 +248,7 @@ class VisitCheckedIn(_VisitFacts[VisitCheckIn]):
     utc_fields = ("checked_in_at",)
 
     def digest(self, body: VisitCheckIn) -> str:
-        keyed = ""
-        if body.id_type != "none" and body.id_number.strip():
-            keyed = id_key(body.id_type, body.id_number, _key_secret())
-        return super().digest(msgspec.structs.replace(body, id_number=keyed))
+        return super().digest(msgspec.structs.replace(body, id_number=_number_key(body) or ""))
 
     def check(
         self,
@@ -264,11 +293,13 @@ class VisitCheckedIn(_VisitFacts[VisitCheckIn]):
             )
         number = document.value
         context.hosts.setdefault(body.visit_id, body.host_id)
-        return {
+        settings = context.settings[site]
+        key = id_key(body.id_type, number, site_key(site)) if number else None
+        fields: dict[str, Any] = {
             "name": body.name,
             "id_type": body.id_type,
-            "id_key": id_key(body.id_type, number, _key_secret()) if number else None,
-            "id_masked": mask_id(number) if number else None,
+            "id_key": key,
+            "id_masked": mask_id(number, settings.mask_keep) if number else None,
             "no_document_reason": body.no_document_reason if body.id_type == "none" else "",
             "phone": phone,
             "organisation": body.organisation,
@@ -278,7 +309,13 @@ class VisitCheckedIn(_VisitFacts[VisitCheckIn]):
             "plate": plate,
             "badge": body.badge,
             "expected_stay_minutes": body.expected_stay_minutes,
+            "watch_match": body.watch_match,
+            "watch_listed": key is not None and context.listed(site, key, body.checked_in_at),
+            "vehicles_allowed": settings.vehicles_allowed,
+            "stay_default_minutes": settings.overstay_minutes,
         }
+        fields["missing_fields"] = missing_fields(fields, settings)
+        return fields
 
 
 class _Decided(_VisitFacts[F], Generic[F]):
@@ -347,13 +384,105 @@ class VisitCheckedOut(_VisitFacts[VisitCheckOut]):
         now: datetime,
     ) -> dict[str, Any]:
         caller.require(site, READERS, "site")
-        return {"method": body.method}
+        return {
+            "method": body.method,
+            "sign_required": context.settings[site].sign_before_checkout,
+        }
+
+
+class VisitWatchDecided(_VisitFacts[VisitWatchDecide]):
+    """A manager's word on a watchlist match: in the app, the caller's own (a manager);
+    by phone, recorded by gate staff and naming the manager who said it."""
+
+    type = "visit.watch_decided"
+    body = VisitWatchDecide
+    at = "decided_at"
+    utc_fields = ("decided_at",)
+
+    def check(
+        self,
+        caller: Caller,
+        body: VisitWatchDecide,
+        site: uuid.UUID,
+        context: _Context,
+        now: datetime,
+    ) -> dict[str, Any]:
+        members = context.members.get(site, {})
+        if caller.roles[site] == "auditor":
+            raise forbidden("an auditor reads the register and records nothing")
+        if body.channel == "app":
+            if caller.roles[site] not in MANAGERS:
+                raise refusal(
+                    "visit.not_a_manager",
+                    "only a manager decides on a watchlist match",
+                    "channel",
+                    site,
+                )
+            if body.by_id is not None and body.by_id != caller.user_id:
+                raise refusal(
+                    "visit.not_host",
+                    "in the app a decision is the caller's own: record another's by phone",
+                    "by_id",
+                    site,
+                )
+            by = caller.user_id
+        else:
+            caller.require(site, READERS, "site")
+            if body.by_id is None or members.get(body.by_id) not in MANAGERS:
+                raise refusal(
+                    "visit.not_a_manager",
+                    "name the manager who decided by phone",
+                    "by_id",
+                    site,
+                )
+            by = body.by_id
+        return {
+            "by_id": str(by),
+            "channel": body.channel,
+            "decision": body.decision,
+            "reason": body.reason,
+        }
+
+
+class VisitSigned(_VisitFacts[VisitSign]):
+    """The host's signature, drawn on their phone or the gate's screen (by the host, or a
+    manager for them). The strokes are kept for the slip."""
+
+    type = "visit.signed"
+    body = VisitSign
+    at = "signed_at"
+    utc_fields = ("signed_at",)
+
+    def check(
+        self,
+        caller: Caller,
+        body: VisitSign,
+        site: uuid.UUID,
+        context: _Context,
+        now: datetime,
+    ) -> dict[str, Any]:
+        host = context.hosts.get(body.visit_id)
+        if caller.roles[site] not in MANAGERS and caller.user_id != host:
+            error = forbidden("only the visit's host or a manager signs")
+            error.site_id = site
+            raise error
+        odd = next((i for i, stroke in enumerate(body.strokes) if len(stroke) % 2), None)
+        if odd is not None:
+            raise refusal(
+                "request.invalid",
+                "a stroke is a list of x, y pairs: an even count of numbers",
+                f"strokes[{odd}]",
+                site,
+            )
+        return {"strokes": body.strokes}
 
 
 CHECKED_IN = VisitCheckedIn()
 APPROVED = VisitApproved()
 REFUSED = VisitRefused()
 CHECKED_OUT = VisitCheckedOut()
+WATCH_DECIDED = VisitWatchDecided()
+SIGNED = VisitSigned()
 
 
 async def check_in_visitor(caller: Caller, site_id: uuid.UUID, data: CheckInIn) -> VisitOut:
@@ -392,4 +521,18 @@ async def check_out_visitor(caller: Caller, visit_id: uuid.UUID, data: CheckOutI
     site = await visit_site(caller, visit_id)
     body = VisitCheckOut(**msgspec.structs.asdict(data), visit_id=visit_id, site_id=site)
     await CHECKED_OUT.accept(caller, body)
+    return await visit_out(visit_id)
+
+
+async def decide_watch(caller: Caller, visit_id: uuid.UUID, data: WatchDecisionIn) -> VisitOut:
+    site = await visit_site(caller, visit_id)
+    body = VisitWatchDecide(**msgspec.structs.asdict(data), visit_id=visit_id, site_id=site)
+    await WATCH_DECIDED.accept(caller, body)
+    return await visit_out(visit_id)
+
+
+async def sign_visit(caller: Caller, visit_id: uuid.UUID, data: SignatureIn) -> VisitOut:
+    site = await visit_site(caller, visit_id)
+    body = VisitSign(**msgspec.structs.asdict(data), visit_id=visit_id, site_id=site)
+    await SIGNED.accept(caller, body)
     return await visit_out(visit_id)

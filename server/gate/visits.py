@@ -22,6 +22,16 @@ The rules, where the register leaves room:
   earliest by device time stands and the visit is flagged.
 - Stay. A visitor enters when both the check-in and the approval are there, so the
   expected stay runs from the later of the two.
+- Watchlist. A check-in that matched the watchlist (on the gate device or on the server)
+  needs a manager's decision besides the host's consent: until one comes the visit stays
+  `pending`, however the host decided, and is flagged. A denial is final and makes the
+  visit `refused` (an admission beside it is set aside); an admission lets the host's
+  approval count, and the stay runs from the latest of the three.
+- Settings. What the site's settings asked of a check-in or check-out is carried on the
+  fact as the server received it (a required field missing, a vehicle where none is
+  allowed, a signature wanted before check-out), so a later change of the settings does
+  not change a judged visit. None of them refuses anything: the visitor was at the gate.
+  A check-out is unsigned when no signature of the visit was made before it.
 
 No personal field is judged here: name, document and phone stay on the check-in as the
 register holds them (masked and keyed), and the state needs none of them.
@@ -41,6 +51,7 @@ Text = Annotated[str, Meta(max_length=500)]
 Channel = Literal["app", "phone"]
 State = Literal["pending", "approved", "refused", "inside", "left"]
 Consent = Literal["pending", "approved", "refused"]
+Watch = Literal["none", "match", "admitted", "denied"]
 
 CHECKED_IN_TWICE = "visit.checked_in_twice"
 CHECKED_OUT_TWICE = "visit.checked_out_twice"
@@ -52,6 +63,10 @@ REFUSED_AFTER_APPROVAL = "visit.refused_after_approval"
 NOT_CHECKED_OUT = "visit.not_checked_out"
 OVERSTAY = "visit.overstay"
 NEVER_APPROVED = "visit.never_approved"
+WATCHLIST_MATCH = "visit.watchlist_match"
+REQUIRED_FIELD_MISSING = "visit.required_field_missing"
+VEHICLE_NOT_ALLOWED = "visit.vehicle_not_allowed"
+CHECKED_OUT_UNSIGNED = "visit.checked_out_unsigned"
 
 
 class VisitFact(
@@ -68,7 +83,9 @@ class VisitFact(
 
 class VisitCheckedIn(VisitFact, tag="visit.checked_in", frozen=True):
     """Registered at the gate by the gatekeeper (`person`). `expected_stay_minutes` None:
-    no stay was agreed, so the visit never overstays."""
+    no stay was agreed, so the visit never overstays. `watch_match`: the document matched
+    the watchlist; `missing_fields`: what the site required and the check-in left empty;
+    `vehicles_allowed`: whether the site let vehicles in (a plate otherwise is flagged)."""
 
     visitor: Annotated[str, Meta(min_length=1, max_length=100)]
     host: PersonId
@@ -78,9 +95,12 @@ class VisitCheckedIn(VisitFact, tag="visit.checked_in", frozen=True):
     badge: Annotated[str, Meta(min_length=1, max_length=32)] | None = None
     plate: Annotated[str, Meta(min_length=1, max_length=16)] | None = None
     expected_stay_minutes: Annotated[int, Meta(ge=1, le=24 * 60)] | None = None
+    watch_match: bool = False
+    missing_fields: tuple[str, ...] = ()
+    vehicles_allowed: bool = True
 
 
-class _Decision(VisitFact, frozen=True):
+class _Said(VisitFact, frozen=True):
     """`by` decided; `person` recorded it. In the app they are one person; by phone the
     gatekeeper records what the host said, and `occurred_at` is when they said it."""
 
@@ -90,6 +110,10 @@ class _Decision(VisitFact, frozen=True):
     def __post_init__(self) -> None:
         if self.channel == "app" and self.by != self.person:
             raise ValueError("a decision in the app is recorded by the one who made it")
+
+
+class _Decision(_Said, frozen=True):
+    """The host's consent (or a manager's for them)."""
 
 
 class VisitApproved(_Decision, tag="visit.approved", frozen=True):
@@ -104,9 +128,29 @@ class VisitCheckedOut(VisitFact, tag="visit.checked_out", frozen=True):
     """`method`: the slip's QR scanned, or the visit picked from the still-inside list."""
 
     method: Literal["slip", "list"] = "list"
+    sign_required: bool = False
+    """The site wanted the host's signature before check-out when the server received it."""
 
 
-Fact = VisitCheckedIn | VisitApproved | VisitRefused | VisitCheckedOut
+class VisitWatchDecided(_Said, tag="visit.watch_decided", frozen=True):
+    """A manager's decision on a watchlist match (`by`, a manager: admission checked it)."""
+
+    decision: Literal["admit", "deny"]
+    reason: Text = ""
+
+
+class VisitSigned(VisitFact, tag="visit.signed", frozen=True):
+    """The host (or a manager) signed the visitor's slip (`person`)."""
+
+
+Fact = (
+    VisitCheckedIn
+    | VisitApproved
+    | VisitRefused
+    | VisitCheckedOut
+    | VisitWatchDecided
+    | VisitSigned
+)
 
 
 class Visit(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,13 +158,18 @@ class Visit(msgspec.Struct, frozen=True, kw_only=True):
     arrives). `approved_at` is the first approval that counts, `refused_at` the first
     refusal; `entered_at` the later of check-in and approval; `expected_until` when an
     agreed stay runs out. `set_aside` names the facts that do not count (a second
-    check-out, a decision by someone else, an approval after a refusal); `flags` say why."""
+    check-out, a decision by someone else, an approval after a refusal); `flags` say why.
+    `watch`: none (no match), match (a manager must decide), admitted or denied, by
+    `watch_decided_by`; `signed_at`: the first signature."""
 
     visit_id: str
     state: State
     consent: Consent
     check_in: VisitCheckedIn | None
     decided_by: str | None
+    watch: Watch = "none"
+    watch_decided_by: str | None = None
+    signed_at: dt.datetime | None = None
     approved_at: dt.datetime | None
     refused_at: dt.datetime | None
     entered_at: dt.datetime | None
@@ -184,6 +233,22 @@ def judge_visit(facts: Iterable[VisitFact], *, managers: Collection[str] = ()) -
             _add(flags, REFUSED_AFTER_APPROVAL)
     approval = approvals[0] if approvals else None
 
+    watch, watch_decision, aside = _watch(check_in, ordered)
+    set_aside.extend(aside)
+    if watch == "match":
+        flags.append(WATCHLIST_MATCH)
+    if check_in is not None and check_in.missing_fields:
+        flags.append(REQUIRED_FIELD_MISSING)
+    if check_in is not None and check_in.plate and not check_in.vehicles_allowed:
+        flags.append(VEHICLE_NOT_ALLOWED)
+    signatures = [f.occurred_at for f in ordered if isinstance(f, VisitSigned)]
+    if (
+        check_out is not None
+        and check_out.sign_required
+        and not any(at <= check_out.occurred_at for at in signatures)
+    ):
+        flags.append(CHECKED_OUT_UNSIGNED)
+
     consent: Consent = (
         "refused" if refusal is not None else "approved" if approval is not None else "pending"
     )
@@ -192,13 +257,19 @@ def judge_visit(facts: Iterable[VisitFact], *, managers: Collection[str] = ()) -
         state = "left"
     elif check_in is None:
         state = consent
-    elif approval is not None:
+    elif watch == "denied":
+        state = "refused"
+    elif approval is not None and watch != "match":
         state = "inside"
     else:
         state = "refused" if refusal is not None else "pending"
     entered_at = (
-        max(check_in.occurred_at, approval.occurred_at)
-        if check_in is not None and approval is not None
+        max(
+            check_in.occurred_at,
+            approval.occurred_at,
+            *((watch_decision.occurred_at,) if watch_decision is not None else ()),
+        )
+        if check_in is not None and approval is not None and watch in ("none", "admitted")
         else None
     )
     stay = check_in.expected_stay_minutes if check_in is not None else None
@@ -209,6 +280,9 @@ def judge_visit(facts: Iterable[VisitFact], *, managers: Collection[str] = ()) -
         consent=consent,
         check_in=check_in,
         decided_by=standing.by if standing is not None else None,
+        watch=watch,
+        watch_decided_by=watch_decision.by if watch_decision is not None else None,
+        signed_at=min(signatures, default=None),
         approved_at=approval.occurred_at if approval is not None else None,
         refused_at=refusal.occurred_at if refusal is not None else None,
         entered_at=entered_at,
@@ -221,6 +295,25 @@ def judge_visit(facts: Iterable[VisitFact], *, managers: Collection[str] = ()) -
         flags=tuple(flags),
         set_aside=tuple(sorted(set_aside)),
     )
+
+
+def _watch(
+    check_in: VisitCheckedIn | None, ordered: list[VisitFact]
+) -> tuple[Watch, VisitWatchDecided | None, list[str]]:
+    """The watchlist's say: what it is, the decision that stands, and the decisions set
+    aside (of a visit that matched nothing, or an admission beside a denial). Until the
+    check-in arrives nobody knows whether it matched: its decisions wait, unjudged."""
+    decisions = [f for f in ordered if isinstance(f, VisitWatchDecided)]
+    if check_in is None:
+        return "none", None, []
+    if not check_in.watch_match:
+        return "none", None, [d.id for d in decisions]
+    denial = next((d for d in decisions if d.decision == "deny"), None)
+    if denial is not None:
+        return "denied", denial, [d.id for d in decisions if d.decision == "admit"]
+    if decisions:
+        return "admitted", decisions[0], []
+    return "match", None, []
 
 
 def judge_visits(facts: Iterable[VisitFact], *, managers: Collection[str] = ()) -> dict[str, Visit]:
@@ -259,7 +352,7 @@ def anomalies(visits: Iterable[Visit], closing_time: dt.datetime) -> list[Anomal
         if check_in is None or check_in.occurred_at > closing_time:
             continue
         approved = visit.approved_at is not None and visit.approved_at <= closing_time
-        turned_away = (
+        turned_away = visit.watch == "denied" or (
             not approved and visit.refused_at is not None and visit.refused_at <= closing_time
         )
         out_at = visit.checked_out_at

@@ -18,7 +18,7 @@ import msgspec
 from msgspec import Meta
 
 from server.gate.documents import DocumentKind
-from server.gate.visits import Channel, Consent, State
+from server.gate.visits import Channel, Consent, State, Watch
 from server.wire import AwareDatetime, PersonRef, Request
 
 VisitorName = Annotated[str, Meta(min_length=1, max_length=100)]
@@ -48,6 +48,10 @@ class CheckInIn(Request, frozen=True, kw_only=True):
     badge: Annotated[str, Meta(min_length=1, max_length=32)] | None = None
     expected_stay_minutes: Annotated[int, Meta(ge=1, le=24 * 60)] | None = None
     checked_in_at: AwareDatetime
+    watch_match: bool = False
+    """The gate device's own verdict, offline: the document matched a `watch_key` it holds.
+    The server matches again against its active entries; either match stops the visit
+    until a manager decides."""
 
 
 class VisitCheckIn(CheckInIn, frozen=True, kw_only=True):
@@ -108,6 +112,47 @@ class VisitCheckOut(CheckOutIn, frozen=True, kw_only=True):
     site_id: uuid.UUID
 
 
+class WatchDecisionIn(Request, frozen=True, kw_only=True):
+    """A manager's decision on a watchlist match. In the app (`channel: app`) the caller
+    decides and must be a manager; by phone the gatekeeper records what `by_id` (a manager)
+    said, and `decided_at` is when they said it."""
+
+    id: uuid.UUID
+    decision: Literal["admit", "deny"]
+    channel: Channel = "app"
+    by_id: uuid.UUID | None = None
+    decided_at: AwareDatetime
+    reason: Text = ""
+
+
+class VisitWatchDecide(WatchDecisionIn, frozen=True, kw_only=True):
+    """The op `visit.watch_decided`."""
+
+    visit_id: uuid.UUID
+    site_id: uuid.UUID
+
+
+Coordinate = Annotated[float, Meta(ge=-10_000, le=10_000)]
+Stroke = Annotated[list[Coordinate], Meta(min_length=2, max_length=1000)]
+"""One pen stroke: x, y, x, y, ... (at most 500 points)."""
+Strokes = Annotated[list[Stroke], Meta(min_length=1, max_length=200)]
+
+
+class SignatureIn(Request, frozen=True, kw_only=True):
+    """The host's signature on the visit, drawn (by the host, or a manager)."""
+
+    id: uuid.UUID
+    signed_at: AwareDatetime
+    strokes: Strokes
+
+
+class VisitSign(SignatureIn, frozen=True, kw_only=True):
+    """The op `visit.signed`."""
+
+    visit_id: uuid.UUID
+    site_id: uuid.UUID
+
+
 class VisitOut(msgspec.Struct, frozen=True, kw_only=True):
     """A visit as its facts make it (server/gate/visits.py), for the gate and managers.
     Personal fields are null until the check-in arrives; the document and phone are masked
@@ -139,3 +184,7 @@ class VisitOut(msgspec.Struct, frozen=True, kw_only=True):
     checked_out_at: datetime | None
     flags: list[str]
     version: int
+    watch: Watch = "none"
+    """`match`: the visitor is on the watchlist and a manager has not decided yet."""
+    watch_decided_by: PersonRef | None = None
+    signed_at: datetime | None = None

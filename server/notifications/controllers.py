@@ -33,10 +33,10 @@ class WebhookController(Controller):
         data: Annotated[WebhookCreate, Body()],
     ) -> Response[WebhookOut]:
         """Send this site's events (finding.high, action.overdue, occurrence.overdue,
-        digest.daily, round.missed, round.flagged) to a URL as generic JSON or as a WeCom,
-        DingTalk or Feishu robot message. Site admins only. The URL's host must be, or
-        resolve to, public addresses only (422 `webhook.destination_not_public` /
-        `webhook.destination_unresolvable`)."""
+        digest.daily, round.missed, round.flagged, visit.awaiting_host) to a URL as generic
+        JSON or as a WeCom, DingTalk or Feishu robot message. Site admins only. The URL's
+        host must be, or resolve to, public addresses only (422
+        `webhook.destination_not_public` / `webhook.destination_unresolvable`)."""
         allow = settings.webhook_allow_private
         created = await webhooks.create_webhook(caller, site_id, data, allow_private=allow)
         return Response(created, status_code=201)

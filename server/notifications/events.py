@@ -20,6 +20,7 @@ from server.accounts.sites import site_timezones, snapshot_site
 from server.accounts.users import display_names
 from server.actions.notifiable import actions_for_notifications, open_actions_of_site
 from server.actions.wire import ActionOut
+from server.gate.host import awaiting_host
 from server.inspections.history import day_results
 from server.notifications.deliveries import keys_present
 from server.notifications.wire import DigestFigures, Event, OpenActionAges, SiteRef, Wording
@@ -278,6 +279,57 @@ async def flagged_rounds(window: Window) -> list[Event]:
     return events
 
 
+async def visits_awaiting_host(window: Window) -> list[Event]:
+    """visit.awaiting_host: a visitor checked in at the gate whom the host has not answered
+    when the check-in reaches the server, once per visit, with the link where the host
+    decides. No document number and no phone: a chat group keeps what it is sent."""
+    events: list[Event] = []
+    found = await awaiting_host(window.sites, window.since, window.until)
+    sites = await site_refs({visit.site_id for visit in found})
+    for visit in found:
+        site = sites.get(visit.site_id)
+        if site is None:
+            continue
+        zone = ZoneInfo(site.timezone)
+        at = visit.checked_in_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        party_zh = f"（共 {visit.party_size} 人）" if visit.party_size > 1 else ""
+        party_en = f" (party of {visit.party_size})" if visit.party_size > 1 else ""
+        org_zh = f"（{_clip(visit.organisation, 100)}）" if visit.organisation else ""
+        org_en = f" ({_clip(visit.organisation, 100)})" if visit.organisation else ""
+        events.append(
+            Event(
+                key=f"visit.awaiting_host:{visit.id}",
+                kind="visit.awaiting_host",
+                site=site,
+                at=visit.received_at,
+                zh=Wording(
+                    title="访客待确认",
+                    lines=[
+                        f"**{site.name}**",
+                        f"访客：{visit.visitor}{org_zh}{party_zh}",
+                        f"事由：{_clip(visit.purpose) or '未填写'}",
+                        f"被访人：{visit.host.name}",
+                        f"门岗：{visit.recorded_by.name}，{at} 登记",
+                        f"请确认：{visit.url}",
+                    ],
+                ),
+                en=Wording(
+                    title="Visitor awaiting host",
+                    lines=[
+                        f"**{site.name_en or site.name}**",
+                        f"Visitor: {visit.visitor}{org_en}{party_en}",
+                        f"Purpose: {_clip(visit.purpose) or 'not given'}",
+                        f"Host: {visit.host.name}",
+                        f"Gate: registered by {visit.recorded_by.name} at {at} ({site.timezone})",
+                        f"Decide: {visit.url}",
+                    ],
+                ),
+                data={"visit": msgspec.to_builtins(visit)},
+            )
+        )
+    return events
+
+
 SOURCES: list[Source] = [
     Source("finding.high", high_priority_findings),
     Source("action.overdue", overdue_actions),
@@ -285,6 +337,7 @@ SOURCES: list[Source] = [
     Source("occurrence.overdue", overdue_occurrences),
     Source("round.missed", missed_rounds),
     Source("round.flagged", flagged_rounds),
+    Source("visit.awaiting_host", visits_awaiting_host),
 ]
 
 

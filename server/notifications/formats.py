@@ -54,6 +54,7 @@ CARD_COLOURS = {
     "occurrence.overdue": "orange",
     "round.missed": "orange",
     "round.flagged": "red",
+    "visit.awaiting_host": "blue",
     "digest.daily": "blue",
 }
 

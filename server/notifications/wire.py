@@ -24,6 +24,7 @@ Subscribable = Literal[
     "digest.daily",
     "round.missed",
     "round.flagged",
+    "visit.awaiting_host",
 ]
 EventKind = Literal[
     "finding.high",
@@ -32,6 +33,7 @@ EventKind = Literal[
     "digest.daily",
     "round.missed",
     "round.flagged",
+    "visit.awaiting_host",
     "webhook.test",
 ]
 Format = Literal["generic", "wecom", "dingtalk", "feishu"]
@@ -142,7 +144,8 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
     Keys (unique per event, so finding it twice delivers it once):
     `finding.high:{action id}`, `action.overdue:{action id}:{due time, UTC}`,
     `digest.daily:{site id}:{local date}`, `occurrence.overdue:{occurrence id}`,
-    `round.missed:{round id}`, `round.flagged:{round id}`, `webhook.test:{delivery id}`."""
+    `round.missed:{round id}`, `round.flagged:{round id}`, `visit.awaiting_host:{visit id}`,
+    `webhook.test:{delivery id}`."""
 
     key: str
     kind: EventKind
@@ -155,7 +158,8 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
     data: dict[str, Any]
     """finding.high and action.overdue: `{"action": <the action as GET /api/actions/{id}
     lists it>}`; digest.daily: `DigestFigures`; round.missed and round.flagged:
-    `{"round": <the round as GET /api/sites/{id}/patrol/day lists it>}`."""
+    `{"round": <the round as GET /api/sites/{id}/patrol/day lists it>}`;
+    visit.awaiting_host: `{"visit": server.gate.host.AwaitingHost}` (no document, no phone)."""
 
 
 class GenericPayload(msgspec.Struct, frozen=True, kw_only=True):

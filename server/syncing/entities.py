@@ -14,7 +14,12 @@ from server.accounts.sites import SITE_FEED
 from server.accounts.users import PERSON_FEED
 from server.actions.actions import ACTION_EVENT_FEED, ACTION_FEED
 from server.feeds import Audience, Feed
+from server.gate.cards import PICKUP_CARD_FEED
+from server.gate.known_visitors import KNOWN_VISITOR_FEED
+from server.gate.pass_register import LEAVE_PASS_FEED
 from server.gate.register import VISIT_FEED
+from server.gate.settings import GATE_SETTINGS_FEED
+from server.gate.watchlist import WATCH_KEY_FEED
 from server.inspections.findings import FINDING_FEED
 from server.inspections.inspection_feed import INSPECTION_FEED
 from server.patrols.patrol_routes import ROUTE_FEED
@@ -50,6 +55,11 @@ FEEDS: tuple[Feed, ...] = (
     PATROL_SCHEDULE_FEED,
     ROUND_FEED,
     VISIT_FEED,
+    GATE_SETTINGS_FEED,
+    WATCH_KEY_FEED,
+    KNOWN_VISITOR_FEED,
+    LEAVE_PASS_FEED,
+    PICKUP_CARD_FEED,
 )
 
 

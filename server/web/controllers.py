@@ -36,8 +36,12 @@ CONSOLE_SHELL = "console/index.html"
 # Third-party browser code, installed by npm (scripts/setup.sh) from vendor/package-lock.json:
 # the URL path under /web/ -> the one file served from the package. Nothing else of
 # node_modules is public. A server installed without them still serves the app; only the
-# scanner's fallback decoder is missing then (and tests/web/test_files.py fails).
-VENDOR_FILES = {"vendor/jsQR.js": "vendor/node_modules/jsqr/dist/jsQR.js"}
+# scanner's fallback decoder and the gate slip's QR are missing then (and
+# tests/web/test_files.py fails).
+VENDOR_FILES = {
+    "vendor/jsQR.js": "vendor/node_modules/jsqr/dist/jsQR.js",
+    "vendor/qrcode.js": "vendor/node_modules/qrcode-generator/dist/qrcode.mjs",
+}
 # The API documentation's viewer (Swagger UI), for /schema: served like the vendor files,
 # but no part of the phone app (not in the service worker's list nor its build id).
 DOCS_FILES = {
@@ -48,6 +52,7 @@ DOCS_FILES = {
 CONTENT_TYPES = {
     ".html": "text/html",
     ".js": "text/javascript",
+    ".mjs": "text/javascript",
     ".css": "text/css",
     ".json": "application/json; charset=utf-8",
     ".webmanifest": "application/manifest+json; charset=utf-8",

@@ -4,6 +4,7 @@ who receives visitors, a manager and an inspector, for the visitor register's te
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -90,7 +91,9 @@ class Gate:
         return device.op(body | over, "visit.checked_out")
 
 
-async def gate_school(api: httpx.AsyncClient) -> Gate:
+async def gate_school(api: httpx.AsyncClient, **settings: Any) -> Gate:
+    """A school whose gate lets vehicles in (the visitors here come by car), with any other
+    `settings` its managers chose; the defaults otherwise."""
     school = await make_school()
     await make_person(school, "admin")
     gatekeeper = await make_person(school, "gatekeeper")
@@ -98,6 +101,12 @@ async def gate_school(api: httpx.AsyncClient) -> Gate:
     host = await make_person(school, "inspector")
     manager = await make_person(school, "manager")
     inspector = await make_person(school, "inspector")
+    chosen = await api.put(
+        f"/api/sites/{school.site_id}/gate/settings",
+        json={"vehicles_allowed": True, **settings, "version": 0},
+        headers=manager.headers,
+    )
+    assert chosen.status_code == 200, chosen.text
     return Gate(
         school,
         gatekeeper,
@@ -109,9 +118,12 @@ async def gate_school(api: httpx.AsyncClient) -> Gate:
     )
 
 
-async def pull_all(api: httpx.AsyncClient, device: Device) -> list[dict[str, Any]]:
-    """Every page of every scope the device's person receives, from nothing."""
-    cursors: dict[str, str | None] = {}
+async def pull_all(
+    api: httpx.AsyncClient, device: Device, cursors: dict[str, str | None] | None = None
+) -> list[dict[str, Any]]:
+    """Every page of every scope the device's person receives, from nothing (or from
+    `cursors`, which are moved on as the device keeps them)."""
+    cursors = {} if cursors is None else cursors
     pages: list[dict[str, Any]] = []
     for _ in range(50):
         response = await api.post(
@@ -138,3 +150,21 @@ async def pull_all(api: httpx.AsyncClient, device: Device) -> list[dict[str, Any
 
 def results(pushed: dict[str, Any]) -> list[tuple[str, str | None]]:
     return [(r["status"], r.get("code")) for r in pushed["results"]]
+
+
+def changes_of(pages: list[dict[str, Any]], entity: str) -> list[dict[str, Any]]:
+    """The pulled changes of one entity kind, in the order they came."""
+    return [
+        change
+        for page in pages
+        for scope in page["scopes"]
+        for change in scope["changes"]
+        if change["entity"] == entity
+    ]
+
+
+def pulled_lookup_key(pages: list[dict[str, Any]], site: str) -> bytes:
+    """The site's lookup key as a gate device reads it from its `gate_settings` entity."""
+    [settings] = [c for c in changes_of(pages, "gate_settings") if c["id"] == site]
+    text = settings["data"]["lookup_key"]
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

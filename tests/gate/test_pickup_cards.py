@@ -3,6 +3,7 @@ and a card expired or withdrawn."""
 
 import datetime as dt
 
+import msgspec
 import pytest
 
 from server.gate.pickup_cards import (
@@ -69,3 +70,13 @@ def test_a_card_and_its_collectors_must_be_consistent() -> None:
         Collector(key="k", name="n", valid_from=NOON, valid_until=NOON)
     with pytest.raises(ValueError, match="timezone"):
         may_collect(CARD, "card-001", NOON.replace(tzinfo=None))
+
+
+def test_a_card_not_yet_valid_refuses_even_a_permanent_collector() -> None:
+    from server.gate.pickup_cards import CARD_NOT_YET
+
+    card = msgspec.structs.replace(CARD, valid_from=NOON + DAY)
+    assert codes(card, "card-001", NOON) == (CARD_NOT_YET,)
+    assert may_collect(card, "card-001", NOON + DAY).allowed
+    with pytest.raises(ValueError):
+        PickupCard(child="pupil-7", collectors=(), valid_from=NOON, valid_until=NOON)

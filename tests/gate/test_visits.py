@@ -14,6 +14,7 @@ from server.gate.visits import (
     APPROVED_AFTER_REFUSAL,
     CHECKED_IN_TWICE,
     CHECKED_OUT_TWICE,
+    CHECKED_OUT_UNSIGNED,
     NEVER_APPROVED,
     NOT_CHECKED_IN,
     NOT_CHECKED_OUT,
@@ -21,6 +22,9 @@ from server.gate.visits import (
     OUT_BEFORE_IN,
     OVERSTAY,
     REFUSED_AFTER_APPROVAL,
+    REQUIRED_FIELD_MISSING,
+    VEHICLE_NOT_ALLOWED,
+    WATCHLIST_MATCH,
     Fact,
     Visit,
     VisitApproved,
@@ -28,6 +32,8 @@ from server.gate.visits import (
     VisitCheckedOut,
     VisitFact,
     VisitRefused,
+    VisitSigned,
+    VisitWatchDecided,
     anomalies,
     judge_visit,
     judge_visits,
@@ -365,3 +371,114 @@ def test_every_order_of_a_day_gives_one_register(order: list[VisitFact]) -> None
     assert judge_visits(order) == judge_visits(A_DAY)
     visits = judge_visits(order).values()
     assert anomalies(visits, CLOSING) == anomalies(judge_visits(A_DAY).values(), CLOSING)
+
+
+# --- the watchlist, the settings noted on the facts, the host's signature -------------------
+
+
+def watch(minutes: float = 5, decision: str = "admit", **changes: Any) -> VisitWatchDecided:
+    fields: dict[str, Any] = {
+        "id": f"watch-{minutes}-{decision}",
+        "visit_id": "v1",
+        "device_id": "gate-1",
+        "person": "gatekeeper",
+        "occurred_at": at(minutes),
+        "by": "manager-zhao",
+        "channel": "phone",
+        "decision": decision,
+    }
+    return VisitWatchDecided(**(fields | changes))
+
+
+def signed(minutes: float = 20, **changes: Any) -> VisitSigned:
+    fields: dict[str, Any] = {
+        "id": f"sig-{minutes}",
+        "visit_id": "v1",
+        "device_id": "phone-li",
+        "person": "teacher-li",
+        "occurred_at": at(minutes),
+    }
+    return VisitSigned(**(fields | changes))
+
+
+def test_a_watchlist_match_waits_for_a_manager_whatever_the_host_says() -> None:
+    waiting = judged(checked_in(watch_match=True), approved(2))
+    assert (waiting.state, waiting.consent, waiting.watch) == ("pending", "approved", "match")
+    assert waiting.flags == (WATCHLIST_MATCH,) and waiting.entered_at is None
+    assert still_inside([waiting]) == []
+    admitted = judged(checked_in(watch_match=True), approved(2), watch(5))
+    assert (admitted.state, admitted.watch, admitted.flags) == ("inside", "admitted", ())
+    assert admitted.watch_decided_by == "manager-zhao"
+    assert admitted.entered_at == at(5) and admitted.expected_until == at(65)
+    host_first = judged(checked_in(watch_match=True), watch(1), approved(4))
+    assert (host_first.state, host_first.entered_at) == ("inside", at(4))
+
+
+def test_a_denial_is_final_and_refuses_the_visit() -> None:
+    denied = judged(checked_in(watch_match=True), approved(2), watch(5, "admit"), watch(6, "deny"))
+    assert (denied.state, denied.watch, denied.watch_decided_by) == (
+        "refused",
+        "denied",
+        "manager-zhao",
+    )
+    assert denied.set_aside == ("watch-5-admit",) and denied.entered_at is None
+    assert [a.code for a in anomalies([denied], CLOSING)] == []
+    left = judged(checked_in(watch_match=True), watch(6, "deny"), checked_out(10))
+    assert (left.state, left.watch) == ("left", "denied")
+
+
+def test_watch_decisions_on_a_visit_that_matched_nothing_are_set_aside() -> None:
+    visit = judged(checked_in(), approved(2), watch(5, "deny"))
+    assert (visit.state, visit.watch, visit.set_aside) == ("inside", "none", ("watch-5-deny",))
+    early = judged(watch(5, "deny"))
+    assert (early.state, early.watch, early.set_aside) == ("pending", "none", ())
+
+
+def test_what_the_settings_asked_is_flagged_never_refused() -> None:
+    lacking = judged(
+        checked_in(missing_fields=("phone",), plate="京A12345", vehicles_allowed=False)
+    )
+    assert lacking.state == "pending"
+    assert lacking.flags == (REQUIRED_FIELD_MISSING, VEHICLE_NOT_ALLOWED)
+    allowed = judged(checked_in(plate="京A12345"))
+    assert allowed.flags == ()
+    no_car = judged(checked_in(vehicles_allowed=False))
+    assert no_car.flags == ()
+
+
+def test_a_check_out_before_any_signature_is_flagged_where_one_was_wanted() -> None:
+    unsigned = judged(checked_in(), approved(2), checked_out(45, sign_required=True))
+    assert (unsigned.state, unsigned.flags) == ("left", (CHECKED_OUT_UNSIGNED,))
+    signed_first = judged(
+        checked_in(), approved(2), signed(20), checked_out(45, sign_required=True)
+    )
+    assert (signed_first.flags, signed_first.signed_at) == ((), at(20))
+    signed_late = judged(checked_in(), approved(2), checked_out(45, sign_required=True), signed(50))
+    assert signed_late.flags == (CHECKED_OUT_UNSIGNED,)
+    not_wanted = judged(checked_in(), approved(2), checked_out(45))
+    assert not_wanted.flags == () and not_wanted.signed_at is None
+
+
+WATCHED_VISIT: list[VisitFact] = [
+    checked_in(0, watch_match=True, missing_fields=("badge",)),
+    checked_in(1, device_id="gate-2"),
+    approved(2),
+    watch(3, "admit"),
+    watch(6, "deny"),
+    signed(20),
+    signed(50),
+    checked_out(45, sign_required=True),
+    checked_out(30, device_id="gate-2"),
+]
+
+
+@FAST
+@given(
+    facts=st.lists(st.sampled_from(WATCHED_VISIT), min_size=1, max_size=18).flatmap(st.permutations)
+)
+def test_a_watched_visit_is_the_same_in_any_order_and_with_repeats(facts: list[VisitFact]) -> None:
+    unique = sorted({fact.id: fact for fact in facts}.values(), key=lambda fact: fact.id)
+    expected = judge_visit(unique)
+    assert judge_visit(facts) == expected
+    assert judge_visit(facts + facts[:3]) == expected
+    assert anomalies([judge_visit(facts)], CLOSING) == anomalies([expected], CLOSING)

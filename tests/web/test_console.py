@@ -24,7 +24,17 @@ from tests.web.test_client import ConsoleErrors, log_in, new_phone, snap
 DESKTOP = {"width": 1366, "height": 768}
 SMALL = {"width": 360, "height": 740}
 CONSOLE = WEB_DIR / "console"
-PAGES = ["today", "register", "checklists", "plan", "repairs", "patrol", "people", "notifications"]
+PAGES = [
+    "today",
+    "register",
+    "checklists",
+    "plan",
+    "repairs",
+    "patrol",
+    "gate",
+    "people",
+    "notifications",
+]
 
 
 async def a_desktop(browser, viewport: dict[str, int] = DESKTOP) -> BrowserContext:

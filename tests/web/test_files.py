@@ -100,7 +100,10 @@ async def test_the_scanners_decoder_is_served_from_its_pinned_package_and_cached
     assert b'root["jsQR"] = factory();' in response.content
     assert "/web/vendor/jsQR.js" in public_files()
     assert "/web/vendor/jsQR.js" in (await api.get("/sw.js")).text
-    assert [p for p in public_files() if p.startswith("/web/vendor/")] == ["/web/vendor/jsQR.js"]
+    assert [p for p in public_files() if p.startswith("/web/vendor/")] == [
+        "/web/vendor/jsQR.js",
+        "/web/vendor/qrcode.js",
+    ]
 
 
 async def test_the_consoles_files_are_served_but_never_to_the_service_worker(api) -> None:

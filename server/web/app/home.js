@@ -137,6 +137,36 @@ function patrolSites(user) {
   return (user?.sites ?? []).filter((s) => !READERS.has(s.role));
 }
 
+// Gate mode (gate.js) for those who work the gate: how many visitors are inside and how
+// many wait for their host, and the way in.
+async function gatePart(sites) {
+  const { visitsOf } = await import("./gatelocal.js");
+  const visits = (await Promise.all(sites.map((site) => visitsOf(site.site_id)))).flat();
+  const inside = visits.filter((v) => v.state === "inside").length;
+  const waiting = visits.filter((v) => v.state === "pending" && v.checked_in_at).length;
+  return h("section", { class: "card", "data-testid": "home-gate" },
+    h("h2", {}, t("home.gate")),
+    h("p", { class: "muted", "data-testid": "home-gate-counts" }, t("home.gate_counts", { inside, waiting })),
+    wide("menu-gate", t("home.open_gate"), "/app/gate", false));
+}
+
+// Where the gate's part goes: first for a gatekeeper (the gate is their work), after the
+// first part for a manager.
+function withGate(parts, user) {
+  const sites = (user?.sites ?? []).filter((s) => ["gatekeeper", "admin", "manager"].includes(s.role));
+  if (!sites.length) return parts;
+  const leads = sites.some((s) => s.role === "gatekeeper") &&
+    !(user?.sites ?? []).some((s) => ["admin", "manager", "maintainer", "inspector"].includes(s.role));
+  const at = leads ? 0 : Math.min(1, parts.length);
+  return [...parts.slice(0, at), { part: "gate", sites }, ...parts.slice(at)];
+}
+
+// Visitors waiting at a gate for the person's word (hostvisits.js, online).
+function hostPart() {
+  return h("section", { class: "card", "data-testid": "home-host" },
+    wide("menu-host-visits", t("home.my_visitors"), "/app/visits"));
+}
+
 function readOnlyPart() {
   return h("section", { class: "card note", "data-testid": "home-read-only" },
     h("h2", {}, t("home.read_only")), h("p", {}, t("home.read_only_hint")));
@@ -145,7 +175,7 @@ function readOnlyPart() {
 // Home's parts in the order the person's roles give them; `scan` draws the scanner (main.js
 // has it, with the typed code: it is drawn with home, never later).
 export async function roleParts(user, { scan, now = Date.now() }) {
-  const parts = homeParts(user);
+  const parts = withGate(homeParts(user), user);
   if (!parts.some((p) => p.part === "patrol") && !readsOnly(user)) {
     const due = await roundsDue(patrolSites(user), user, now);
     // After the person's own first part: their round is today's, their role's work is theirs.
@@ -154,9 +184,10 @@ export async function roleParts(user, { scan, now = Date.now() }) {
   const drawn = await Promise.all(parts.map(({ part, sites }) => {
     if (part === "overview") return overviewPart(sites, now);
     if (part === "patrol") return patrolPart(sites, user, now);
+    if (part === "gate") return gatePart(sites);
     if (part === "actions") return actionsPart(user, sites, now);
     if (part === "due" || part === "site_due") return duePart(sites, now, part === "due");
     return scan();
   }));
-  return readsOnly(user) ? [...drawn, readOnlyPart()] : drawn;
+  return readsOnly(user) ? [...drawn, readOnlyPart()] : [...drawn, hostPart()];
 }

@@ -19,10 +19,14 @@ const sending = () => Promise.all([server(), import("./outbox.js"), import("./sy
 const SCREENS = {
   actions: () => import("./actions.js"),
   due: () => import("./due.js"),
+  gate: () => import("./gate.js"),
   inspections: () => import("./inspection.js"),
   manager: () => import("./manager.js"),
+  passes: () => import("./gatepasses.js"),
   patrol: () => import("./patrol.js"),
   scan: () => import("./scan.js"),
+  slip: () => import("./gateslip.js"),
+  visits: () => import("./gatevisit.js"),
 };
 
 function screen(name) {

@@ -124,9 +124,10 @@ export async function render(view) {
 }
 
 // The camera's picture and what it read: `onCode(code)` for the first tag code read (the
-// camera has stopped by then); `below`, drawn under the picture (the typed way, Back).
+// camera has stopped by then); `below`, drawn under the picture (the typed way, Back);
+// `read(text)`: what a QR's text is to the caller, null when not theirs (a tag's code).
 // The patrol round's scanner is this one too (patrolwalk.js).
-export async function cameraScreen(view, { onCode, below, title = t("scan.title") }) {
+export async function cameraScreen(view, { onCode, below, title = t("scan.title"), read = codeFromScan }) {
   const video = h("video", { playsinline: true, "data-testid": "scan-video" });
   video.muted = true;
   const frame = h("div", { class: "scan-frame" }, video);
@@ -188,7 +189,7 @@ export async function cameraScreen(view, { onCode, below, title = t("scan.title"
       }
       if (current !== run) return;
       for (const text of texts) {
-        const code = codeFromScan(text);
+        const code = read(text);
         if (code) {
           leave();
           await onCode(code);

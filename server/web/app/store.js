@@ -295,11 +295,20 @@ export async function settleOps(settled) {
   for (const { record, answer } of settled) {
     tx.objectStore("outbox").delete(record.device_seq);
     if (answer.status === "rejected" || answer.status === "conflict") {
-      tx.objectStore("refused").put({ op: record.op, ...answer, at: new Date().toISOString() });
+      tx.objectStore("refused").put({ op: keptRefused(record.op), ...answer, at: new Date().toISOString() });
     }
   }
   keepStepOutcomes(tx.objectStore("meta"), settled);
   return finished(tx);
+}
+
+// A refused visitor check-in is kept for the person to read without the visitor's
+// document number: the device keeps no whole ID number once the op has left the outbox.
+function keptRefused(op) {
+  if (op?.type !== "visit.checked_in" || !op.body?.id_number) return op;
+  const number = String(op.body.id_number);
+  const shown = number.length > 8 ? `${number.slice(0, 4)}${"*".repeat(number.length - 8)}${number.slice(-4)}` : "*".repeat(number.length);
+  return { ...op, body: { ...op.body, id_number: shown } };
 }
 
 export const refusedOps = () => read("refused", (s) => s.getAll());

@@ -17,6 +17,8 @@ export const SECTIONS = [
   { key: "plan", page: () => import("./pages/plan.js"), strings: "plan" },
   { key: "repairs", page: () => import("./pages/repairs.js"), strings: "repairs" },
   { key: "patrol", page: () => import("./pages/patrol.js"), strings: "patrol" },
+  // Visitor records are personal data for those who run the gate: not for auditors.
+  { key: "gate", page: () => import("./pages/gate.js"), strings: "gate", roles: ["admin", "manager"] },
   // Usernames, phones and login locks are for those who run the site, not for auditors.
   { key: "people", page: () => import("./pages/people.js"), roles: ["admin", "manager"] },
   // A webhook's address holds its robot's key: admins only, as the API says.

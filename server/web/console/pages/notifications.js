@@ -23,6 +23,7 @@ const EVENT_NAMES = {
   "digest.daily": "notify.event_digest_daily",
   "round.missed": "notify.event_round_missed",
   "round.flagged": "notify.event_round_flagged",
+  "visit.awaiting_host": "notify.event_visit_awaiting_host",
   "webhook.test": "notify.event_webhook_test",
 };
 const EVENTS = Object.keys(EVENT_NAMES).filter((kind) => kind !== "webhook.test");

@@ -640,10 +640,8 @@ async def test_the_phone_names_the_same_windows_round_ids_and_duty_as_the_server
     texts = ["", "abc", "x" * 55, "x" * 56, "夜间巡更/2026-11-23T02:00+1" * 9]
     plain = await page.evaluate(
         """async (texts) => {
-          const pw = await import("/web/app/patrolwindows.js");
-          const hex = (buffer) => Array.from(new Uint8Array(buffer),
-                                             (b) => b.toString(16).padStart(2, "0")).join("");
-          return texts.map((text) => hex(pw.sha256Plain(new TextEncoder().encode(text))));
+          const plain = await import("/web/app/sha256.js");
+          return texts.map((text) => plain.hex(plain.sha256(new TextEncoder().encode(text))));
         }""",
         texts,
     )

@@ -167,6 +167,15 @@ function hostPart() {
     wide("menu-host-visits", t("home.my_visitors"), "/app/visits"));
 }
 
+// Early-leave passes the person made as a class teacher (teacherpasses.js, online): for
+// everyone who records, but those whose work is the gate alone.
+function leavePart(user) {
+  const sites = (user?.sites ?? []).filter((s) => !READERS.has(s.role) && s.role !== "gatekeeper");
+  return sites.length
+    ? h("section", { class: "card", "data-testid": "home-leave" }, wide("menu-leave", t("home.leave_passes"), "/app/leave"))
+    : null;
+}
+
 function readOnlyPart() {
   return h("section", { class: "card note", "data-testid": "home-read-only" },
     h("h2", {}, t("home.read_only")), h("p", {}, t("home.read_only_hint")));
@@ -189,5 +198,5 @@ export async function roleParts(user, { scan, now = Date.now() }) {
     if (part === "due" || part === "site_due") return duePart(sites, now, part === "due");
     return scan();
   }));
-  return readsOnly(user) ? [...drawn, readOnlyPart()] : [...drawn, hostPart()];
+  return readsOnly(user) ? [...drawn, readOnlyPart()] : [...drawn, hostPart(), leavePart(user)].filter(Boolean);
 }

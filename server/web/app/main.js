@@ -21,6 +21,7 @@ const SCREENS = {
   due: () => import("./due.js"),
   gate: () => import("./gate.js"),
   inspections: () => import("./inspection.js"),
+  leave: () => import("./teacherpasses.js"),
   manager: () => import("./manager.js"),
   passes: () => import("./gatepasses.js"),
   patrol: () => import("./patrol.js"),

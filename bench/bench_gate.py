@@ -15,7 +15,7 @@ Starts `roundkeeper serve` on a fresh database with the demo school, then:
    (GET /api/sites/{id}/visits?state=inside) and the day's register, timed.
 
     python bench/bench_gate.py [--postgres] [--devices 20] [--rate 200] [--minutes 3]
-                               [--speed 1] [--day 10000]
+                               [--speed 1] [--day 10000] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -251,9 +251,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--speed", type=float, default=1.0)
     parser.add_argument("--day", type=int, default=10_000)
+    parser.add_argument("--profile", help="run the server under cProfile, writing here")
     args = parser.parse_args()
     backend = "postgres" if args.postgres else "sqlite"
-    with demo_server(backend) as running:
+    with demo_server(backend, profile=args.profile) as running:
         took, day = asyncio.run(measure(running, args))
     rate = args.devices * args.rate * args.speed
     print(

@@ -104,7 +104,10 @@ def demo_server(backend: str, *, workers: int = 1, profile: str | None = None) -
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            # BENCH_SERVER_LOG=FILE keeps what the server wrote, to find out why it failed.
+            stderr=open(os.environ["BENCH_SERVER_LOG"], "w")  # noqa: SIM115
+            if os.environ.get("BENCH_SERVER_LOG")
+            else subprocess.DEVNULL,
         )
         try:
             base = f"http://127.0.0.1:{port}"
